@@ -1,0 +1,201 @@
+"""Login flows and request authentication on top of the pure auth primitives and the DB."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.api_keys import parse_api_key, verify_api_key
+from auth.errors import AuthError, AuthErrorCode
+from auth.models import LoginCode, RefreshToken
+from auth.one_time_codes import CodeCheckError, LoginCodeRecord, check_code, may_send_code, new_code, normalize_mobile
+from auth.passwords import hash_password, verify_password
+from auth.roles import Principal, RoleGrant
+from auth.sms import SmsSender
+from auth.tokens import TokenPair, TokenSigner
+from commerce.models import Customer
+from core.clock import require_aware
+from store_network.models import ApiKey, NetworkNode, Staff, StaffRoleGrant
+
+# Verifying against a real hash even for unknown usernames keeps response time from
+# revealing which usernames exist.
+_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
+
+
+class AccountErrorCode(str, Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    MOBILE_INVALID = "MOBILE_INVALID"
+    CODE_INVALID = "CODE_INVALID"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    RATE_LIMITED = "RATE_LIMITED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    WRONG_TOKEN_KIND = "WRONG_TOKEN_KIND"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    tokens: TokenPair
+    customer_id: int | None = None
+    staff_id: int | None = None
+
+
+async def request_login_code(
+    session: AsyncSession, sms: SmsSender, tenant_id: int, raw_mobile: str, now: datetime, ttl: timedelta, pepper: bytes
+) -> str:
+    require_aware(now)
+    mobile = normalize_mobile(raw_mobile)
+    recent = (
+        await session.scalars(
+            select(LoginCode.created_at).where(
+                LoginCode.tenant_id == tenant_id, LoginCode.mobile == mobile, LoginCode.created_at >= now - timedelta(hours=1)
+            )
+        )
+    ).all()
+    if not may_send_code(list(recent), now):
+        raise AuthError(AuthErrorCode.RATE_LIMITED, "too many codes requested; wait a minute")
+    plain, record = new_code(mobile, now, ttl, random.SystemRandom(), pepper=pepper)
+    session.add(
+        LoginCode(
+            tenant_id=tenant_id,
+            mobile=mobile,
+            code_hash=record.code_hash,
+            expires_at=record.expires_at,
+            attempts=0,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    await sms.send_login_code(mobile, plain)
+    return mobile
+
+
+async def login_with_code(
+    session: AsyncSession, signer: TokenSigner, tenant_id: int, raw_mobile: str, code: str, now: datetime, pepper: bytes
+) -> LoginResult | AuthError:
+    """A wrong code is *returned* as an AuthError after its attempt is counted; commit, then report it."""
+    mobile = normalize_mobile(raw_mobile)
+    row = await session.scalar(
+        select(LoginCode)
+        .where(LoginCode.tenant_id == tenant_id, LoginCode.mobile == mobile)
+        .order_by(LoginCode.created_at.desc(), LoginCode.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise AuthError(AuthErrorCode.CODE_INVALID, "request a code first")
+    record = LoginCodeRecord(row.mobile, row.code_hash, row.expires_at, row.attempts, row.consumed_at, row.created_at)
+    try:
+        checked = check_code(record, code, now, pepper=pepper)
+    except CodeCheckError as exc:
+        # Compare-and-set on attempts: concurrent guesses cannot share one attempt slot.
+        # Returned, not raised, so the caller commits the attempt count.
+        await session.execute(
+            update(LoginCode)
+            .where(LoginCode.id == row.id, LoginCode.attempts == row.attempts)
+            .values(attempts=exc.record.attempts)
+        )
+        return AuthError(exc.code, exc.message)
+    consumed = await session.execute(
+        update(LoginCode)
+        .where(LoginCode.id == row.id, LoginCode.consumed_at.is_(None), LoginCode.attempts == row.attempts)
+        .values(consumed_at=checked.consumed_at)
+    )
+    if consumed.rowcount != 1:
+        raise AuthError(AuthErrorCode.CODE_INVALID, "this code was already used")
+    customer = await session.scalar(select(Customer).where(Customer.tenant_id == tenant_id, Customer.mobile == mobile))
+    if customer is None:
+        customer = Customer(tenant_id=tenant_id, mobile=mobile, name="", created_at=now)
+        session.add(customer)
+        await session.flush()
+    tokens = await issue_tokens(session, signer, f"customer:{customer.id}", tenant_id)
+    return LoginResult(tokens, customer_id=customer.id)
+
+
+async def login_staff(
+    session: AsyncSession, signer: TokenSigner, tenant_id: int, username: str, password: str
+) -> LoginResult:
+    staff = await session.scalar(select(Staff).where(Staff.tenant_id == tenant_id, Staff.username == username))
+    ok = verify_password(password, staff.password_hash if staff else _DUMMY_HASH)
+    if staff is None or not ok or not staff.active:
+        raise AuthError(AuthErrorCode.INVALID_CREDENTIALS, "wrong username or password")
+    tokens = await issue_tokens(session, signer, f"staff:{staff.id}", tenant_id)
+    return LoginResult(tokens, staff_id=staff.id)
+
+
+async def issue_tokens(session: AsyncSession, signer: TokenSigner, subject: str, tenant_id: int) -> TokenPair:
+    pair = signer.issue_pair(subject, tenant_id)
+    session.add(RefreshToken(jti=pair.refresh_jti, tenant_id=tenant_id, subject=subject, expires_at=pair.refresh_expires_at))
+    await session.flush()
+    return pair
+
+
+async def refresh_tokens(session: AsyncSession, signer: TokenSigner, refresh_token: str, now: datetime) -> LoginResult:
+    """Rotate: the presented refresh token is revoked; presenting it again fails."""
+    claims = signer.verify_refresh(refresh_token)
+    revoked = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.jti == claims.jti, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if revoked.rowcount != 1:
+        raise AuthError(AuthErrorCode.TOKEN_INVALID, "this refresh token was already used or revoked")
+    tokens = await issue_tokens(session, signer, claims.subject, claims.tenant_id)
+    kind, _, raw_id = claims.subject.partition(":")
+    return LoginResult(
+        tokens,
+        customer_id=int(raw_id) if kind == "customer" else None,
+        staff_id=int(raw_id) if kind == "staff" else None,
+    )
+
+
+async def staff_grants(session: AsyncSession, staff_id: int) -> tuple[RoleGrant, ...]:
+    rows = (
+        await session.execute(
+            select(StaffRoleGrant.role, NetworkNode.id, NetworkNode.path)
+            .join(NetworkNode, NetworkNode.id == StaffRoleGrant.node_id)
+            .where(StaffRoleGrant.staff_id == staff_id)
+        )
+    ).all()
+    return tuple(RoleGrant(role, node_id, path) for role, node_id, path in rows)
+
+
+async def principal_from_access_token(session: AsyncSession, signer: TokenSigner, token: str) -> Principal:
+    claims = signer.verify_access(token)
+    kind, _, raw_id = claims.subject.partition(":")
+    if not raw_id.isdigit():
+        raise AuthError(AuthErrorCode.TOKEN_INVALID, "malformed subject")
+    if kind == "customer":
+        return Principal.customer(claims.tenant_id, int(raw_id))
+    if kind == "staff":
+        staff = await session.scalar(
+            select(Staff).where(Staff.id == int(raw_id), Staff.tenant_id == claims.tenant_id)
+        )
+        if staff is None or not staff.active:
+            raise AuthError(AuthErrorCode.TOKEN_INVALID, "staff account is disabled")
+        return Principal.staff(claims.tenant_id, staff.id, await staff_grants(session, staff.id))
+    raise AuthError(AuthErrorCode.TOKEN_INVALID, "unknown subject kind")
+
+
+async def principal_from_api_key(session: AsyncSession, plain: str) -> Principal:
+    prefix, _ = parse_api_key(plain)
+    row = (
+        await session.execute(
+            select(ApiKey, NetworkNode.path)
+            .join(NetworkNode, NetworkNode.id == ApiKey.node_id)
+            .where(ApiKey.prefix == prefix)
+        )
+    ).first()
+    if row is None or row[0].revoked_at is not None or not verify_api_key(plain, row[0].key_hash):
+        raise AuthError(AuthErrorCode.TOKEN_INVALID, "unknown or revoked API key")
+    key, path = row
+    return Principal.api_key(key.tenant_id, key.id, (RoleGrant(key.role, key.node_id, path),))

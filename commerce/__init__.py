@@ -1,0 +1,1 @@
+"""Catalog, cart, checkout and orders: the selling side of a store."""

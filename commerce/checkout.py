@@ -1,0 +1,182 @@
+"""Cart -> order: price snapshot, atomic stock reservation, unpaid-order expiry time.
+
+Everything happens in the caller's transaction; any DomainError rolls all of it back, so a
+failed checkout never leaves a partial reservation behind.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.roles import Principal
+from commerce import stock
+from commerce.cart import require_customer
+from commerce.errors import CheckoutErrorCode
+from commerce.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine, Product, Sku, StorePrice
+from commerce.order_status import ActorType, FulfilmentType, OrderStatus, StockState
+from commerce.quantities import QuantityRule, line_total_fen, validate_quantity
+from core.clock import require_aware
+from core.errors import DomainError
+from core.money import MAX_AMOUNT_FEN
+from geo.coordinates import LonLat
+from geo.distance import haversine_m
+from store_network.access import load_store
+from store_network.models import Store, Tenant
+
+# Flat fees until per-store zone tiers (LBS issue) price delivery by distance band.
+SAME_CITY_DELIVERY_FEE_FEN = 400
+EXPRESS_PARCEL_FEE_FEN = 1000
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    store_id: int
+    fulfilment_type: FulfilmentType
+    address_id: int | None
+    note: str = ""
+
+
+def _new_order_number(now: datetime) -> str:
+    return now.strftime("%y%m%d") + "".join(secrets.choice("0123456789") for _ in range(10))
+
+
+def delivery_fee_fen(store: Store, fulfilment: FulfilmentType, address: Address | None) -> int:
+    if fulfilment is FulfilmentType.STORE_PICKUP:
+        return 0
+    if address is None:
+        raise DomainError(CheckoutErrorCode.ADDRESS_REQUIRED, "delivery needs an address", "addressId")
+    if fulfilment is FulfilmentType.EXPRESS_PARCEL:
+        return EXPRESS_PARCEL_FEE_FEN
+    distance = haversine_m(LonLat(store.lon, store.lat), LonLat(address.lon, address.lat))
+    if distance > store.delivery_radius_m:
+        raise DomainError(
+            CheckoutErrorCode.OUTSIDE_DELIVERY_ZONE,
+            f"the address is {distance / 1000:.1f} km away; this store delivers within "
+            f"{store.delivery_radius_m / 1000:.1f} km",
+            "addressId",
+        )
+    return SAME_CITY_DELIVERY_FEE_FEN
+
+
+async def place_order(
+    session: AsyncSession, principal: Principal, request: CheckoutRequest, *, now: datetime, unpaid_ttl: timedelta
+) -> Order:
+    require_aware(now, "now")
+    customer_id = require_customer(principal, CheckoutErrorCode)
+    if len(request.note) > 500:
+        raise DomainError(CheckoutErrorCode.INVALID, "note is longer than 500 characters", "note")
+    store, _ = await load_store(session, principal, request.store_id, CheckoutErrorCode)
+    if store.status != "OPEN":
+        raise DomainError(CheckoutErrorCode.STORE_UNAVAILABLE, "this store is not taking orders", "storeId")
+    if request.fulfilment_type.value not in store.fulfilment_types:
+        raise DomainError(
+            CheckoutErrorCode.FULFILMENT_NOT_SUPPORTED,
+            f"this store does not offer {request.fulfilment_type.value}",
+            "fulfilmentType",
+        )
+    address = None
+    if request.address_id is not None:
+        address = await session.scalar(
+            select(Address).where(Address.id == request.address_id, Address.customer_id == customer_id)
+        )
+        if address is None:
+            raise DomainError(CheckoutErrorCode.NOT_FOUND, "address not found", "addressId")
+    fee = delivery_fee_fen(store, request.fulfilment_type, address)
+
+    cart = await session.scalar(select(Cart).where(Cart.customer_id == customer_id, Cart.store_id == store.id))
+    rows = []
+    if cart is not None:
+        rows = (
+            await session.execute(
+                select(CartLine, Sku, Product, StorePrice.price_fen)
+                .join(Sku, Sku.id == CartLine.sku_id)
+                .join(Product, Product.id == Sku.product_id)
+                .outerjoin(StorePrice, (StorePrice.sku_id == Sku.id) & (StorePrice.store_id == store.id))
+                .where(CartLine.cart_id == cart.id)
+                .order_by(Sku.id)  # reserve in id order so concurrent checkouts never deadlock
+            )
+        ).all()
+    if not rows:
+        raise DomainError(CheckoutErrorCode.EMPTY_CART, "the cart is empty", "storeId")
+
+    tenant_currency = await session.scalar(select(Tenant.currency).where(Tenant.id == store.tenant_id))
+    order = Order(
+        tenant_id=store.tenant_id,
+        number=_new_order_number(now),
+        customer_id=customer_id,
+        store_id=store.id,
+        status=OrderStatus.UNPAID.value,
+        fulfilment_type=request.fulfilment_type.value,
+        currency=tenant_currency,
+        subtotal_fen=0,
+        delivery_fee_fen=fee,
+        total_fen=0,
+        stock_state=StockState.RESERVED.value,
+        shipping_address=_address_snapshot(address),
+        note=request.note,
+        expires_at=now + unpaid_ttl,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    await session.flush()
+    subtotal = 0
+    for index, (line, sku, product, store_price) in enumerate(rows):
+        field = f"lines.{index}"
+        if product.status != "ACTIVE":
+            raise DomainError(CheckoutErrorCode.PRODUCT_UNAVAILABLE, f"{product.name} is no longer sold", field)
+        rule = QuantityRule(product.sold_by, sku.quantity_step, sku.min_quantity, sku.price_per_quantity)
+        validate_quantity(rule, line.quantity, f"{field}.quantity")
+        unit_price = sku.base_price_fen if store_price is None else store_price
+        total = line_total_fen(unit_price, line.quantity, sku.price_per_quantity)
+        if not await stock.reserve(session, store.id, sku.id, line.quantity):
+            raise DomainError(
+                CheckoutErrorCode.INSUFFICIENT_STOCK, f"not enough {product.name} in stock at this store", field
+            )
+        session.add(
+            OrderLine(
+                order_id=order.id,
+                sku_id=sku.id,
+                product_name=product.name,
+                sku_code=sku.code,
+                quantity=line.quantity,
+                unit_price_fen=unit_price,
+                price_per_quantity=sku.price_per_quantity,
+                line_total_fen=total,
+            )
+        )
+        subtotal += total
+    if subtotal + fee > MAX_AMOUNT_FEN:
+        raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, "order total is too large", "lines")
+    order.subtotal_fen = subtotal
+    order.total_fen = subtotal + fee
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=None,
+            to_status=OrderStatus.UNPAID.value,
+            actor_type=ActorType.CUSTOMER.value,
+            actor_id=customer_id,
+            reason="placed",
+            created_at=now,
+        )
+    )
+    await session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
+    await session.flush()
+    return order
+
+
+def _address_snapshot(address: Address | None) -> dict | None:
+    if address is None:
+        return None
+    return {
+        "recipient": address.recipient,
+        "mobile": address.mobile,
+        "line": address.line,
+        "lon": address.lon,
+        "lat": address.lat,
+    }

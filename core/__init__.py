@@ -1,0 +1,1 @@
+"""Cross-cutting building blocks: settings, money, clock, errors, signing."""

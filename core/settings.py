@@ -1,0 +1,103 @@
+"""Settings read once from environment variables.
+
+Every knob has a development default so `qiandian serve` works on a fresh clone;
+production deployments set QIANDIAN_ENV=production, which turns GraphiQL and
+introspection off and refuses to start with the development secret.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEV_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'qiandian.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://, sqlite:///) and pick async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+asyncpg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        url = "sqlite+aiosqlite://" + url[len("sqlite://"):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    database_url: str = field(default_factory=default_database_url)
+    secret_key: str = DEV_SECRET
+    graphiql: bool = True
+    introspection: bool = True
+    # GraphQL hardening: on by default, tuned so real storefront pages pass.
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_query_cost: int = 20000
+    max_body_bytes: int = 256 * 1024
+    max_list_input: int = 100
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    login_code_ttl_s: int = 5 * 60
+    unpaid_order_ttl_s: int = 15 * 60
+    sweeper_interval_s: int = 30
+    payment_callback_secret: str = "dev-sandbox-payment-secret"
+    payment_callback_tolerance_s: int = 300
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    sql_echo: bool = False
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def validate(self) -> None:
+        if self.is_production and self.secret_key == DEV_SECRET:
+            raise RuntimeError("QIANDIAN_SECRET_KEY must be set in production")
+        if len(self.secret_key) < 32:
+            raise RuntimeError("QIANDIAN_SECRET_KEY must be at least 32 characters")
+
+
+def load_settings() -> Settings:
+    env = os.environ.get("QIANDIAN_ENV", "development")
+    production = env == "production"
+    settings = Settings(
+        environment=env,
+        database_url=normalise_database_url(os.environ.get("DATABASE_URL") or default_database_url()),
+        secret_key=os.environ.get("QIANDIAN_SECRET_KEY", DEV_SECRET),
+        graphiql=_bool("QIANDIAN_GRAPHIQL", not production),
+        introspection=_bool("QIANDIAN_INTROSPECTION", not production),
+        max_query_depth=_int("QIANDIAN_MAX_QUERY_DEPTH", 12),
+        max_aliases=_int("QIANDIAN_MAX_ALIASES", 30),
+        max_tokens=_int("QIANDIAN_MAX_TOKENS", 4000),
+        max_query_cost=_int("QIANDIAN_MAX_QUERY_COST", 20000),
+        unpaid_order_ttl_s=_int("QIANDIAN_UNPAID_ORDER_TTL_S", 15 * 60),
+        sweeper_interval_s=_int("QIANDIAN_SWEEPER_INTERVAL_S", 30),
+        payment_callback_secret=os.environ.get("QIANDIAN_PAYMENT_SECRET", "dev-sandbox-payment-secret"),
+        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        sql_echo=_bool("QIANDIAN_SQL_ECHO", False),
+    )
+    settings.validate()
+    return settings

@@ -1,0 +1,110 @@
+"""Engine and session factory for both backends.
+
+SQLite (the embedded default) needs care to be correct under concurrent writers:
+WAL so readers never block, a busy timeout so writers queue instead of failing, foreign
+keys on, and `BEGIN IMMEDIATE` for write transactions so a transaction that reads and
+then writes cannot deadlock on the lock upgrade. PostgreSQL needs none of this.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+WRITE_OPTION = "qiandian_write"
+
+
+def create_engine_for(url: str, echo: bool = False) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every SQLite test
+        # Take transaction control away from the driver so we can issue BEGIN IMMEDIATE ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection):  # pragma: no cover - exercised by every SQLite test
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Owns the engine; hands out short read sessions and transactional write sessions."""
+
+    def __init__(self, url: str, echo: bool = False):
+        self.url = url
+        self.engine = create_engine_for(url, echo=echo)
+        self.is_sqlite = url.startswith("sqlite")
+        self._read_factory = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._write_factory = async_sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=False
+        )
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read_factory() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed on success, rolled back on any exception."""
+        async with self._write_factory() as session:
+            async with session.begin():
+                yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class RequestReader:
+    """One read session per GraphQL request, used by one coroutine at a time.
+
+    Strawberry resolves sibling fields concurrently; an AsyncSession must never see two
+    operations at once, so every use goes through the lock. DataLoaders batch the work,
+    so the lock is taken a handful of times per request, not per field.
+    """
+
+    def __init__(self, database: Database):
+        self._database = database
+        self._session: AsyncSession | None = None
+        self._context = None
+        self.lock = asyncio.Lock()
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            self._context = self._database.read()
+            self._session = await self._context.__aenter__()
+        return self._session
+
+    async def execute(self, statement):
+        async with self.lock:
+            session = await self.session()
+            return await session.execute(statement)
+
+    async def scalars(self, statement):
+        async with self.lock:
+            session = await self.session()
+            return (await session.scalars(statement)).all()
+
+    async def close(self) -> None:
+        if self._context is not None:
+            await self._context.__aexit__(None, None, None)
+            self._context = None
+            self._session = None

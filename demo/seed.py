@@ -1,0 +1,143 @@
+"""Load the demo chain (Hangzhou, 40 stores, ~200 products) into a migrated database.
+
+Idempotent: if the demo tenant exists, nothing is written.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import insert, select
+
+from auth.passwords import hash_password
+from commerce.models import Address, Category, Customer, Product, Sku, Stock, StorePrice
+from db.session import Database
+from delivery.models import Rider
+from demo import catalog, chain, people, stores, variation
+from store_network import provisioning
+from store_network.models import Tenant
+
+log = logging.getLogger(__name__)
+FULFILMENT = ["SAME_CITY_DELIVERY", "STORE_PICKUP", "EXPRESS_PARCEL"]
+
+
+async def seed_demo(database: Database) -> bool:
+    """Returns False if the demo tenant was already there."""
+    async with database.write() as session:
+        if await session.scalar(select(Tenant.id).where(Tenant.slug == chain.BRAND.slug)):
+            return False
+        tenant, hq = await provisioning.create_tenant(session, chain.BRAND.slug, chain.BRAND.name, chain.BRAND.currency)
+        nodes = {"hq": hq}
+        for partner in chain.PARTNERS:
+            nodes[partner.key] = await provisioning.add_node(session, hq, "PARTNER", partner.name)
+        store_rows = {}
+        for demo_store in stores.STORES:
+            store_rows[demo_store.code] = await provisioning.add_store(
+                session,
+                nodes[demo_store.partner_key],
+                code=demo_store.code,
+                name=demo_store.name_zh,
+                lon=demo_store.lon,
+                lat=demo_store.lat,
+                district=stores.DISTRICTS[demo_store.district][1],
+                address=demo_store.address,
+                timezone=demo_store.timezone,
+                business_hours={str(day): [list(span) for span in spans] for day, spans in demo_store.hours.items()},
+                status=demo_store.status,
+                delivery_radius_m=demo_store.delivery_radius_m,
+                prep_minutes=demo_store.prep_minutes,
+                fulfilment_types=FULFILMENT,
+            )
+            nodes[demo_store.code] = await session.get(type(hq), store_rows[demo_store.code].node_id)
+
+        password_hash = hash_password(people.DEMO_PASSWORD)  # hashed once: scrypt is slow on purpose
+        for staff in people.STAFF:
+            await provisioning.add_staff(
+                session, tenant.id, staff.username, "", [(staff.role, nodes[staff.node])],
+                display_name=staff.display_name, password_hash=password_hash,
+            )
+
+        categories = {}
+        for demo_category in catalog.CATEGORIES:
+            row = Category(tenant_id=tenant.id, slug=demo_category.slug, name=demo_category.name, position=demo_category.position)
+            session.add(row)
+            categories[demo_category.slug] = row
+        await session.flush()
+
+        skus = []
+        for demo_product in catalog.PRODUCTS:
+            weighed = demo_product.sold_by == catalog.WEIGHT
+            product = Product(
+                tenant_id=tenant.id,
+                category_id=categories[demo_product.category].id,
+                slug=demo_product.slug,
+                name=demo_product.name,
+                description=demo_product.description,
+                sold_by=demo_product.sold_by,
+                unit_label=demo_product.unit_label,
+            )
+            session.add(product)
+            await session.flush()
+            sku = Sku(
+                tenant_id=tenant.id,
+                product_id=product.id,
+                code=demo_product.sku,
+                name=demo_product.name,
+                barcode=demo_product.barcode,
+                base_price_fen=demo_product.price_fen,
+                price_per_quantity=catalog.GRAMS_PER_JIN if weighed else 1,
+                quantity_step=demo_product.step_g if weighed else 1,
+                min_quantity=(demo_product.min_g or demo_product.step_g) if weighed else 1,
+            )
+            session.add(sku)
+            skus.append((sku, demo_product))
+        await session.flush()
+
+        stock_rows, price_rows = [], []
+        for code, store in store_rows.items():
+            for sku, demo_product in skus:
+                stock_rows.append(
+                    {
+                        "tenant_id": tenant.id,
+                        "store_id": store.id,
+                        "sku_id": sku.id,
+                        "on_hand": variation.store_stock(code, sku.code, demo_product.sold_by, demo_product.step_g),
+                        "reserved": 0,
+                    }
+                )
+                price = variation.store_price_fen(code, sku.code, sku.base_price_fen)
+                if price is not None:
+                    price_rows.append({"tenant_id": tenant.id, "store_id": store.id, "sku_id": sku.id, "price_fen": price})
+        await session.execute(insert(Stock), stock_rows)
+        await session.execute(insert(StorePrice), price_rows)
+
+        for demo_customer in people.CUSTOMERS:
+            customer = Customer(tenant_id=tenant.id, mobile=demo_customer.mobile, name=demo_customer.name)
+            session.add(customer)
+            await session.flush()
+            for address in demo_customer.addresses:
+                session.add(
+                    Address(
+                        tenant_id=tenant.id,
+                        customer_id=customer.id,
+                        label=address.label,
+                        recipient=address.recipient,
+                        mobile=address.mobile,
+                        line=address.address,
+                        lon=address.lon,
+                        lat=address.lat,
+                    )
+                )
+        for rider in people.RIDERS:
+            session.add(
+                Rider(
+                    tenant_id=tenant.id,
+                    home_store_id=store_rows[rider.home_store].id,
+                    name=rider.name,
+                    mobile=rider.mobile,
+                    vehicle=rider.vehicle,
+                    capacity=rider.capacity_boxes,
+                )
+            )
+        await session.flush()
+    log.info("demo chain %s loaded: %d stores, %d products", chain.BRAND.slug, len(store_rows), len(skus))
+    return True

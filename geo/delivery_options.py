@@ -1,0 +1,304 @@
+"""Which stores can deliver to a point right now, at what tier, fee and ETA.
+
+Pure functions over plain data: the caller (resolver) gathers candidate stores -- usually
+from `GeoIndex.zone_hits` -- plus their hours/status, and passes `now`. Nothing here reads
+a clock, a database or the network, so every rule is unit-testable.
+
+Rules, in the order they are reported in `reasons`:
+1. Zone: the lowest tier among the store's zones that cover the point (boundary
+   inclusive). None -> OUTSIDE_ZONE.
+2. Store: SUSPENDED -> STORE_SUSPENDED; CLOSED, or OPEN but outside business hours at
+   `now` -> STORE_CLOSED; DELIVERY not among its fulfilment types -> DELIVERY_NOT_OFFERED.
+3. Fee: the tier's fee rule on the estimated road distance; None -> NO_FEE_FOR_DISTANCE.
+4. Express (only judged if deliverable): store offers EXPRESS and the tier allows it, else
+   EXPRESS_DISABLED; road distance <= express_max_road_m, else TOO_FAR_FOR_EXPRESS;
+   ETA <= express_promise_minutes, else EXPRESS_TOO_SLOW.
+`serviceable` is True iff no reason from 1-3 applies; express reasons never make a store
+unserviceable, they only clear `express_possible`.
+
+Business hours: {weekday: [("HH:MM", "HH:MM"), ...]} in the store's local wall-clock time,
+weekday 0 = Monday (Python's convention). Each interval is [open, close). A close at or
+before the open ("22:00"-"02:00") runs past midnight into the next day; "24:00" is allowed
+as a close. An interval belongs to the day it opens on, so Saturday's 22:00-02:00 covers
+Sunday 01:30. Because comparisons are on wall-clock time after converting `when` to the
+store's zone, DST changes need no special casing (on a spring-forward night 02:30 never
+occurs; on fall-back night 01:30 occurs twice and is open both times if covered).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import Enum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from geo.coordinates import LonLat
+from geo.distance import DetourFactorDistance, RoadDistanceProvider, haversine_m
+from geo.eta import CitySpeedProfile, estimate_eta, speed_kmh_for
+from geo.zones import DeliveryZone
+
+BusinessHours = Mapping[int, Sequence[tuple[str, str]]]
+
+# Hema's "30 minutes within 3 km" is the public benchmark for express promises.
+DEFAULT_EXPRESS_PROMISE_MINUTES = 30
+DEFAULT_EXPRESS_MAX_ROAD_M = 3000.0
+
+
+class StoreStatus(str, Enum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"  # closed by staff regardless of hours (holiday, stock-take)
+    SUSPENDED = "SUSPENDED"  # closed by the platform (compliance, quality)
+
+
+class FulfilmentType(str, Enum):
+    DELIVERY = "DELIVERY"
+    EXPRESS = "EXPRESS"  # the 30-minute promise; requires DELIVERY as well
+    PICKUP = "PICKUP"
+
+
+class UnavailableReason(str, Enum):
+    OUTSIDE_ZONE = "OUTSIDE_ZONE"
+    STORE_SUSPENDED = "STORE_SUSPENDED"
+    STORE_CLOSED = "STORE_CLOSED"
+    DELIVERY_NOT_OFFERED = "DELIVERY_NOT_OFFERED"
+    NO_FEE_FOR_DISTANCE = "NO_FEE_FOR_DISTANCE"
+    EXPRESS_DISABLED = "EXPRESS_DISABLED"
+    TOO_FAR_FOR_EXPRESS = "TOO_FAR_FOR_EXPRESS"
+    EXPRESS_TOO_SLOW = "EXPRESS_TOO_SLOW"
+
+
+class NaiveDatetimeError(ValueError):
+    """A datetime without tzinfo: 'open at 09:00' is meaningless without a zone."""
+
+
+# --- opening hours -----------------------------------------------------------------------
+
+
+def _parse_hhmm(text: str, *, allow_24: bool) -> time | None:
+    """'HH:MM' -> time; '24:00' -> None (end of day) when allowed."""
+    if not isinstance(text, str) or len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit():
+        raise ValueError(f"time must be 'HH:MM', got {text!r}")
+    hours, minutes = int(text[:2]), int(text[3:])
+    if allow_24 and hours == 24 and minutes == 0:
+        return None
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"time out of range: {text!r}")
+    return time(hours, minutes)
+
+
+@lru_cache(maxsize=4096)
+def _parse_interval(open_text: str, close_text: str) -> tuple[time, time | None, bool]:
+    """(open, close or None for 24:00, crosses_midnight)."""
+    opens = _parse_hhmm(open_text, allow_24=False)
+    closes = _parse_hhmm(close_text, allow_24=True)
+    assert opens is not None
+    if closes is None:
+        return opens, None, False
+    if closes == opens:
+        raise ValueError(f"interval {open_text}-{close_text} is ambiguous; use '00:00'-'24:00' for all day")
+    return opens, closes, closes < opens
+
+
+def is_open_at(business_hours: BusinessHours, tz: str, when: datetime) -> bool:
+    """Is the store open at the instant `when` (must be timezone-aware)?"""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise NaiveDatetimeError("when must be timezone-aware")
+    local = when.astimezone(ZoneInfo(tz))
+    wall = local.time().replace(tzinfo=None)
+    today = local.weekday()
+    for open_text, close_text in business_hours.get(today, ()):
+        opens, closes, crosses = _parse_interval(open_text, close_text)
+        if closes is None or crosses:
+            if wall >= opens:
+                return True
+        elif opens <= wall < closes:
+            return True
+    yesterday = (local - timedelta(days=1)).weekday()
+    for open_text, close_text in business_hours.get(yesterday, ()):
+        _, closes, crosses = _parse_interval(open_text, close_text)
+        if crosses and closes is not None and wall < closes:
+            return True
+    return False
+
+
+def validate_business_hours(business_hours: BusinessHours) -> None:
+    """Raise ValueError on a malformed schedule (call at write time, not per request)."""
+    for weekday, intervals in business_hours.items():
+        if weekday not in range(7):
+            raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {weekday!r}")
+        for open_text, close_text in intervals:
+            _parse_interval(open_text, close_text)
+
+
+# --- delivery options --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreCandidate:
+    store_id: str
+    location: LonLat
+    timezone: str  # IANA name, e.g. "Asia/Shanghai"
+    business_hours: BusinessHours
+    status: StoreStatus
+    prep_minutes: float  # p90 preparation time, not the mean
+    fulfilment_types: frozenset[FulfilmentType]
+    # The store's zones: either all of them or those an index says cover the point;
+    # coverage is re-checked here, so passing all zones is also correct.
+    zones: Sequence[DeliveryZone]
+    city: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    store_id: str
+    serviceable: bool
+    tier: int | None
+    zone_id: str | None
+    fee_fen: int | None
+    eta_minutes: int | None
+    express_possible: bool
+    distance_m: float  # great-circle, point to store
+    road_distance_m: float  # estimate used for fee and ETA
+    reasons: tuple[UnavailableReason, ...] = field(default=())
+
+
+def delivery_options(
+    point: LonLat,
+    candidates: Sequence[StoreCandidate],
+    now: datetime,
+    *,
+    road: RoadDistanceProvider | None = None,
+    speed_profiles: Mapping[str, CitySpeedProfile] | None = None,
+    pad_minutes: float = 5.0,
+    pickup_wait_minutes: float = 0.0,
+    express_promise_minutes: int = DEFAULT_EXPRESS_PROMISE_MINUTES,
+    express_max_road_m: float = DEFAULT_EXPRESS_MAX_ROAD_M,
+) -> list[DeliveryOption]:
+    """One DeliveryOption per candidate, best first (serviceable, express, eta, fee, distance).
+
+    `road` defaults to DetourFactorDistance() (haversine x 1.3, per-city factors honoured).
+    `pad_minutes` defaults to 5: a tail pad on top of p90 prep and the ride estimate.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise NaiveDatetimeError("now must be timezone-aware")
+    road = road or DetourFactorDistance()
+    options = [
+        _option_for(point, c, now, road, speed_profiles, pad_minutes, pickup_wait_minutes, express_promise_minutes, express_max_road_m)
+        for c in candidates
+    ]
+    options.sort(key=_option_rank)
+    return options
+
+
+def _option_for(
+    point: LonLat,
+    c: StoreCandidate,
+    now: datetime,
+    road: RoadDistanceProvider,
+    speed_profiles: Mapping[str, CitySpeedProfile] | None,
+    pad_minutes: float,
+    pickup_wait_minutes: float,
+    express_promise_minutes: int,
+    express_max_road_m: float,
+) -> DeliveryOption:
+    reasons: list[UnavailableReason] = []
+    distance = haversine_m(point, c.location)
+    if isinstance(road, DetourFactorDistance):
+        road_m = road.road_distance_m(c.location, point, city=c.city)  # per-city factor
+    else:
+        road_m = road.road_distance_m(c.location, point)
+    covering = [z for z in c.zones if z.store_id == c.store_id and z.covers(point, c.location)]
+    zone = min(covering, key=lambda z: (z.tier, z.id)) if covering else None
+    if zone is None:
+        reasons.append(UnavailableReason.OUTSIDE_ZONE)
+
+    if c.status is StoreStatus.SUSPENDED:
+        reasons.append(UnavailableReason.STORE_SUSPENDED)
+    elif c.status is StoreStatus.CLOSED or not is_open_at(c.business_hours, c.timezone, now):
+        reasons.append(UnavailableReason.STORE_CLOSED)
+    if FulfilmentType.DELIVERY not in c.fulfilment_types:
+        reasons.append(UnavailableReason.DELIVERY_NOT_OFFERED)
+
+    fee = zone.fee_rule.fee_fen(road_m) if zone is not None else None
+    if zone is not None and fee is None:
+        reasons.append(UnavailableReason.NO_FEE_FOR_DISTANCE)
+
+    local_hour = now.astimezone(ZoneInfo(c.timezone)).hour
+    eta = estimate_eta(c.prep_minutes, road_m, speed_kmh_for(c.city, local_hour, speed_profiles), pad_minutes, pickup_wait_minutes)
+    serviceable = not reasons
+
+    express = False
+    if serviceable:
+        assert zone is not None
+        if FulfilmentType.EXPRESS not in c.fulfilment_types or not zone.express_allowed:
+            reasons.append(UnavailableReason.EXPRESS_DISABLED)
+        if road_m > express_max_road_m:
+            reasons.append(UnavailableReason.TOO_FAR_FOR_EXPRESS)
+        if eta > express_promise_minutes:
+            reasons.append(UnavailableReason.EXPRESS_TOO_SLOW)
+        express = not reasons
+    return DeliveryOption(
+        store_id=c.store_id,
+        serviceable=serviceable,
+        tier=zone.tier if zone else None,
+        zone_id=zone.id if zone else None,
+        fee_fen=fee if serviceable else None,
+        eta_minutes=eta if serviceable else None,
+        express_possible=express,
+        distance_m=distance,
+        road_distance_m=road_m,
+        reasons=tuple(reasons),
+    )
+
+
+def _option_rank(o: DeliveryOption) -> tuple:
+    return (
+        not o.serviceable,
+        not o.express_possible,
+        o.eta_minutes if o.eta_minutes is not None else math.inf,
+        o.fee_fen if o.fee_fen is not None else math.inf,
+        o.distance_m,
+        o.store_id,
+    )
+
+
+# --- serving store -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartLine:
+    sku: str
+    quantity: int
+
+
+def choose_serving_store(
+    options: Sequence[DeliveryOption],
+    cart_lines: Sequence[CartLine | tuple[str, int]],
+    stock_by_store: Mapping[str, Mapping[str, int]],
+) -> DeliveryOption | None:
+    """The best serviceable store that can fulfil the WHOLE cart from its own stock.
+
+    Not merely the nearest: a nearer store missing one SKU loses to a farther one that has
+    everything (we do not split a 30-minute order across stores). Ranking among eligible
+    stores: express possible first, then ETA, fee, distance, store id. None if no store
+    can take the whole cart. Stock here is a read for ranking; the reservation itself must
+    still be the atomic conditional UPDATE at checkout.
+    """
+    needed: dict[str, int] = defaultdict(int)
+    for line in cart_lines:
+        sku, quantity = (line.sku, line.quantity) if isinstance(line, CartLine) else line
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise ValueError(f"quantity for {sku!r} must be a positive int, got {quantity!r}")
+        needed[sku] += quantity  # the same SKU on two lines needs both quantities
+    if not needed:
+        raise ValueError("cart is empty")
+
+    def has_everything(store_id: str) -> bool:
+        stock = stock_by_store.get(store_id, {})
+        return all(stock.get(sku, 0) >= qty for sku, qty in needed.items())
+
+    eligible = [o for o in options if o.serviceable and has_everything(o.store_id)]
+    return min(eligible, key=_option_rank, default=None)

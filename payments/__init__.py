@@ -1,0 +1,1 @@
+"""Payments behind a provider interface; a sandbox provider confirms through a signed callback."""

@@ -1,0 +1,44 @@
+"""Payments against orders and the provider callbacks already processed."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.clock import utc_now
+from db.base import Base, BigId, UtcDateTime
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_ref"),
+        CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
+        CheckConstraint(
+            "status IN ('PENDING','SUCCEEDED','FAILED','REFUNDED','REFUND_REQUIRED')", name="status"
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_ref: Mapped[str] = mapped_column(String(64))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(24), default="PENDING")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+
+
+class PaymentCallbackEvent(Base):
+    """UNIQUE(provider, event_id) makes a repeated callback a no-op."""
+
+    __tablename__ = "payment_callback_event"
+    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(128))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    outcome: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

@@ -1,0 +1,80 @@
+"""What the rest of the system needs from a payment provider, and the sandbox one.
+
+A real provider (WeChat Pay, Alipay) implements the same protocol; its callback handler
+verifies the provider's own signature scheme and produces the same `CallbackEvent`.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.signing import sign
+
+
+@dataclass(frozen=True)
+class PaymentIntent:
+    provider_ref: str
+    client_payload: dict  # what the app hands to the provider's SDK to show the payment sheet
+
+
+@dataclass(frozen=True)
+class CallbackEvent:
+    event_id: str
+    provider_ref: str
+    status: str  # SUCCEEDED or FAILED
+    amount_fen: int
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def create_intent(self, *, order_number: str, amount_fen: int, currency: str) -> PaymentIntent: ...
+
+    def refund(self, *, provider_ref: str, amount_fen: int) -> None: ...
+
+
+class SandboxProvider:
+    """Confirms nothing by itself: a signed callback (from tests or the dev simulator) does."""
+
+    name = "SANDBOX"
+
+    def __init__(self, callback_secret: str):
+        self._secret = callback_secret.encode()
+
+    def create_intent(self, *, order_number: str, amount_fen: int, currency: str) -> PaymentIntent:
+        ref = "sbx_" + secrets.token_urlsafe(12)
+        return PaymentIntent(ref, {"provider": self.name, "providerRef": ref, "amount": amount_fen, "currency": currency})
+
+    def refund(self, *, provider_ref: str, amount_fen: int) -> None:
+        return None  # the sandbox refunds instantly
+
+    def signed_callback(self, event: CallbackEvent, timestamp: int) -> tuple[bytes, str]:
+        """Body and signature header exactly as the sandbox would POST them."""
+        body = json.dumps(
+            {
+                "eventId": event.event_id,
+                "providerRef": event.provider_ref,
+                "status": event.status,
+                "amountFen": event.amount_fen,
+            }
+        ).encode()
+        return body, sign(self._secret, body, timestamp)
+
+
+def parse_callback_body(body: bytes) -> CallbackEvent:
+    """Raises ValueError on anything malformed; the endpoint answers 400."""
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("body must be a JSON object")
+    event_id, ref, status, amount = (data.get(k) for k in ("eventId", "providerRef", "status", "amountFen"))
+    if not (isinstance(event_id, str) and 0 < len(event_id) <= 128):
+        raise ValueError("eventId")
+    if not (isinstance(ref, str) and 0 < len(ref) <= 64):
+        raise ValueError("providerRef")
+    if status not in ("SUCCEEDED", "FAILED"):
+        raise ValueError("status")
+    if not (isinstance(amount, int) and not isinstance(amount, bool) and 0 <= amount <= 10**12):
+        raise ValueError("amountFen")
+    return CallbackEvent(event_id, ref, status, amount)

@@ -1,0 +1,93 @@
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from core.settings import PROJECT_ROOT, load_settings
+
+SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
+
+
+def _migrate(settings) -> None:
+    from db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print(f"migrated {settings.database_url.split('@')[-1]}")
+
+
+def _seed(settings) -> None:
+    from db.session import Database
+    from demo.seed import seed_demo
+
+    async def run():
+        database = Database(settings.database_url)
+        try:
+            return await seed_demo(database)
+        finally:
+            await database.dispose()
+
+    print("demo chain loaded" if asyncio.run(run()) else "demo chain already present")
+
+
+def export_schema_sdl(settings=None) -> str:
+    from core.settings import Settings
+    from schema.root import build_schema
+
+    return build_schema(settings or Settings()).as_str() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qiandian", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="migrate and load the demo chain first")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("seed-demo", help="load the demo chain (idempotent)")
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--output", type=Path, default=SCHEMA_FILE)
+    sub.add_parser("sweep-expired", help="cancel unpaid orders past their TTL and release stock")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+
+    if args.command == "migrate":
+        _migrate(settings)
+    elif args.command == "seed-demo":
+        _seed(settings)
+    elif args.command == "export-schema":
+        args.output.write_text(export_schema_sdl())
+        print(f"wrote {args.output}")
+    elif args.command == "sweep-expired":
+        from asgi import sweep_once
+        from resolvers.services import build_services
+
+        async def run():
+            services = build_services(settings)
+            try:
+                return await sweep_once(services)
+            finally:
+                await services.database.dispose()
+
+        print(f"cancelled {asyncio.run(run())} expired orders")
+    elif args.command == "serve":
+        import uvicorn
+
+        if args.demo:
+            _migrate(settings)
+            _seed(settings)
+        if settings.is_sqlite and args.workers > 1:
+            print("SQLite is single-writer; use PostgreSQL for several workers", file=sys.stderr)
+            return 2
+        uvicorn.run("asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

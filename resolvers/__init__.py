@@ -1,0 +1,1 @@
+"""Thin GraphQL resolvers: authenticate, load, call the domain, map errors."""

@@ -1,0 +1,182 @@
+"""Sign-in mutations and the customer's address book."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from strawberry.types import Info
+
+from auth import service as auth_service
+from auth.errors import AuthError
+from auth.one_time_codes import normalize_mobile
+from auth.roles import PrincipalKind
+from commerce.models import Address, Customer
+from core.clock import utc_now
+from core.errors import DomainError
+from geo.coordinates import check_lon_lat
+from resolvers.errors import payload_errors
+from resolvers.ids import encode
+from resolvers.mutation_support import in_transaction
+from schema import account as types
+from schema.common import AccountError
+from schema.inputs import (
+    AddressCreateInput,
+    CustomerLoginInput,
+    RequestLoginCodeInput,
+    StaffLoginInput,
+    TokenRefreshInput,
+)
+from schema.payloads import AddressCreatePayload, AuthPayload, RequestLoginCodePayload
+
+Codes = auth_service.AccountErrorCode
+
+
+def _tenant(info: Info) -> int:
+    tenant_id = info.context.tenant_id
+    if tenant_id is None:
+        raise DomainError(Codes.UNAUTHENTICATED, "send the X-Tenant header to sign in", None)
+    return tenant_id
+
+
+def _tokens(pair) -> types.AuthTokens:
+    return types.AuthTokens(
+        access_token=pair.access,
+        refresh_token=pair.refresh,
+        access_expires_at=pair.access_expires_at,
+        refresh_expires_at=pair.refresh_expires_at,
+    )
+
+
+async def request_login_code(info: Info, input: RequestLoginCodeInput) -> RequestLoginCodePayload:
+    services = info.context.services
+
+    async def work(session):
+        await auth_service.request_login_code(
+            session,
+            services.sms,
+            _tenant(info),
+            input.mobile,
+            utc_now(),
+            timedelta(seconds=services.settings.login_code_ttl_s),
+            services.code_pepper,
+        )
+        return {"sent": True}
+
+    return await in_transaction(info, RequestLoginCodePayload, AccountError, Codes, work)
+
+
+async def customer_login(info: Info, input: CustomerLoginInput) -> AuthPayload:
+    services = info.context.services
+    try:
+        async with info.context.database.write() as session:
+            outcome = await auth_service.login_with_code(
+                session, services.signer, _tenant(info), input.mobile, input.code, utc_now(), services.code_pepper
+            )
+    except (AuthError, DomainError) as exc:
+        return AuthPayload(errors=payload_errors(exc, AccountError, Codes))
+    if isinstance(outcome, AuthError):  # wrong code: the attempt was counted and committed
+        return AuthPayload(errors=payload_errors(outcome, AccountError, Codes))
+    return AuthPayload(tokens=_tokens(outcome.tokens))
+
+
+async def staff_login(info: Info, input: StaffLoginInput) -> AuthPayload:
+    services = info.context.services
+
+    async def work(session):
+        result = await auth_service.login_staff(session, services.signer, _tenant(info), input.username, input.password)
+        return {"tokens": _tokens(result.tokens)}
+
+    return await in_transaction(info, AuthPayload, AccountError, Codes, work)
+
+
+async def token_refresh(info: Info, input: TokenRefreshInput) -> AuthPayload:
+    services = info.context.services
+
+    async def work(session):
+        result = await auth_service.refresh_tokens(session, services.signer, input.refresh_token, utc_now())
+        return {"tokens": _tokens(result.tokens)}
+
+    return await in_transaction(info, AuthPayload, AccountError, Codes, work)
+
+
+async def address_create(info: Info, input: AddressCreateInput) -> AddressCreatePayload:
+    principal = info.context.principal
+
+    async def work(session):
+        if principal.kind is not PrincipalKind.CUSTOMER:
+            raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer first", None)
+        check_lon_lat(input.longitude, input.latitude)
+        mobile = normalize_mobile(input.mobile)
+        for name in ("recipient", "line"):
+            value = getattr(input, name).strip()
+            if not value:
+                raise DomainError(Codes.REQUIRED, f"{name} is required", name)
+            if len(value) > 400:
+                raise DomainError(Codes.INVALID, f"{name} is too long", name)
+        address = Address(
+            tenant_id=principal.tenant_id,
+            customer_id=principal.customer_id,
+            label=input.label[:50],
+            recipient=input.recipient.strip(),
+            mobile=mobile,
+            line=input.line.strip(),
+            lon=input.longitude,
+            lat=input.latitude,
+        )
+        session.add(address)
+        await session.flush()
+        return {"address": address_type(address)}
+
+    return await in_transaction(info, AddressCreatePayload, AccountError, Codes, work)
+
+
+def address_type(row: Address) -> types.Address:
+    return types.Address(
+        id=encode("Address", row.id),
+        label=row.label,
+        recipient=row.recipient,
+        mobile=row.mobile,
+        line=row.line,
+        longitude=row.lon,
+        latitude=row.lat,
+    )
+
+
+async def viewer(info: Info) -> types.Viewer:
+    principal = info.context.principal
+    tenant = None
+    mobile = None
+    addresses: list[types.Address] = []
+    if principal.customer_id is not None:
+        mobile = await info.context.reader.execute(
+            select(Customer.mobile).where(Customer.id == principal.customer_id)
+        )
+        mobile = mobile.scalar()
+        rows = await info.context.reader.scalars(
+            select(Address).where(Address.customer_id == principal.customer_id).order_by(Address.id)
+        )
+        addresses = [address_type(r) for r in rows]
+    if principal.tenant_id is not None:
+        from store_network.models import Tenant
+
+        tenant = (await info.context.reader.execute(select(Tenant.slug).where(Tenant.id == principal.tenant_id))).scalar()
+    return types.Viewer(
+        kind=principal.kind.value,
+        tenant=tenant,
+        customer_id=encode("Customer", principal.customer_id) if principal.customer_id else None,
+        mobile=mobile,
+        staff_id=encode("Staff", principal.staff_id) if principal.staff_id else None,
+        roles=[types.RoleGrantType(role=g.role, node_id=encode("NetworkNode", g.node_id)) for g in principal.grants],
+        addresses=addresses,
+        auth_error=info.context.auth_error,
+    )
+
+
+__all__ = [
+    "address_create",
+    "customer_login",
+    "request_login_code",
+    "staff_login",
+    "token_refresh",
+    "viewer",
+]

@@ -1,0 +1,48 @@
+"""Map domain failures to payload errors; keep top-level GraphQL errors for malformed requests."""
+from __future__ import annotations
+
+import logging
+from enum import Enum
+
+from graphql import GraphQLError
+
+from auth.errors import AuthError
+from core.errors import DomainError
+from core.money import MoneyError
+from geo.errors import GeoInputError
+
+log = logging.getLogger(__name__)
+
+
+class UserInputError(Exception):
+    """A malformed argument outside a mutation payload (bad cursor, `first` too large)."""
+
+
+def payload_errors(exc: Exception, error_type, code_enum: type[Enum], default_field: str | None = None) -> list:
+    """One payload error for a DomainError/AuthError/MoneyError, coded in the payload's own enum."""
+    if isinstance(exc, (DomainError, AuthError, GeoInputError)):
+        raw = getattr(exc.code, "name", str(exc.code))
+        field = getattr(exc, "field", None) or default_field
+        message = exc.message or str(exc)
+    elif isinstance(exc, MoneyError):
+        raw, field, message = "AMOUNT_OUT_OF_RANGE", default_field, str(exc)
+    else:
+        raise exc
+    code = code_enum.__members__.get(raw)
+    if code is None:
+        log.warning("error code %s has no member in %s; reported as INVALID", raw, code_enum.__name__)
+        code = code_enum.INVALID
+    return [error_type(field=field, code=code, message=message)]
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions only; validation and user-input errors stay readable."""
+    original = error.original_error
+    if original is None or isinstance(original, (UserInputError, GraphQLError)):
+        return False
+    from strawberry.relay.types import GlobalIDValueError
+
+    if isinstance(original, GlobalIDValueError):
+        return False
+    log.error("unexpected error in resolver", exc_info=original)
+    return True

@@ -1,0 +1,27 @@
+"""Relay global IDs: base64("TypeName:123"). Decoding checks the type, so a Store id cannot load a Product."""
+from __future__ import annotations
+
+from enum import Enum
+
+from strawberry.relay import GlobalID
+from strawberry.relay.types import GlobalIDValueError
+
+from core.errors import DomainError
+
+
+def encode(type_name: str, pk: int) -> str:
+    return str(GlobalID(type_name, str(pk)))
+
+
+def decode(raw: str, type_name: str, codes: type[Enum], field: str) -> int:
+    try:
+        gid = GlobalID.from_id(raw)
+    except (GlobalIDValueError, ValueError, TypeError):
+        raise DomainError(codes.INVALID, f"not a valid {type_name} ID", field) from None
+    if gid.type_name != type_name or not gid.node_id.isdigit() or len(gid.node_id) > 18:
+        raise DomainError(codes.NOT_FOUND, f"{type_name} not found", field)
+    return int(gid.node_id)
+
+
+def decode_optional(raw: str | None, type_name: str, codes: type[Enum], field: str) -> int | None:
+    return None if raw is None else decode(raw, type_name, codes, field)

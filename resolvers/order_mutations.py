@@ -1,0 +1,157 @@
+"""Checkout, payment and order-status mutations."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from strawberry.types import Info
+
+from auth.roles import Permission
+from commerce import checkout, orders
+from commerce.cart import require_customer
+from commerce.errors import CheckoutErrorCode, OrderErrorCode
+from commerce.idempotency import run_idempotent
+from commerce.models import Order as OrderRow
+from commerce.order_status import FulfilmentType, OrderStatus
+from core.clock import utc_now
+from core.errors import DomainError
+from payments import service as payment_service
+from payments.errors import PaymentErrorCode
+from payments.models import Payment as PaymentRow
+from resolvers import ids
+from resolvers.mutation_support import guarded, in_transaction
+from schema.common import CheckoutError, OrderError, PaymentError
+from schema.inputs import CheckoutCompleteInput, OrderCancelInput, OrderPayInput, OrderRefundInput, OrderTransitionInput
+from schema.orders import Order, Payment
+from schema.payloads import CheckoutCompletePayload, OrderPayload, OrderPayPayload, OrderRefundPayload
+
+
+def _principal_key(principal) -> str:
+    return f"{principal.kind.value}:{principal.customer_id or principal.staff_id or principal.api_key_id}"
+
+
+async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> CheckoutCompletePayload:
+    principal = info.context.principal
+    settings = info.context.services.settings
+
+    async def run():
+        require_customer(principal, CheckoutErrorCode)
+        request = checkout.CheckoutRequest(
+            store_id=ids.decode(input.store_id, "Store", CheckoutErrorCode, "storeId"),
+            fulfilment_type=FulfilmentType(input.fulfilment_type.value),
+            address_id=ids.decode_optional(input.address_id, "Address", CheckoutErrorCode, "addressId"),
+            note=input.note,
+        )
+
+        async def work(session):
+            order = await checkout.place_order(
+                session, principal, request, now=utc_now(), unpaid_ttl=timedelta(seconds=settings.unpaid_order_ttl_s)
+            )
+            return {"order_id": order.id}
+
+        result, replayed = await run_idempotent(
+            info.context.database,
+            tenant_id=principal.tenant_id,
+            principal=_principal_key(principal),
+            operation="checkoutComplete",
+            key=input.idempotency_key,
+            request=request.__dict__,
+            codes=CheckoutErrorCode,
+            work=work,
+        )
+        return {"order": await _order(info, result["order_id"]), "replayed": replayed}
+
+    return await guarded(CheckoutCompletePayload, CheckoutError, CheckoutErrorCode, run)
+
+
+async def _order(info: Info, order_id: int) -> Order:
+    async with info.context.database.read() as session:
+        row = await session.get(OrderRow, order_id)
+    return Order.from_row(row)
+
+
+async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
+    principal = info.context.principal
+    provider = info.context.services.payments
+
+    async def run():
+        if principal.tenant_id is None:
+            raise DomainError(PaymentErrorCode.UNAUTHENTICATED, "sign in first", None)
+        order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
+
+        async def work(session):
+            payment, intent = await payment_service.start_payment(session, principal, provider, order_id)
+            return {"payment_id": payment.id, "client_payload": intent.client_payload if intent else None}
+
+        result, replayed = await run_idempotent(
+            info.context.database,
+            tenant_id=principal.tenant_id,
+            principal=_principal_key(principal),
+            operation="orderPay",
+            key=input.idempotency_key,
+            request={"order_id": order_id},
+            codes=PaymentErrorCode,
+            work=work,
+        )
+        async with info.context.database.read() as session:
+            payment = await session.scalar(select(PaymentRow).where(PaymentRow.id == result["payment_id"]))
+        return {
+            "payment": Payment.from_row(payment),
+            "client_payload": result["client_payload"],
+            "replayed": replayed,
+        }
+
+    return await guarded(OrderPayPayload, PaymentError, PaymentErrorCode, run)
+
+
+async def order_cancel(info: Info, input: OrderCancelInput) -> OrderRefundPayload:
+    """Cancel an unpaid order, or refund a paid one the store has not started picking."""
+    principal = info.context.principal
+    provider = info.context.services.payments
+
+    async def work(session):
+        order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
+        order = await orders.load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
+        if order.status == OrderStatus.UNPAID.value:
+            order = await orders.transition_by(
+                session, principal, order_id, OrderStatus.CANCELLED, now=utc_now(), reason=input.reason or "cancelled"
+            )
+        else:
+            order = await payment_service.refund_order(session, principal, provider, order_id, utc_now(), input.reason)
+        return {"order": Order.from_row(order)}
+
+    return await in_transaction(info, OrderRefundPayload, PaymentError, PaymentErrorCode, work)
+
+
+async def order_transition(info: Info, input: OrderTransitionInput) -> OrderPayload:
+    """Staff moves an order along its fulfilment (PICKING, READY, DELIVERING, ...)."""
+    principal = info.context.principal
+
+    async def work(session):
+        if not principal.is_staff:
+            raise DomainError(OrderErrorCode.PERMISSION_DENIED, "only store staff move orders along", "status")
+        target = OrderStatus(input.status.value)
+        if target in (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+            raise DomainError(
+                OrderErrorCode.INVALID_TRANSITION, "use orderPay, orderRefund or orderCancel for this status", "status"
+            )
+        order_id = ids.decode(input.order_id, "Order", OrderErrorCode, "orderId")
+        order = await orders.transition_by(session, principal, order_id, target, now=utc_now(), reason=input.reason)
+        return {"order": Order.from_row(order)}
+
+    return await in_transaction(info, OrderPayload, OrderError, OrderErrorCode, work)
+
+
+async def order_refund(info: Info, input: OrderRefundInput) -> OrderRefundPayload:
+    principal = info.context.principal
+    provider = info.context.services.payments
+
+    async def work(session):
+        if not principal.is_staff:
+            raise DomainError(PaymentErrorCode.PERMISSION_DENIED, "customers use orderCancel", "orderId")
+        order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
+        order = await payment_service.refund_order(session, principal, provider, order_id, utc_now(), input.reason)
+        return {"order": Order.from_row(order)}
+
+    return await in_transaction(info, OrderRefundPayload, PaymentError, PaymentErrorCode, work)
+

@@ -1,0 +1,54 @@
+"""Process-wide services the resolvers share (built once in asgi.create_app)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from auth.sms import LoggingSmsSender, SmsSender
+from auth.tokens import TokenSigner
+from core.settings import Settings
+from db.session import Database
+from payments.provider import PaymentProvider, SandboxProvider
+from store_network.models import Tenant
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    signer: TokenSigner
+    sms: SmsSender
+    payments: PaymentProvider
+    code_pepper: bytes
+    _tenant_ids: dict[str, int] = field(default_factory=dict)
+
+    async def tenant_id_for_slug(self, slug: str) -> int | None:
+        # Slugs never change, so a per-process cache is safe and saves a query per anonymous request.
+        cached = self._tenant_ids.get(slug)
+        if cached is not None:
+            return cached
+        async with self.database.read() as session:
+            tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        if tenant_id is not None:
+            self._tenant_ids[slug] = tenant_id
+        return tenant_id
+
+
+def build_services(settings: Settings, database: Database | None = None, sms: SmsSender | None = None) -> Services:
+    secret = settings.secret_key
+    return Services(
+        settings=settings,
+        database=database or Database(settings.database_url, echo=settings.sql_echo),
+        signer=TokenSigner(
+            secret,
+            issuer="qiandian",
+            access_ttl=timedelta(seconds=settings.access_token_ttl_s),
+            refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
+        ),
+        sms=sms or LoggingSmsSender(),
+        payments=SandboxProvider(settings.payment_callback_secret),
+        code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
+    )

@@ -1,0 +1,1 @@
+"""GraphQL types only. Field resolvers here are one-liners through DataLoaders."""

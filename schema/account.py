@@ -1,0 +1,46 @@
+"""Viewer, customer, staff and token types."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from schema.enums import StaffRole
+
+
+@strawberry.type
+class AuthTokens:
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    token_type: str = "Bearer"
+
+
+@strawberry.type
+class Address:
+    id: strawberry.ID
+    label: str
+    recipient: str
+    mobile: str
+    line: str
+    longitude: float
+    latitude: float
+
+
+@strawberry.type
+class RoleGrantType:
+    role: StaffRole
+    node_id: strawberry.ID
+
+
+@strawberry.type(description="Who the request is authenticated as.")
+class Viewer:
+    kind: str = strawberry.field(description="ANONYMOUS, CUSTOMER, STAFF or API_KEY")
+    tenant: str | None
+    customer_id: strawberry.ID | None
+    mobile: str | None
+    staff_id: strawberry.ID | None
+    roles: list[RoleGrantType]
+    addresses: list[Address]
+    auth_error: str | None = strawberry.field(description="Why the credential sent was not accepted, if it was not.")

@@ -1,0 +1,139 @@
+"""Catalog types. Price and stock resolve in the store context the product was loaded in."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from commerce import models
+from schema.common import Money
+from schema.enums import ProductStatus, SoldBy
+
+
+@strawberry.type
+class Category(relay.Node):
+    id: relay.NodeID[int]
+    slug: str
+    name: str
+    position: int
+
+    @classmethod
+    def from_row(cls, row: models.Category) -> "Category":
+        return cls(id=row.id, slug=row.slug, name=row.name, position=row.position)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        rows = await info.context.loaders.category.load_many([int(i) for i in node_ids])
+        return [cls.from_row(r) if r else None for r in rows]
+
+
+@strawberry.type(description="How much of a SKU can be bought: units, or grams for weighed goods.")
+class QuantityRule:
+    step: int = strawberry.field(description="Quantities must be multiples of this (1, or grams such as 250).")
+    minimum: int
+    maximum: int
+    price_per: int = strawberry.field(description="The price is quoted per this many units or grams (e.g. 500 g).")
+
+
+@strawberry.type(description="Stock of a SKU in one store.")
+class StockLevel:
+    quantity_available: int = strawberry.field(description="On hand minus what open orders hold; grams for weighed goods.")
+    in_stock: bool
+
+
+@strawberry.type
+class Sku(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+    barcode: str | None
+    base_price: Money = strawberry.field(description="The HQ price, before any store's own price.")
+    quantity_rule: QuantityRule
+    product_id: strawberry.Private[int]
+    store_id: strawberry.Private[int | None]
+    base_price_fen: strawberry.Private[int]
+    currency: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: models.Sku, sold_by: str | None, store_id: int | None, currency: str = "CNY") -> "Sku":
+        from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE
+
+        maximum = MAX_GRAMS_PER_LINE if sold_by == "WEIGHT" else MAX_UNITS_PER_LINE
+        return cls(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            barcode=row.barcode,
+            base_price=Money.of(row.base_price_fen, currency),
+            quantity_rule=QuantityRule(
+                step=row.quantity_step, minimum=row.min_quantity, maximum=maximum, price_per=row.price_per_quantity
+            ),
+            product_id=row.product_id,
+            store_id=store_id,
+            base_price_fen=row.base_price_fen,
+            currency=currency,
+        )
+
+    @strawberry.field(description="The price in the store context (the store's own price, else HQ's); null without a store.")
+    async def price(self, info: Info) -> Money | None:
+        if self.store_id is None:
+            return None
+        offer = await info.context.loaders.offer.load((self.store_id, self.id))
+        fen = self.base_price_fen if offer.price_override_fen is None else offer.price_override_fen
+        return Money.of(fen, self.currency)
+
+    @strawberry.field(description="Stock in the store context; null without a store.")
+    async def stock(self, info: Info) -> StockLevel | None:
+        if self.store_id is None:
+            return None
+        offer = await info.context.loaders.offer.load((self.store_id, self.id))
+        return StockLevel(quantity_available=offer.available, in_stock=offer.available > 0)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        rows = await info.context.loaders.sku.load_many([int(i) for i in node_ids])
+        return [cls.from_row(r, None, None) if r else None for r in rows]
+
+
+@strawberry.type
+class Product(relay.Node):
+    id: relay.NodeID[int]
+    slug: str
+    name: str
+    description: str
+    sold_by: SoldBy
+    unit_label: str
+    status: ProductStatus
+    category_id: strawberry.Private[int]
+    store_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: models.Product, store_id: int | None = None) -> "Product":
+        return cls(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            description=row.description,
+            sold_by=SoldBy(row.sold_by),
+            unit_label=row.unit_label,
+            status=ProductStatus(row.status),
+            category_id=row.category_id,
+            store_id=store_id,
+        )
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        row = await info.context.loaders.category.load(self.category_id)
+        return Category.from_row(row) if row else None
+
+    @strawberry.field
+    async def skus(self, info: Info) -> list[Sku]:
+        rows = await info.context.loaders.skus_by_product.load(self.id)
+        return [Sku.from_row(row, self.sold_by.value, self.store_id) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        rows = await info.context.loaders.product.load_many([int(i) for i in node_ids])
+        return [cls.from_row(r) if r else None for r in rows]

@@ -1,0 +1,166 @@
+"""Mutation inputs: one input type per mutation."""
+from __future__ import annotations
+
+import strawberry
+
+from schema.enums import ControlLevel, FulfilmentType, OrderStatus, ProductStatus, SoldBy, StoreStatus
+
+
+@strawberry.input
+class RequestLoginCodeInput:
+    mobile: str
+
+
+@strawberry.input
+class CustomerLoginInput:
+    mobile: str
+    code: str
+
+
+@strawberry.input
+class StaffLoginInput:
+    username: str
+    password: str
+
+
+@strawberry.input
+class TokenRefreshInput:
+    refresh_token: str
+
+
+@strawberry.input
+class AddressCreateInput:
+    label: str = ""
+    recipient: str
+    mobile: str
+    line: str
+    longitude: float
+    latitude: float
+
+
+@strawberry.input
+class CategoryCreateInput:
+    slug: str
+    name: str
+    position: int = 0
+
+
+@strawberry.input
+class SkuCreateInput:
+    code: str
+    name: str = ""
+    barcode: str | None = None
+    base_price: str = strawberry.field(description="Decimal yuan, e.g. \"12.80\".")
+    price_per: int = 1
+    quantity_step: int = 1
+    min_quantity: int = 1
+
+
+@strawberry.input
+class ProductCreateInput:
+    category_id: strawberry.ID
+    slug: str
+    name: str
+    description: str = ""
+    sold_by: SoldBy = SoldBy.UNIT
+    unit_label: str = ""
+    skus: list[SkuCreateInput]
+
+
+@strawberry.input
+class ProductUpdateInput:
+    id: strawberry.ID
+    name: str | None = None
+    description: str | None = None
+    status: ProductStatus | None = None
+    category_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class StorePriceSetInput:
+    store_id: strawberry.ID
+    sku_id: strawberry.ID
+    price: str | None = strawberry.field(description="Decimal yuan; null removes the store's own price.")
+
+
+@strawberry.input
+class StockSetInput:
+    store_id: strawberry.ID
+    sku_id: strawberry.ID
+    on_hand: int | None = strawberry.field(default=None, description="A stock count (units or grams).")
+    delta: int | None = strawberry.field(default=None, description="A receipt (+) or write-off (-).")
+
+
+@strawberry.input
+class StoreUpdateInput:
+    id: strawberry.ID
+    name: str | None = None
+    status: StoreStatus | None = None
+    prep_minutes: int | None = None
+    delivery_radius_meters: int | None = None
+
+
+@strawberry.input
+class NetworkNodeControlSetInput:
+    node_id: strawberry.ID
+    prices: ControlLevel | None = None
+    storefront: ControlLevel | None = None
+    promotions: ControlLevel | None = None
+
+
+@strawberry.input
+class CartLineInput:
+    sku_id: strawberry.ID
+    quantity: int = strawberry.field(description="Units, or grams for weighed goods (a multiple of the step).")
+
+
+@strawberry.input
+class CartLinesAddInput:
+    store_id: strawberry.ID
+    lines: list[CartLineInput]
+
+
+@strawberry.input
+class CartLinesUpdateInput:
+    store_id: strawberry.ID
+    lines: list[CartLineInput]
+
+
+@strawberry.input
+class CartLinesRemoveInput:
+    store_id: strawberry.ID
+    sku_ids: list[strawberry.ID]
+
+
+@strawberry.input
+class CheckoutCompleteInput:
+    store_id: strawberry.ID
+    fulfilment_type: FulfilmentType
+    address_id: strawberry.ID | None = None
+    note: str = ""
+    idempotency_key: str = strawberry.field(description="Client-generated (e.g. a UUID); a retry with the same key returns the same order.")
+
+
+@strawberry.input
+class OrderPayInput:
+    order_id: strawberry.ID
+    idempotency_key: str
+
+
+@strawberry.input
+class OrderCancelInput:
+    order_id: strawberry.ID
+    reason: str = ""
+
+
+@strawberry.input
+class OrderTransitionInput:
+    order_id: strawberry.ID
+    status: OrderStatus
+    reason: str = ""
+
+
+@strawberry.input
+class OrderRefundInput:
+    order_id: strawberry.ID
+    reason: str = ""

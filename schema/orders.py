@@ -1,0 +1,179 @@
+"""Cart, order and payment types."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from commerce import models
+from payments import models as payment_models
+from schema.catalog import Sku
+from schema.common import Money
+from schema.enums import FulfilmentType, OrderStatus, PaymentStatus
+from schema.store import Store
+
+
+@strawberry.type
+class CartLine:
+    quantity: int
+    sku_id: strawberry.Private[int]
+    store_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku | None:
+        row = await info.context.loaders.sku.load(self.sku_id)
+        if row is None:
+            return None
+        product = await info.context.loaders.product.load(row.product_id)
+        return Sku.from_row(row, product.sold_by if product else None, self.store_id)
+
+
+@strawberry.type
+class Cart:
+    id: strawberry.ID
+    cart_id: strawberry.Private[int | None]
+    store_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[CartLine]:
+        if self.cart_id is None:
+            return []
+        rows = await info.context.loaders.cart_lines.load(self.cart_id)
+        return [CartLine(quantity=r.quantity, sku_id=r.sku_id, store_id=self.store_id) for r in rows]
+
+
+@strawberry.type
+class OrderLine:
+    product_name: str
+    sku_code: str
+    quantity: int
+    unit_price: Money
+    price_per: int
+    total: Money
+
+
+@strawberry.type(description="One status change, with who made it.")
+class OrderEvent:
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    actor_type: str
+    reason: str
+    created_at: datetime
+
+
+@strawberry.type
+class ShippingAddress:
+    recipient: str
+    mobile: str
+    line: str
+    longitude: float
+    latitude: float
+
+
+@strawberry.type
+class Order(relay.Node):
+    id: relay.NodeID[int]
+    number: str
+    status: OrderStatus
+    fulfilment_type: FulfilmentType
+    subtotal: Money
+    delivery_fee: Money
+    total: Money
+    note: str
+    shipping_address: ShippingAddress | None
+    expires_at: datetime | None = strawberry.field(description="An unpaid order is cancelled at this time.")
+    paid_at: datetime | None
+    created_at: datetime
+    store_id: strawberry.Private[int]
+    currency: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: models.Order) -> "Order":
+        address = row.shipping_address
+        return cls(
+            id=row.id,
+            number=row.number,
+            status=OrderStatus(row.status),
+            fulfilment_type=FulfilmentType(row.fulfilment_type),
+            subtotal=Money.of(row.subtotal_fen, row.currency),
+            delivery_fee=Money.of(row.delivery_fee_fen, row.currency),
+            total=Money.of(row.total_fen, row.currency),
+            note=row.note,
+            shipping_address=ShippingAddress(
+                recipient=address["recipient"],
+                mobile=address["mobile"],
+                line=address["line"],
+                longitude=address["lon"],
+                latitude=address["lat"],
+            )
+            if address
+            else None,
+            expires_at=row.expires_at if row.status == "UNPAID" else None,
+            paid_at=row.paid_at,
+            created_at=row.created_at,
+            store_id=row.store_id,
+            currency=row.currency,
+        )
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLine]:
+        rows = await info.context.loaders.order_lines.load(self.id)
+        return [
+            OrderLine(
+                product_name=r.product_name,
+                sku_code=r.sku_code,
+                quantity=r.quantity,
+                unit_price=Money.of(r.unit_price_fen, self.currency),
+                price_per=r.price_per_quantity,
+                total=Money.of(r.line_total_fen, self.currency),
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def events(self, info: Info) -> list[OrderEvent]:
+        rows = await info.context.loaders.order_events.load(self.id)
+        return [
+            OrderEvent(
+                from_status=OrderStatus(r.from_status) if r.from_status else None,
+                to_status=OrderStatus(r.to_status),
+                actor_type=r.actor_type,
+                reason=r.reason,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def store(self, info: Info) -> Store:
+        row = await info.context.loaders.store.load(self.store_id)
+        return Store.from_row(row)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers.orders import visible_orders
+
+        return await visible_orders(info, [int(i) for i in node_ids])
+
+
+@strawberry.type
+class Payment:
+    id: strawberry.ID
+    provider: str
+    status: PaymentStatus
+    amount: Money
+
+    @classmethod
+    def from_row(cls, row: payment_models.Payment) -> "Payment":
+        from resolvers.ids import encode
+
+        return cls(
+            id=strawberry.ID(encode("Payment", row.id)),
+            provider=row.provider,
+            status=PaymentStatus(row.status),
+            amount=Money.of(row.amount_fen, row.currency),
+        )
+

@@ -1,0 +1,167 @@
+"""The schema's entry points and its hardening extensions."""
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import Info
+
+from core.settings import Settings
+from resolvers import account_mutations, cart_mutations, catalog_mutations, catalog_queries, order_mutations
+from resolvers import orders as order_queries
+from resolvers import stores as store_queries
+from resolvers.errors import UserInputError, should_mask_error
+from resolvers.ids import decode
+from resolvers.limits import cost_limit_rule
+from schema.account import Viewer
+from schema.catalog import Category, Product, Sku
+from schema.common import Connection
+from schema.enums import OrderStatus
+from schema.orders import Cart, Order
+from schema.payloads import (
+    AddressCreatePayload,
+    AuthPayload,
+    CartPayload,
+    CategoryCreatePayload,
+    CheckoutCompletePayload,
+    NetworkNodeControlSetPayload,
+    OrderPayload,
+    OrderPayPayload,
+    OrderRefundPayload,
+    ProductPayload,
+    RequestLoginCodePayload,
+    StockSetPayload,
+    StorePriceSetPayload,
+    StoreUpdatePayload,
+)
+from schema.store import NetworkNode, ProductFilterInput, ProductSortingInput, Store
+from core.errors import CommonErrorCode, DomainError
+
+
+def _store_pk(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return decode(raw, "Store", CommonErrorCode, "storeId")
+    except DomainError as exc:
+        raise UserInputError(exc.message) from None
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
+    nodes: list[relay.Node | None] = relay.node()
+
+    @strawberry.field(description="Who the request is authenticated as.")
+    async def viewer(self, info: Info) -> Viewer:
+        return await account_mutations.viewer(info)
+
+    @strawberry.field
+    async def store(self, info: Info, id: strawberry.ID) -> Store | None:
+        row = await info.context.loaders.store.load(_store_pk(id))
+        return Store.from_row(row) if row else None
+
+    @strawberry.field
+    async def stores(
+        self, info: Info, first: int | None = 20, after: str | None = None, search: str | None = None
+    ) -> Connection[Store]:
+        return await store_queries.stores(info, first, after, search)
+
+    @strawberry.field(description="Products; pass storeId for that store's prices and stock.")
+    async def products(
+        self,
+        info: Info,
+        store_id: strawberry.ID | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,
+        sort_by: ProductSortingInput | None = None,
+    ) -> Connection[Product]:
+        store_pk = _store_pk(store_id)
+        if store_pk is not None and await info.context.loaders.store.load(store_pk) is None:
+            raise UserInputError("store not found")
+        return await catalog_queries.product_connection(info, store_pk, first, after, filter, sort_by)
+
+    @strawberry.field
+    async def product(self, info: Info, id: strawberry.ID, store_id: strawberry.ID | None = None) -> Product | None:
+        try:
+            pk = decode(id, "Product", CommonErrorCode, "id")
+        except DomainError as exc:
+            raise UserInputError(exc.message) from None
+        row = await info.context.loaders.product.load(pk)
+        store_pk = _store_pk(store_id)
+        if row is None or (store_pk is not None and await info.context.loaders.store.load(store_pk) is None):
+            return None
+        return Product.from_row(row, store_pk)
+
+    @strawberry.field
+    async def categories(self, info: Info) -> list[Category]:
+        return await catalog_queries.categories(info)
+
+    @strawberry.field(description="The signed-in customer's cart in one store.")
+    async def cart(self, info: Info, store_id: strawberry.ID) -> Cart | None:
+        return await cart_mutations.cart(info, store_id)
+
+    @strawberry.field(description="Your orders (customers) or your stores' orders (staff), newest first.")
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: OrderStatus | None = None,
+        store_id: strawberry.ID | None = None,
+    ) -> Connection[Order]:
+        return await order_queries.orders(info, first, after, status, _store_pk(store_id))
+
+
+@strawberry.type
+class Mutation:
+    request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
+    customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
+    staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
+    token_refresh: AuthPayload = strawberry.mutation(resolver=account_mutations.token_refresh)
+    address_create: AddressCreatePayload = strawberry.mutation(resolver=account_mutations.address_create)
+    category_create: CategoryCreatePayload = strawberry.mutation(resolver=catalog_mutations.category_create)
+    product_create: ProductPayload = strawberry.mutation(resolver=catalog_mutations.product_create)
+    product_update: ProductPayload = strawberry.mutation(resolver=catalog_mutations.product_update)
+    store_price_set: StorePriceSetPayload = strawberry.mutation(resolver=catalog_mutations.store_price_set)
+    stock_set: StockSetPayload = strawberry.mutation(resolver=catalog_mutations.stock_set)
+    store_update: StoreUpdatePayload = strawberry.mutation(resolver=catalog_mutations.store_update)
+    network_node_control_set: NetworkNodeControlSetPayload = strawberry.mutation(
+        resolver=catalog_mutations.network_node_control_set
+    )
+    cart_lines_add: CartPayload = strawberry.mutation(resolver=cart_mutations.cart_lines_add)
+    cart_lines_update: CartPayload = strawberry.mutation(resolver=cart_mutations.cart_lines_update)
+    cart_lines_remove: CartPayload = strawberry.mutation(resolver=cart_mutations.cart_lines_remove)
+    checkout_complete: CheckoutCompletePayload = strawberry.mutation(resolver=order_mutations.checkout_complete)
+    order_pay: OrderPayPayload = strawberry.mutation(resolver=order_mutations.order_pay)
+    order_cancel: OrderRefundPayload = strawberry.mutation(resolver=order_mutations.order_cancel)
+    order_transition: OrderPayload = strawberry.mutation(resolver=order_mutations.order_transition)
+    order_refund: OrderRefundPayload = strawberry.mutation(resolver=order_mutations.order_refund)
+
+
+EXTRA_TYPES = [Sku, NetworkNode]
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions = [
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        AddValidationRules([cost_limit_rule(settings.max_query_cost)]),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        MaskErrors(should_mask_error=should_mask_error),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(query=Query, mutation=Mutation, types=EXTRA_TYPES, extensions=extensions)

@@ -1,0 +1,143 @@
+"""Store and network types."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.catalog import Product
+from schema.common import Connection
+from schema.enums import ControlLevel, FulfilmentType, ProductSortField, SortDirection, SoldBy, StoreStatus
+from store_network import models
+
+
+@strawberry.type(description="A WGS-84 point.")
+class Location:
+    longitude: float
+    latitude: float
+
+
+@strawberry.type(description="Opening hours on one weekday, in the store's own timezone. A close before the open ends the next day.")
+class OpeningHours:
+    weekday: int = strawberry.field(description="0 = Monday ... 6 = Sunday")
+    opens: str
+    closes: str
+
+
+@strawberry.input
+class ProductFilterInput:
+    search: str | None = strawberry.field(default=None, description="Case-insensitive substring of the name.")
+    category_id: strawberry.ID | None = None
+    sold_by: SoldBy | None = None
+    in_stock: bool | None = strawberry.field(default=None, description="Only with a store context.")
+
+
+@strawberry.input
+class ProductSortingInput:
+    field: ProductSortField = ProductSortField.NAME
+    direction: SortDirection = SortDirection.ASC
+
+
+@strawberry.type
+class Store(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+    city: str
+    district: str
+    address: str
+    location: Location
+    timezone: str
+    status: StoreStatus
+    delivery_radius_meters: int
+    prep_minutes: int
+    fulfilment_types: list[FulfilmentType]
+    opening_hours: list[OpeningHours]
+    business_hours: strawberry.Private[dict]
+
+    @classmethod
+    def from_row(cls, row: models.Store) -> "Store":
+        hours = []
+        for weekday, spans in sorted(row.business_hours.items(), key=lambda kv: int(kv[0])):
+            for opens, closes in spans:
+                hours.append(OpeningHours(weekday=int(weekday), opens=opens, closes=closes))
+        return cls(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            city=row.city,
+            district=row.district,
+            address=row.address,
+            location=Location(longitude=row.lon, latitude=row.lat),
+            timezone=row.timezone,
+            status=StoreStatus(row.status),
+            delivery_radius_meters=row.delivery_radius_m,
+            prep_minutes=row.prep_minutes,
+            fulfilment_types=[FulfilmentType(t) for t in row.fulfilment_types],
+            opening_hours=hours,
+            business_hours=row.business_hours,
+        )
+
+    @strawberry.field(description="Whether the store is open at this moment (its own timezone and hours).")
+    def is_open_now(self, info: Info) -> bool:
+        from resolvers.stores import store_is_open
+
+        return store_is_open(self, datetime.now().astimezone())
+
+    @strawberry.field(description="Products with this store's prices and stock.")
+    async def products(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,
+        sort_by: ProductSortingInput | None = None,
+    ) -> Connection[Product]:
+        from resolvers.catalog_queries import product_connection
+
+        return await product_connection(info, self.id, first, after, filter, sort_by)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        rows = await info.context.loaders.store.load_many([int(i) for i in node_ids])
+        return [cls.from_row(r) if r else None for r in rows]
+
+
+@strawberry.type(description="What the stores below a network node may change by themselves.")
+class ControlPolicy:
+    prices: ControlLevel | None
+    storefront: ControlLevel | None
+    promotions: ControlLevel | None
+
+
+@strawberry.type
+class NetworkNode(relay.Node):
+    id: relay.NodeID[int]
+    kind: str
+    name: str
+    control: ControlPolicy = strawberry.field(description="Null entries inherit from the parent node.")
+
+    @classmethod
+    def from_row(cls, row: models.NetworkNode) -> "NetworkNode":
+        def level(value):
+            return ControlLevel(value) if value else None
+
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            name=row.name,
+            control=ControlPolicy(
+                prices=level(row.price_control),
+                storefront=level(row.storefront_control),
+                promotions=level(row.promotion_control),
+            ),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers.stores import load_network_nodes
+
+        return await load_network_nodes(info, [int(i) for i in node_ids])
