@@ -1,6 +1,8 @@
 """The schema's entry points and its hardening extensions."""
 from __future__ import annotations
 
+import functools
+
 import strawberry
 from strawberry import relay
 from strawberry.extensions import (
@@ -153,15 +155,24 @@ EXTRA_TYPES = [Sku, NetworkNode]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    return _build_schema(
+        settings.max_query_depth, settings.max_aliases, settings.max_tokens, settings.max_query_cost, settings.introspection
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _build_schema(max_depth: int, max_aliases: int, max_tokens: int, max_cost: int, introspection: bool) -> strawberry.Schema:
+    # Cached: strawberry binds resolvers onto the Query class, so a second build of the same
+    # classes in one process fails; one schema per distinct limit set is all a process needs.
     extensions = [
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        AddValidationRules([cost_limit_rule(settings.max_query_cost)]),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        MaskErrors(should_mask_error=should_mask_error),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: AddValidationRules([cost_limit_rule(max_cost)]),
+        lambda: MaskErrors(should_mask_error=should_mask_error),
     ]
-    if not settings.introspection:
-        extensions.append(DisableIntrospection())
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    # Fresh instances per request; their LRU caches live at module level and are shared.
+    extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
     return strawberry.Schema(query=Query, mutation=Mutation, types=EXTRA_TYPES, extensions=extensions)

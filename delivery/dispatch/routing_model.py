@@ -204,6 +204,24 @@ def _on_board_finish(inst: Instance, v: int) -> float:
     return t
 
 
+def scaled_transit(inst: Instance, v: int, nodes: list[int], ts: int) -> list[list[int]]:
+    """Integer time from each node to each other (service at origin + travel),
+    rounded up.  Shared by the OR-Tools model and the fleet-reduction heuristic
+    so both agree exactly on feasibility."""
+    return [[math.ceil((inst.nodes[a].service + inst.travel(v, a, b)) * ts - 1e-9) for b in nodes] for a in nodes]
+
+
+def scaled_horizon(inst: Instance, ts: int) -> int:
+    finite = [x for x in (*inst.end_limit, *(nd.latest for nd in inst.nodes)) if math.isfinite(x)]
+    return int(math.ceil(max(finite, default=0.0) * ts)) + 1
+
+
+def scaled_window(nd: Node, ts: int, horizon: int) -> tuple[int, int]:
+    lo = int(math.ceil(nd.earliest * ts))
+    hi = horizon if not math.isfinite(nd.latest) else int(math.floor(nd.latest * ts))
+    return lo, max(lo, hi)
+
+
 @dataclass
 class RoutingModel:
     """An OR-Tools model over a subset of the riders.
@@ -257,12 +275,9 @@ def build_routing(inst: Instance, costs: CostSettings, vehicles: list[int] | Non
     for v in vehicles:
         key = inst.riders[v].speed if inst.problem.travel_time is None else 0.0
         if key not in by_speed:
-            m = [[math.ceil((inst.nodes[a].service + inst.travel(v, a, b)) * ts - 1e-9) for b in mnodes]
-                 for a in mnodes]
-            by_speed[key] = routing.RegisterTransitMatrix(m)
+            by_speed[key] = routing.RegisterTransitMatrix(scaled_transit(inst, v, mnodes, ts))
         vehicle_cb.append(by_speed[key])
-    finite = [x for x in (*inst.end_limit, *(nd.latest for nd in inst.nodes)) if math.isfinite(x)]
-    horizon = int(math.ceil(max(finite, default=0.0) * ts)) + 1
+    horizon = scaled_horizon(inst, ts)
     routing.AddDimensionWithVehicleTransits(vehicle_cb, horizon, horizon, False, "Time")
     time = rm.time = routing.GetDimensionOrDie("Time")
 
@@ -283,9 +298,7 @@ def build_routing(inst: Instance, costs: CostSettings, vehicles: list[int] | Non
     for node_id in stop_nodes:
         nd = inst.nodes[node_id]
         idx = rm.index(node_id)
-        lo = int(math.ceil(nd.earliest * ts))
-        hi = horizon if not math.isfinite(nd.latest) else int(math.floor(nd.latest * ts))
-        time.CumulVar(idx).SetRange(lo, max(lo, hi))
+        time.CumulVar(idx).SetRange(*scaled_window(nd, ts, horizon))
         if nd.soft_deadline is not None and late_coeff:
             routing.SetCumulVarSoftUpperBound(idx, max(0, int(math.floor(nd.soft_deadline * ts))), late_coeff)
         if nd.allowed is not None:

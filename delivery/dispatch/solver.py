@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from delivery.dispatch.model import Plan, Problem, Route, Stop, StopKind, Unassigned, UnassignedReason
+from delivery.dispatch.fleet_reduction import reduce_fleet
 from delivery.dispatch.routing_model import CostSettings, Instance, RoutingModel, build_instance, build_routing
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ def _set_ruin_recreate(params, method: str) -> None:
 
 
 def _search(rm: RoutingModel, options: SolverOptions, seconds: float, initial: NodeRoutes | None,
-            n_riders: int, stop_when_all_performed: bool = False, method: str = "gls") -> NodeRoutes | None:
+            n_riders: int, stop_when_all_performed: bool = False, method: str = "gls",
+            initial_required: bool = False) -> NodeRoutes | None:
     routing, manager = rm.routing, rm.manager
     params = _params(options, seconds, method)
     routing.CloseModelWithParameters(params)
@@ -115,7 +117,7 @@ def _search(rm: RoutingModel, options: SolverOptions, seconds: float, initial: N
         start = routing.ReadAssignmentFromRoutes([[rm.index(n) for n in initial[v]] for v in rm.vehicles], True)
         if start is not None:
             solution = routing.SolveFromAssignmentWithParameters(start, params)
-    if solution is None and not (initial is not None and stop_when_all_performed):
+    if solution is None and not (initial is not None and (stop_when_all_performed or initial_required)):
         solution = routing.SolveWithParameters(params)
     if solution is None:
         return None
@@ -155,38 +157,24 @@ def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_
         return [[] for _ in inst.riders]
     n_stops = _served(best)
     log.debug("construction: %d vehicles", sum(1 for r in best if r))
-    # 2. vehicle reduction.
-    reduction_end = _time.monotonic() + budget * options.reduction_share
+    # 2. vehicle reduction (our own ruin-and-recreate, see fleet_reduction.py).
+    reduction_end = min(t_end, _time.monotonic() + budget * options.reduction_share)
+    reduced = reduce_fleet(inst, best, costs.time_scale, reduction_end)
+    log.debug("reduction: %d vehicles", sum(1 for r in reduced if r))
     distance_costs = CostSettings(costs.distance_scale, costs.time_scale, must_serve,
                                   costs.late_penalty_per_minute, 0.0)
-    failed: set[tuple[int, ...]] = set()
-    while _time.monotonic() < min(reduction_end, t_end):
-        used = [v for v, r in enumerate(best) if r]
-        candidates = sorted((v for v in used if tuple(best[v]) not in failed),
-                            key=lambda v: (len(best[v]), _route_length(inst, v, best[v])))
-        if not candidates:
-            break
-        victim = candidates[0]
-        keep = [v for v in used if v != victim]
-        slice_s = min(max(0.5, 0.1 * budget), reduction_end - _time.monotonic())
-        rm = build_routing(inst, distance_costs, keep)
-        result = _search(rm, options, slice_s, best, len(best), stop_when_all_performed=True,
-                         method=options.reduction_method)
-        ok = result is not None and _served(result) == n_stops
-        log.debug("reduction to %d vehicles: %s (%.2fs left)", len(keep), "ok" if ok else "failed",
-                  t_end - _time.monotonic())
-        if ok:
-            best = result
-            failed.clear()
-        else:
-            failed.add(tuple(best[victim]))
     # 3. distance on the reduced fleet (unused vehicles disabled, no fixed cost).
     remaining = t_end - _time.monotonic()
-    if remaining > 0.05:
-        rm = build_routing(inst, distance_costs, [v for v, r in enumerate(best) if r])
-        result = _search(rm, options, remaining, best, len(best), method=options.distance_method)
+    if remaining <= 0.05:
+        return reduced
+    if True:
+        rm = build_routing(inst, distance_costs, [v for v, r in enumerate(reduced) if r])
+        result = _search(rm, options, remaining, reduced, len(best), method=options.distance_method,
+                         initial_required=True)
         if result is not None and _served(result) == n_stops:
             best = result
+        else:
+            log.warning("reduced routes rejected by the model; keeping %d vehicles", sum(1 for r in best if r))
     return best
 
 

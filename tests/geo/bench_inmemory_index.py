@@ -1,0 +1,85 @@
+"""Latency of InMemoryGeoIndex lookups: 10,000 stores, 20,000 zones, one metro area.
+
+Not a test (no test_ prefix). Run:  .venv/bin/python -m tests.geo.bench_inmemory_index
+Options: --polygons FRACTION (share of tier-2 zones drawn as 12-vertex polygons instead of
+circles), --queries N, --seed S. Prints build time and p50/p90/p99/max per call in us.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import time
+
+from geo.coordinates import LonLat
+from geo.distance import destination_point
+from geo.fees import BasePlusPerKmFee, DistanceBandFee
+from geo.spatial_index import InMemoryGeoIndex
+from geo.zones import DeliveryZone, RadiusShape, parse_geojson_polygon
+
+# Roughly Shanghai's built-up area: 0.6 x 0.5 degrees ~ 57 km x 55 km.
+LON0, LON1, LAT0, LAT1 = 121.15, 121.75, 30.95, 31.45
+
+
+def build(n_stores: int, polygon_share: float, rng: random.Random):
+    stores = [(f"s{i}", LonLat(rng.uniform(LON0, LON1), rng.uniform(LAT0, LAT1))) for i in range(n_stores)]
+    inner_fee = DistanceBandFee([(None, 0)])
+    outer_fee = BasePlusPerKmFee(500, 3000, 100)
+    zones = []
+    for sid, loc in stores:
+        zones.append(DeliveryZone(f"{sid}-1", sid, 1, "3 km", RadiusShape(3000), inner_fee, express_allowed=True))
+        if rng.random() < polygon_share:
+            ring = [list(destination_point(loc, b, rng.uniform(3500, 5000)).as_tuple()) for b in range(0, 360, 30)]
+            ring.append(ring[0])
+            shape = parse_geojson_polygon({"type": "Polygon", "coordinates": [ring]})
+        else:
+            shape = RadiusShape(5000)
+        zones.append(DeliveryZone(f"{sid}-2", sid, 2, "outer", shape, outer_fee))
+    return stores, zones
+
+
+def measure(fn, points) -> list[float]:
+    for p in points[:200]:  # warm caches and numpy's lazy init
+        fn(p)
+    gc.disable()
+    out = []
+    clock = time.perf_counter_ns
+    for p in points:
+        t0 = clock()
+        fn(p)
+        out.append((clock() - t0) / 1000.0)
+    gc.enable()
+    return out
+
+
+def summary(name: str, samples: list[float]) -> str:
+    s = sorted(samples)
+    pick = lambda q: s[min(len(s) - 1, int(q * len(s)))]  # noqa: E731
+    return f"{name:<34} p50 {pick(0.50):7.1f}  p90 {pick(0.90):7.1f}  p99 {pick(0.99):7.1f}  max {s[-1]:8.1f} us"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stores", type=int, default=10_000)
+    parser.add_argument("--polygons", type=float, default=0.0)
+    parser.add_argument("--queries", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    stores, zones = build(args.stores, args.polygons, rng)
+    t0 = time.perf_counter()
+    index = InMemoryGeoIndex(stores, zones)
+    build_ms = (time.perf_counter() - t0) * 1000
+    points = [LonLat(rng.uniform(LON0, LON1), rng.uniform(LAT0, LAT1)) for _ in range(args.queries)]
+    hits = [len(index.zone_hits(p)) for p in points[:2000]]
+    print(f"{args.stores} stores, {len(zones)} zones ({args.polygons:.0%} of tier 2 as polygons); build {build_ms:.0f} ms")
+    print(f"zones covering a query point: mean {statistics.mean(hits):.0f}, max {max(hits)}")
+    print(summary("zone_hits (zones + store dist)", measure(index.zone_hits, points)))
+    print(summary("zones_covering", measure(index.zones_covering, points)))
+    print(summary("nearest_stores k=10", measure(lambda p: index.nearest_stores(p, 10), points)))
+    print(summary("nearest_stores k=10, <=3 km", measure(lambda p: index.nearest_stores(p, 10, 3000.0), points)))
+
+
+if __name__ == "__main__":
+    main()
