@@ -23,15 +23,38 @@ Contract every backend must meet (one shared test suite should run against both)
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol, TypeAlias, runtime_checkable
 
 from geo.coordinates import LonLat
 from geo.zones import DeliveryZone
 
-# Plain tuples, not NamedTuples: building a few hundred NamedTuples per lookup would cost
-# more than the lookup itself.
 StoreDistance: TypeAlias = tuple[str, float]  # (store_id, distance_m)
-ZoneHit: TypeAlias = tuple[DeliveryZone, float]  # (zone, distance_m from point to its store)
+
+
+class ZoneHits:
+    """Zones covering a point and, in parallel, the distance from the point to each zone's
+    store. Parallel lists rather than a list of pairs: a dense metro has ~300 covering
+    zones per point, and building 300 tuples costs as much as the spatial query.
+    Iterating yields (zone, distance_m) pairs for convenience.
+    """
+
+    __slots__ = ("zones", "distances_m")
+
+    def __init__(self, zones: list[DeliveryZone], distances_m: list[float]):
+        if len(zones) != len(distances_m):
+            raise ValueError("zones and distances_m must have the same length")
+        self.zones = zones
+        self.distances_m = distances_m
+
+    def __len__(self) -> int:
+        return len(self.zones)
+
+    def __iter__(self) -> Iterator[tuple[DeliveryZone, float]]:
+        return zip(self.zones, self.distances_m)
+
+    def __repr__(self) -> str:
+        return f"ZoneHits({len(self.zones)} zones)"
 
 
 @runtime_checkable
@@ -42,7 +65,7 @@ class GeoIndex(Protocol):
 
     async def zones_covering(self, point: LonLat) -> list[DeliveryZone]: ...
 
-    async def zone_hits(self, point: LonLat) -> list[ZoneHit]: ...
+    async def zone_hits(self, point: LonLat) -> ZoneHits: ...
 
 
 @runtime_checkable
@@ -53,7 +76,7 @@ class SyncGeoIndex(Protocol):
 
     def zones_covering(self, point: LonLat) -> list[DeliveryZone]: ...
 
-    def zone_hits(self, point: LonLat) -> list[ZoneHit]: ...
+    def zone_hits(self, point: LonLat) -> ZoneHits: ...
 
 
 class AsyncGeoIndexAdapter:
@@ -70,5 +93,5 @@ class AsyncGeoIndexAdapter:
     async def zones_covering(self, point: LonLat) -> list[DeliveryZone]:
         return self._index.zones_covering(point)
 
-    async def zone_hits(self, point: LonLat) -> list[ZoneHit]:
+    async def zone_hits(self, point: LonLat) -> ZoneHits:
         return self._index.zone_hits(point)

@@ -17,7 +17,8 @@ matters more than the number of candidates):
   subtract and one einsum; radius tests compare chord^2 with a precomputed per-zone
   threshold (no trig per candidate). d = 2R asin(chord / 2) is the same great-circle
   distance as haversine, evaluated only for hits.
-* results are plain tuples built with zip over `.tolist()` output.
+* results are built from two `.tolist()` calls (ZoneHits keeps zones and distances as
+  parallel lists; zipping 300 tuples would cost as much as the whole query).
 
 The index is immutable: build a new one and swap the reference when stores or zones
 change (build time for 10k stores + 20k zones is reported by tests/geo/bench_inmemory_index.py).
@@ -33,7 +34,7 @@ from shapely import STRtree
 
 from geo.coordinates import LonLat
 from geo.distance import EARTH_RADIUS_M, degree_bbox
-from geo.index_protocol import AsyncGeoIndexAdapter, GeoIndex, StoreDistance, ZoneHit
+from geo.index_protocol import AsyncGeoIndexAdapter, GeoIndex, StoreDistance, ZoneHits
 from geo.zones import RADIUS_BOUNDARY_TOLERANCE_M, DeliveryZone, PolygonShape, RadiusShape
 
 _INITIAL_SEARCH_M = 1000.0
@@ -41,10 +42,34 @@ _SEARCH_GROWTH = 4.0
 _WORLD_BOX = shapely.box(-180.0, -90.0, 180.0, 90.0)
 
 
-def _unit_vector(lon: float, lat: float) -> np.ndarray:
-    lon_r, lat_r = math.radians(lon), math.radians(lat)
+_DENSITY_CELL_DEG = 0.1  # ~10 km; fine enough to tell a city centre from its suburbs
+
+
+def _density_cell(point: LonLat) -> tuple[int, int]:
+    return (math.floor(point.lon / _DENSITY_CELL_DEG), math.floor(point.lat / _DENSITY_CELL_DEG))
+
+
+def _chord2(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, indices: np.ndarray, point: LonLat) -> np.ndarray:
+    """Squared chord (unit sphere) from `point` to rows `indices` of the x/y/z columns.
+
+    A fixed sequence of 1-D numpy calls: fancy-indexing an (n, 3) array or broadcasting
+    (n, 3) - (3,) costs 3-5x more than three 1-D `take`s at these sizes (tens to hundreds
+    of rows), and per-call overhead is what dominates here.
+    """
+    lon_r, lat_r = math.radians(point.lon), math.radians(point.lat)
     cos_lat = math.cos(lat_r)
-    return np.array((cos_lat * math.cos(lon_r), cos_lat * math.sin(lon_r), math.sin(lat_r)))
+    out = xs.take(indices)
+    out -= cos_lat * math.cos(lon_r)
+    out *= out
+    dy = ys.take(indices)
+    dy -= cos_lat * math.sin(lon_r)
+    dy *= dy
+    out += dy
+    dz = zs.take(indices)
+    dz -= math.sin(lat_r)
+    dz *= dz
+    out += dz
+    return out
 
 
 def _chord2_for(distance_m: float) -> float:
@@ -55,8 +80,13 @@ def _chord2_for(distance_m: float) -> float:
 
 
 def _metres_from_chord2(chord2: np.ndarray) -> np.ndarray:
+    half_chord = np.sqrt(chord2)
+    half_chord *= 0.5
     # chord2 can exceed 4 by float noise for antipodal points; clip keeps arcsin defined.
-    return (2.0 * EARTH_RADIUS_M) * np.arcsin(np.minimum(np.sqrt(chord2) * 0.5, 1.0))
+    np.minimum(half_chord, 1.0, out=half_chord)
+    np.arcsin(half_chord, out=half_chord)
+    half_chord *= 2.0 * EARTH_RADIUS_M
+    return half_chord
 
 
 class InMemoryGeoIndex:
@@ -82,7 +112,14 @@ class InMemoryGeoIndex:
         self._store_xyz = np.ascontiguousarray(
             np.stack((np.cos(lats) * np.cos(lons), np.cos(lats) * np.sin(lons), np.sin(lats)), axis=1)
         ).reshape(-1, 3)
+        self._store_x, self._store_y, self._store_z = (np.ascontiguousarray(self._store_xyz[:, i]) for i in range(3))
         self._all_stores = np.arange(len(store_ids), dtype=np.intp)
+        # Stores per coarse cell: lets nearest_stores start with a radius that usually holds
+        # k stores, instead of widening from a fixed guess (each widening is a tree query).
+        self._density: dict[tuple[int, int], int] = {}
+        for p in locations:
+            cell = _density_cell(p)
+            self._density[cell] = self._density.get(cell, 0) + 1
         self._store_tree = STRtree(shapely.points([p.as_tuple() for p in locations]) if locations else [])
 
         zone_list: list[DeliveryZone] = []
@@ -114,13 +151,59 @@ class InMemoryGeoIndex:
         self._zones = np.empty(len(zone_list), dtype=object)
         self._zones[:] = zone_list
         self._zone_store = np.array(zone_store, dtype=np.intp)
+        # Per-zone copies of the store's unit vector, one contiguous column per axis.
+        zone_xyz = self._store_xyz[self._zone_store] if zone_list else np.empty((0, 3))
+        self._zone_x, self._zone_y, self._zone_z = (np.ascontiguousarray(zone_xyz[:, i]) for i in range(3))
         self._zone_chord2_limit = np.array(chord2_limit, dtype=np.float64)
         self._zone_polygons = np.empty(len(polygons), dtype=object)
         self._zone_polygons[:] = polygons
         self._zone_is_polygon = np.array([p is not None for p in polygons], dtype=bool)
         self._has_polygons = bool(self._zone_is_polygon.any())
         shapely.prepare(self._zone_polygons[self._zone_is_polygon])
+        self._build_polygon_shortcuts(polygons)
         self._zone_tree = STRtree(envelopes)
+
+    def _build_polygon_shortcuts(self, polygons: list[shapely.Geometry | None]) -> None:
+        """Per polygon, two circles in the polygon's own planar lon/lat space around an
+        anchor: everything within r_in is inside (maximum inscribed circle), everything
+        beyond r_out is outside (farthest vertex). Only points between them need a GEOS
+        `covers` call (~0.25 us each, the dominant cost with many polygon zones). The
+        1e-9 relative margins keep boundary points in the "ask GEOS" band, so answers are
+        exactly GEOS's (and therefore PostGIS's)."""
+        n = len(polygons)
+        self._poly_ax = np.zeros(n)
+        self._poly_ay = np.zeros(n)
+        self._poly_rin2 = np.full(n, -1.0)  # -1: no shortcut, never "surely inside"
+        self._poly_rout2 = np.full(n, np.inf)  # inf: never "surely outside"
+        for i, polygon in enumerate(polygons):
+            if polygon is None:
+                continue
+            # A 2% tolerance is plenty for a shortcut and keeps the build fast.
+            min_x, min_y, max_x, max_y = polygon.bounds
+            circle = shapely.maximum_inscribed_circle(polygon, 0.02 * max(max_x - min_x, max_y - min_y))
+            anchor = shapely.get_point(circle, 0)
+            ax, ay = anchor.x, anchor.y
+            r_in = shapely.distance(anchor, polygon.boundary) if polygon.covers(anchor) else 0.0
+            ring = np.asarray(polygon.exterior.coords)
+            r_out2 = float(((ring[:, 0] - ax) ** 2 + (ring[:, 1] - ay) ** 2).max())
+            self._poly_ax[i], self._poly_ay[i] = ax, ay
+            self._poly_rin2[i] = r_in * r_in * (1.0 - 1e-9)
+            self._poly_rout2[i] = r_out2 * (1.0 + 1e-9)
+
+    def _polygons_cover(self, polygon_candidates: np.ndarray, point: LonLat, geom: shapely.Geometry) -> np.ndarray:
+        dx = self._poly_ax.take(polygon_candidates)
+        dx -= point.lon
+        dx *= dx
+        dy = self._poly_ay.take(polygon_candidates)
+        dy -= point.lat
+        dy *= dy
+        dx += dy
+        inside = dx < self._poly_rin2.take(polygon_candidates)
+        undecided = ~inside
+        undecided &= dx <= self._poly_rout2.take(polygon_candidates)
+        if undecided.any():
+            inside[undecided] = shapely.covers(self._zone_polygons.take(polygon_candidates[undecided]), geom)
+        return inside
 
     # --- stores -----------------------------------------------------------------------
 
@@ -138,22 +221,42 @@ class InMemoryGeoIndex:
     def nearest_stores(self, point: LonLat, k: int, max_distance_m: float | None = None) -> list[StoreDistance]:
         if k <= 0 or not self.store_count:
             return []
-        if max_distance_m is not None and (math.isnan(max_distance_m) or max_distance_m < 0):
-            raise ValueError("max_distance_m must be a non-negative number")
-        q = _unit_vector(point.lon, point.lat)
         if max_distance_m is not None:
+            if math.isnan(max_distance_m) or max_distance_m < 0:
+                raise ValueError("max_distance_m must be a non-negative number")
             candidates = self._stores_in_circle_box(point, max_distance_m)
-            return self._rank_stores(candidates, q, k, _chord2_for(max_distance_m), max_distance_m)
-        radius = _INITIAL_SEARCH_M
+            if not len(candidates):
+                return []
+            chord2 = self._store_chord2(candidates, point)
+            # Slack in chord space, exact test in metres below: a store at exactly
+            # max_distance_m is kept whichever way float rounding went.
+            keep = chord2 <= _chord2_for(max_distance_m) * (1.0 + 1e-9) + 1e-18
+            ranked = self._top_k(candidates[keep], chord2[keep], k)
+            # 1 um of slack: the chord formula and math haversine differ in the last bits.
+            return [hit for hit in ranked if hit[1] <= max_distance_m + 1e-6]
+        radius = self._initial_radius(point, k)
         while True:
             candidates = self._stores_in_circle_box(point, radius)
-            if len(candidates) >= k or len(candidates) == self.store_count:
-                diff = self._store_xyz[candidates] - q
-                chord2 = np.einsum("ij,ij->i", diff, diff)
-                enough_inside = np.count_nonzero(chord2 <= _chord2_for(radius)) >= k
-                if enough_inside or len(candidates) == self.store_count:
+            everything = len(candidates) == self.store_count
+            if len(candidates) >= k or everything:
+                chord2 = self._store_chord2(candidates, point)
+                # Correct once k candidates lie inside the circle: every store within the
+                # circle is in its bounding box, so nothing outside can be nearer.
+                if everything or np.count_nonzero(chord2 <= _chord2_for(radius)) >= k:
                     return self._top_k(candidates, chord2, k)
             radius *= _SEARCH_GROWTH
+
+    def _initial_radius(self, point: LonLat, k: int) -> float:
+        count = self._density.get(_density_cell(point), 0)
+        if count < k:
+            return _INITIAL_SEARCH_M
+        cell_m = _DENSITY_CELL_DEG * math.pi / 180.0 * EARTH_RADIUS_M
+        cell_area = cell_m * cell_m * math.cos(math.radians(point.lat))
+        # Radius expected to hold k stores at this cell's density, with 50% margin.
+        return max(100.0, 1.5 * math.sqrt(k * cell_area / (math.pi * count)))
+
+    def _store_chord2(self, candidates: np.ndarray, point: LonLat) -> np.ndarray:
+        return _chord2(self._store_x, self._store_y, self._store_z, candidates, point)
 
     def _stores_in_circle_box(self, point: LonLat, radius_m: float) -> np.ndarray:
         bbox = degree_bbox(point, radius_m)
@@ -161,61 +264,37 @@ class InMemoryGeoIndex:
             return self._all_stores
         return self._store_tree.query(shapely.box(*bbox))
 
-    def _rank_stores(
-        self, candidates: np.ndarray, q: np.ndarray, k: int, chord2_limit: float, max_distance_m: float
-    ) -> list[StoreDistance]:
-        if not len(candidates):
-            return []
-        diff = self._store_xyz[candidates] - q
-        chord2 = np.einsum("ij,ij->i", diff, diff)
-        # Filter with a little slack in chord space, then exactly in metres, so a store at
-        # exactly max_distance_m is kept whichever way float rounding went.
-        keep = chord2 <= chord2_limit * (1.0 + 1e-9) + 1e-18
-        candidates, chord2 = candidates[keep], chord2[keep]
-        result = self._top_k(candidates, chord2, k)
-        # 1 um of slack: the chord formula and math.haversine differ in the last bits, and
-        # a store placed exactly at max_distance_m must be kept (boundary inclusive).
-        return [hit for hit in result if hit[1] <= max_distance_m + 1e-6]
-
     def _top_k(self, candidates: np.ndarray, chord2: np.ndarray, k: int) -> list[StoreDistance]:
         if len(candidates) > k:
             part = np.argpartition(chord2, k - 1)[:k]
-            candidates, chord2 = candidates[part], chord2[part]
+            candidates, chord2 = candidates.take(part), chord2.take(part)
         order = np.lexsort((candidates, chord2))  # distance, then insertion order on ties
-        ids = self._store_ids[candidates[order]].tolist()
-        return list(zip(ids, _metres_from_chord2(chord2[order]).tolist()))
+        ids = self._store_ids.take(candidates.take(order)).tolist()
+        return list(zip(ids, _metres_from_chord2(chord2.take(order)).tolist()))
 
     # --- zones ------------------------------------------------------------------------
 
     def _covering(self, point: LonLat) -> tuple[np.ndarray, np.ndarray]:
-        """(zone indices ascending, squared chord from point to each zone's store)."""
+        """(zone indices, squared unit-sphere chord from point to each zone's store)."""
         geom = shapely.Point(point.lon, point.lat)
         candidates = self._zone_tree.query(geom)
         if not len(candidates):
             return candidates, np.empty(0)
-        candidates.sort()  # insertion order: deterministic output
-        lon_r, lat_r = math.radians(point.lon), math.radians(point.lat)
-        cos_lat = math.cos(lat_r)
-        q = (cos_lat * math.cos(lon_r), cos_lat * math.sin(lon_r), math.sin(lat_r))
-        diff = self._store_xyz[self._zone_store[candidates]] - q
-        chord2 = np.einsum("ij,ij->i", diff, diff)
-        hit = chord2 <= self._zone_chord2_limit[candidates]
+        chord2 = _chord2(self._zone_x, self._zone_y, self._zone_z, candidates, point)
+        hit = chord2 <= self._zone_chord2_limit.take(candidates)
         if self._has_polygons:
-            polygon_mask = self._zone_is_polygon[candidates]
+            polygon_mask = self._zone_is_polygon.take(candidates)
             if polygon_mask.any():
-                polygon_candidates = candidates[polygon_mask]
-                hit[polygon_mask] = shapely.covers(self._zone_polygons[polygon_candidates], geom)
+                hit[polygon_mask] = self._polygons_cover(candidates[polygon_mask], point, geom)
         return candidates[hit], chord2[hit]
 
     def zones_covering(self, point: LonLat) -> list[DeliveryZone]:
         indices, _ = self._covering(point)
-        return self._zones[indices].tolist()
+        return self._zones.take(indices).tolist()
 
-    def zone_hits(self, point: LonLat) -> list[ZoneHit]:
+    def zone_hits(self, point: LonLat) -> ZoneHits:
         indices, chord2 = self._covering(point)
-        if not len(indices):
-            return []
-        return list(zip(self._zones[indices].tolist(), _metres_from_chord2(chord2).tolist()))
+        return ZoneHits(self._zones.take(indices).tolist(), _metres_from_chord2(chord2).tolist())
 
     def as_async(self) -> GeoIndex:
         return AsyncGeoIndexAdapter(self)

@@ -130,6 +130,28 @@ def test_zone_boundaries_are_inclusive_in_the_index():
         assert "circle" not in {z.id for z in index.zones_covering(destination_point(CENTRE, bearing, 2000.01))}
 
 
+def test_concave_and_holed_polygons_match_geos_exactly():
+    # The index answers most polygon queries from inscribed/enclosing circles; a U shape
+    # and a donut are where such shortcuts go wrong if done carelessly.
+    store = ("s", CENTRE)
+    u_shape = [[121.40, 31.20], [121.50, 31.20], [121.50, 31.30], [121.47, 31.30], [121.47, 31.23],
+               [121.43, 31.23], [121.43, 31.30], [121.40, 31.30], [121.40, 31.20]]
+    outer = [[121.40, 31.20], [121.50, 31.20], [121.50, 31.30], [121.40, 31.30], [121.40, 31.20]]
+    hole = [[121.44, 31.24], [121.46, 31.24], [121.46, 31.26], [121.44, 31.26], [121.44, 31.24]]
+    zones = [
+        DeliveryZone("u", "s", 1, "u", parse_geojson_polygon({"type": "Polygon", "coordinates": [u_shape]}), FREE),
+        DeliveryZone("donut", "s", 2, "d", parse_geojson_polygon({"type": "Polygon", "coordinates": [outer, hole]}), FREE),
+    ]
+    index = InMemoryGeoIndex([store], zones)
+    assert [z.id for z in index.zones_covering(LonLat(121.45, 31.27))] == []  # in the U's notch and the hole
+    assert [z.id for z in index.zones_covering(LonLat(121.44, 31.25))] == ["donut"]  # hole edge: covered
+    assert [z.id for z in index.zones_covering(LonLat(121.45, 31.23))] == ["u", "donut"]  # notch bottom edge
+    rng = random.Random(5)
+    for _ in range(3000):
+        p = LonLat(rng.uniform(121.39, 121.51), rng.uniform(31.19, 31.31))
+        assert {z.id for z in index.zones_covering(p)} == {z.id for z in zones if z.covers(p, CENTRE)}
+
+
 def test_index_rejects_bad_input():
     with pytest.raises(ValueError):
         InMemoryGeoIndex([("a", CENTRE), ("a", CENTRE)])
@@ -144,7 +166,8 @@ def test_empty_index():
     index = InMemoryGeoIndex([])
     assert index.nearest_stores(CENTRE, 3) == []
     assert index.zones_covering(CENTRE) == []
-    assert index.zone_hits(CENTRE) == []
+    hits = index.zone_hits(CENTRE)
+    assert len(hits) == 0 and hits.zones == [] and hits.distances_m == []
 
 
 def test_async_adapter_satisfies_protocol():
@@ -163,4 +186,4 @@ def test_async_adapter_satisfies_protocol():
     nearest, zones, hits = asyncio.run(run())
     assert nearest == [("a", 0.0)]
     assert [z.id for z in zones] == ["z"]
-    assert hits[0][1] == 0.0
+    assert list(hits) == [(zones[0], 0.0)]

@@ -1,0 +1,108 @@
+"""The committed SDL, the database migrations and the query budget stay in step with the code."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event
+
+from qiandian_cli import SCHEMA_FILE, export_schema_sdl
+
+STOREFRONT = """
+query($store: ID!, $first: Int!) {
+  store(id: $store) {
+    name isOpenNow
+    products(first: $first) {
+      edges { node { id name soldBy category { name }
+        skus { id code price { amount currency } stock { quantityAvailable inStock } } } }
+    }
+  }
+}"""
+
+
+def test_committed_sdl_matches_the_code():
+    committed = Path(SCHEMA_FILE).read_text()
+    assert committed == export_schema_sdl(), "schema.graphql is stale: run `qiandian export-schema` and commit it"
+
+
+async def test_migrations_produce_exactly_the_models(database):
+    import geoalchemy2  # noqa: F401  (teaches reflection the PostGIS geography type)
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.models import metadata
+
+    def diff(connection):
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        changes = compare_metadata(context, metadata)
+        # PostGIS's own tables and the generated geography column are created by the migration on purpose.
+        return [
+            c for c in changes
+            if not (c[0] == "remove_table" and c[1].name in {"spatial_ref_sys"})
+            and not (c[0] == "remove_column" and c[3].name == "location")
+            and not (c[0] == "remove_index" and c[1].name == "ix_store_location")
+        ]
+
+    async with database.engine.connect() as connection:
+        assert await connection.run_sync(diff) == []
+
+
+async def _count_statements(database, coroutine) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await coroutine
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+
+async def _add_products(database, world, count: int) -> None:
+    from commerce.models import Product, Sku, Stock, StorePrice
+
+    async with database.write() as session:
+        for i in range(count):
+            product = Product(tenant_id=world.tenant_id, category_id=world.category_id, slug=f"extra-{i}", name=f"Extra {i:02d}")
+            session.add(product)
+            await session.flush()
+            sku = Sku(tenant_id=world.tenant_id, product_id=product.id, code=f"EXTRA-{i}", name=f"Extra {i}", base_price_fen=100 + i)
+            session.add(sku)
+            await session.flush()
+            session.add(Stock(tenant_id=world.tenant_id, store_id=world.store_ids["a"], sku_id=sku.id, on_hand=i, reserved=0))
+            if i % 2:
+                session.add(StorePrice(tenant_id=world.tenant_id, store_id=world.store_ids["a"], sku_id=sku.id, price_fen=99))
+
+
+async def test_storefront_page_of_twenty_uses_a_fixed_number_of_queries(client, database, world):
+    await _add_products(database, world, 22)
+
+    async def page(first):
+        body = await world.gql(client, STOREFRONT, {"store": world.store("a"), "first": first})
+        assert "errors" not in body, body
+        edges = body["data"]["store"]["products"]["edges"]
+        assert len(edges) == first
+        assert all(edge["node"]["skus"][0]["price"] for edge in edges)
+        return body
+
+    await page(1)  # warm the per-process tenant cache
+    one = await _count_statements(database, page(1))
+    twenty = await _count_statements(database, page(20))
+    # store, products page, categories, skus, stock, store prices: one each, whatever the page size.
+    assert twenty == one == 6
+
+
+async def test_unexpected_errors_are_masked_but_validation_errors_are_not(client, world, monkeypatch):
+    from resolvers.loaders import Loaders
+
+    async def broken(self, ids):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(Loaders, "_stores", broken)
+    body = await world.gql(client, "query($id: ID!) { store(id: $id) { name } }", {"id": world.store("a")})
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "hunter2" not in str(body)
+    invalid = await world.gql(client, "{ store { nmae } }")
+    assert "nmae" in invalid["errors"][0]["message"] or "argument" in invalid["errors"][0]["message"]
