@@ -17,7 +17,8 @@ Rules, in the order they are reported in `reasons`:
 unserviceable, they only clear `express_possible`.
 
 Business hours: {weekday: [("HH:MM", "HH:MM"), ...]} in the store's local wall-clock time,
-weekday 0 = Monday (Python's convention). Each interval is [open, close). A close at or
+weekday 0 = Monday (Python's convention). Keys may also be the strings "0".."6" and spans
+lists, which is what the JSON column round-trips to. Each interval is [open, close). A close at or
 before the open ("22:00"-"02:00") runs past midnight into the next day; "24:00" is allowed
 as a close. An interval belongs to the day it opens on, so Saturday's 22:00-02:00 covers
 Sunday 01:30. Because comparisons are on wall-clock time after converting `when` to the
@@ -40,7 +41,7 @@ from geo.distance import DetourFactorDistance, RoadDistanceProvider, haversine_m
 from geo.eta import CitySpeedProfile, estimate_eta, speed_kmh_for
 from geo.zones import DeliveryZone
 
-BusinessHours = Mapping[int, Sequence[tuple[str, str]]]
+BusinessHours = Mapping[int | str, Sequence[Sequence[str]]]
 
 # Hema's "30 minutes within 3 km" is the public benchmark for express promises.
 DEFAULT_EXPRESS_PROMISE_MINUTES = 30
@@ -102,6 +103,14 @@ def _parse_interval(open_text: str, close_text: str) -> tuple[time, time | None,
     return opens, closes, closes < opens
 
 
+def _spans(business_hours: BusinessHours, weekday: int) -> Sequence[Sequence[str]]:
+    # JSON turns int keys into strings; accept both rather than make every caller convert.
+    spans = business_hours.get(weekday)
+    if spans is None:
+        spans = business_hours.get(str(weekday), ())
+    return spans
+
+
 def is_open_at(business_hours: BusinessHours, tz: str, when: datetime) -> bool:
     """Is the store open at the instant `when` (must be timezone-aware)?"""
     if when.tzinfo is None or when.utcoffset() is None:
@@ -109,7 +118,7 @@ def is_open_at(business_hours: BusinessHours, tz: str, when: datetime) -> bool:
     local = when.astimezone(ZoneInfo(tz))
     wall = local.time().replace(tzinfo=None)
     today = local.weekday()
-    for open_text, close_text in business_hours.get(today, ()):
+    for open_text, close_text in _spans(business_hours, today):
         opens, closes, crosses = _parse_interval(open_text, close_text)
         if closes is None or crosses:
             if wall >= opens:
@@ -117,7 +126,7 @@ def is_open_at(business_hours: BusinessHours, tz: str, when: datetime) -> bool:
         elif opens <= wall < closes:
             return True
     yesterday = (local - timedelta(days=1)).weekday()
-    for open_text, close_text in business_hours.get(yesterday, ()):
+    for open_text, close_text in _spans(business_hours, yesterday):
         _, closes, crosses = _parse_interval(open_text, close_text)
         if crosses and closes is not None and wall < closes:
             return True
@@ -127,10 +136,12 @@ def is_open_at(business_hours: BusinessHours, tz: str, when: datetime) -> bool:
 def validate_business_hours(business_hours: BusinessHours) -> None:
     """Raise ValueError on a malformed schedule (call at write time, not per request)."""
     for weekday, intervals in business_hours.items():
-        if weekday not in range(7):
+        if weekday not in range(7) and weekday not in {str(d) for d in range(7)}:
             raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {weekday!r}")
-        for open_text, close_text in intervals:
-            _parse_interval(open_text, close_text)
+        for span in intervals:
+            if len(span) != 2:
+                raise ValueError(f"weekday {weekday!r}: a span must be [open, close]")
+            _parse_interval(span[0], span[1])
 
 
 # --- delivery options --------------------------------------------------------------------

@@ -9,14 +9,20 @@ can contain the answer; the decision is always exact:
   the box can be nearer.
 * radius zones: candidate if the point is in the circle's bounding box, hit if the
   sphere distance to the store is <= radius + 1 mm.
-* polygon zones: candidate by envelope, hit by GEOS `covers` on prepared polygons.
+* polygon zones: candidate by envelope, hit by GEOS `covers` on prepared polygons, except
+  where an inscribed/enclosing circle in the polygon's own lon/lat plane already decides
+  (with margins that leave every boundary point to GEOS, so answers equal GEOS/PostGIS).
+* nearest without max_distance: the first radius comes from a 0.1-degree store-density
+  grid, so one tree query usually suffices; it widens x4 until k stores lie inside the
+  circle (which proves nothing outside its box can be nearer).
 
-Speed notes (per-call numpy/shapely overhead is ~1 us per call, so the number of calls
-matters more than the number of candidates):
-* distances use unit vectors precomputed per store: chord^2 = |p - s|^2 is one gather, one
-  subtract and one einsum; radius tests compare chord^2 with a precomputed per-zone
-  threshold (no trig per candidate). d = 2R asin(chord / 2) is the same great-circle
-  distance as haversine, evaluated only for hits.
+Speed notes (numpy/shapely cost ~1 us per call regardless of size at these sizes, so the
+number of calls matters more than the number of candidates):
+* distances use unit vectors precomputed per store, stored as three 1-D columns:
+  chord^2 = |p - s|^2 is three `take`s and a few in-place ops; radius tests compare
+  chord^2 with a precomputed per-zone threshold (no trig per candidate).
+  d = 2R asin(chord / 2) is the same great-circle distance as haversine, evaluated only
+  for hits.
 * results are built from two `.tolist()` calls (ZoneHits keeps zones and distances as
   parallel lists; zipping 300 tuples would cost as much as the whole query).
 

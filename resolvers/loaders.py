@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from strawberry.dataloader import DataLoader
 
 from commerce.models import CartLine, Category, Order, OrderEvent, OrderLine, Product, Sku, Stock, StorePrice
@@ -79,37 +79,23 @@ class Loaders:
         return _group(rows, product_ids, lambda sku: sku.product_id)
 
     async def _offers(self, keys: list[tuple[int, int]]):
-        """Keys are (store_id, sku_id); price override and stock come back in one query."""
+        """Keys are (store_id, sku_id): price override and stock come back in one query per store."""
         by_store: dict[int, set[int]] = defaultdict(set)
         for store_id, sku_id in keys:
             by_store[store_id].add(sku_id)
-        pair_filter = or_(
-            *(and_(Stock.store_id == store_id, Stock.sku_id.in_(skus)) for store_id, skus in by_store.items())
-        )
-        stock_rows = (
-            await self._reader.execute(
-                select(Stock.store_id, Stock.sku_id, Stock.on_hand, Stock.reserved).where(
-                    pair_filter, Stock.tenant_id == self._tenant_id
+        found: dict[tuple[int, int], Offer] = {}
+        for store_id, sku_ids in by_store.items():
+            rows = (
+                await self._reader.execute(
+                    select(Sku.id, Stock.on_hand, Stock.reserved, StorePrice.price_fen)
+                    .outerjoin(Stock, and_(Stock.sku_id == Sku.id, Stock.store_id == store_id))
+                    .outerjoin(StorePrice, and_(StorePrice.sku_id == Sku.id, StorePrice.store_id == store_id))
+                    .where(Sku.id.in_(sku_ids), Sku.tenant_id == self._tenant_id)
                 )
-            )
-        ).all()
-        price_filter = or_(
-            *(and_(StorePrice.store_id == store_id, StorePrice.sku_id.in_(skus)) for store_id, skus in by_store.items())
-        )
-        price_rows = (
-            await self._reader.execute(
-                select(StorePrice.store_id, StorePrice.sku_id, StorePrice.price_fen).where(
-                    price_filter, StorePrice.tenant_id == self._tenant_id
-                )
-            )
-        ).all()
-        stock = {(r.store_id, r.sku_id): (r.on_hand, r.reserved) for r in stock_rows}
-        prices = {(r.store_id, r.sku_id): r.price_fen for r in price_rows}
-        result = []
-        for key in keys:
-            on_hand, reserved = stock.get(key, (0, 0))
-            result.append(Offer(prices.get(key), on_hand, reserved))
-        return result
+            ).all()
+            for sku_id, on_hand, reserved, price in rows:
+                found[(store_id, sku_id)] = Offer(price, on_hand or 0, reserved or 0)
+        return [found.get(key, NO_STOCK) for key in keys]
 
     async def _order_lines(self, order_ids: list[int]):
         rows = await self._reader.scalars(

@@ -8,6 +8,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from commerce import models
+from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE
 from schema.common import Money
 from schema.enums import ProductStatus, SoldBy
 
@@ -51,16 +52,21 @@ class Sku(relay.Node):
     barcode: str | None
     base_price: Money = strawberry.field(description="The HQ price, before any store's own price.")
     quantity_rule: QuantityRule
+    price: Money | None = strawberry.field(
+        description="The price in the store context (the store's own price, else HQ's); null without a store."
+    )
+    stock: StockLevel | None = strawberry.field(description="Stock in the store context; null without a store.")
     product_id: strawberry.Private[int]
-    store_id: strawberry.Private[int | None]
-    base_price_fen: strawberry.Private[int]
-    currency: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: models.Sku, sold_by: str | None, store_id: int | None, currency: str = "CNY") -> "Sku":
-        from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE
-
+    def from_row(cls, row: models.Sku, sold_by: str | None, offer=None, currency: str = "CNY") -> "Sku":
+        """`offer` (price override and stock in one store) is None outside a store context."""
         maximum = MAX_GRAMS_PER_LINE if sold_by == "WEIGHT" else MAX_UNITS_PER_LINE
+        price = stock = None
+        if offer is not None:
+            fen = row.base_price_fen if offer.price_override_fen is None else offer.price_override_fen
+            price = Money.of(fen, currency)
+            stock = StockLevel(quantity_available=offer.available, in_stock=offer.available > 0)
         return cls(
             id=row.id,
             code=row.code,
@@ -70,31 +76,23 @@ class Sku(relay.Node):
             quantity_rule=QuantityRule(
                 step=row.quantity_step, minimum=row.min_quantity, maximum=maximum, price_per=row.price_per_quantity
             ),
+            price=price,
+            stock=stock,
             product_id=row.product_id,
-            store_id=store_id,
-            base_price_fen=row.base_price_fen,
-            currency=currency,
         )
 
-    @strawberry.field(description="The price in the store context (the store's own price, else HQ's); null without a store.")
-    async def price(self, info: Info) -> Money | None:
-        if self.store_id is None:
-            return None
-        offer = await info.context.loaders.offer.load((self.store_id, self.id))
-        fen = self.base_price_fen if offer.price_override_fen is None else offer.price_override_fen
-        return Money.of(fen, self.currency)
-
-    @strawberry.field(description="Stock in the store context; null without a store.")
-    async def stock(self, info: Info) -> StockLevel | None:
-        if self.store_id is None:
-            return None
-        offer = await info.context.loaders.offer.load((self.store_id, self.id))
-        return StockLevel(quantity_available=offer.available, in_stock=offer.available > 0)
+    @classmethod
+    async def in_store(cls, info: Info, rows: list[models.Sku], sold_by: str | None, store_id: int | None) -> list["Sku"]:
+        """Price and stock are plain values resolved here in one batched load, not per field."""
+        if store_id is None:
+            return [cls.from_row(row, sold_by) for row in rows]
+        offers = await info.context.loaders.offer.load_many([(store_id, row.id) for row in rows])
+        return [cls.from_row(row, sold_by, offer) for row, offer in zip(rows, offers)]
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         rows = await info.context.loaders.sku.load_many([int(i) for i in node_ids])
-        return [cls.from_row(r, None, None) if r else None for r in rows]
+        return [cls.from_row(r, None) if r else None for r in rows]
 
 
 @strawberry.type
@@ -131,7 +129,7 @@ class Product(relay.Node):
     @strawberry.field
     async def skus(self, info: Info) -> list[Sku]:
         rows = await info.context.loaders.skus_by_product.load(self.id)
-        return [Sku.from_row(row, self.sold_by.value, self.store_id) for row in rows]
+        return await Sku.in_store(info, rows, self.sold_by.value, self.store_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):

@@ -28,7 +28,7 @@ class CartLine:
         if row is None:
             return None
         product = await info.context.loaders.product.load(row.product_id)
-        return Sku.from_row(row, product.sold_by if product else None, self.store_id)
+        return (await Sku.in_store(info, [row], product.sold_by if product else None, self.store_id))[0]
 
 
 @strawberry.type

@@ -9,12 +9,12 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_validator
+from strawberry.extensions.query_depth_limiter import create_validator as query_depth_validator
 from strawberry.types import Info
 
 from core.settings import Settings
@@ -164,11 +164,16 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 def _build_schema(max_depth: int, max_aliases: int, max_tokens: int, max_cost: int, introspection: bool) -> strawberry.Schema:
     # Cached: strawberry binds resolvers onto the Query class, so a second build of the same
     # classes in one process fails; one schema per distinct limit set is all a process needs.
+    # The validation rules are built once: the validation cache keys on the rule classes,
+    # so rules rebuilt per request (what QueryDepthLimiter() does) would never hit the cache.
+    rules = [
+        query_depth_validator(max_depth, None, None),
+        alias_validator(max_aliases),
+        cost_limit_rule(max_cost),
+    ]
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: AddValidationRules([cost_limit_rule(max_cost)]),
+        lambda: AddValidationRules(rules),
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]
     if not introspection:

@@ -23,8 +23,16 @@ from geo.zones import DeliveryZone, RadiusShape, parse_geojson_polygon
 LON0, LON1, LAT0, LAT1 = 121.15, 121.75, 30.95, 31.45
 
 
-def build(n_stores: int, polygon_share: float, rng: random.Random):
-    stores = [(f"s{i}", LonLat(rng.uniform(LON0, LON1), rng.uniform(LAT0, LAT1))) for i in range(n_stores)]
+def area(scale: float) -> tuple[float, float, float, float]:
+    """The metro box, each side multiplied by `scale` around its centre."""
+    c_lon, c_lat = (LON0 + LON1) / 2, (LAT0 + LAT1) / 2
+    h_lon, h_lat = (LON1 - LON0) / 2 * scale, (LAT1 - LAT0) / 2 * scale
+    return c_lon - h_lon, c_lon + h_lon, c_lat - h_lat, c_lat + h_lat
+
+
+def build(n_stores: int, polygon_share: float, rng: random.Random, scale: float = 1.0):
+    lon0, lon1, lat0, lat1 = area(scale)
+    stores = [(f"s{i}", LonLat(rng.uniform(lon0, lon1), rng.uniform(lat0, lat1))) for i in range(n_stores)]
     inner_fee = DistanceBandFee([(None, 0)])
     outer_fee = BasePlusPerKmFee(500, 3000, 100)
     zones = []
@@ -71,15 +79,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--gc-off", action="store_true", help="disable the cyclic GC while timing")
     parser.add_argument("--clock", choices=["wall", "thread"], default="wall")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the metro box's sides (2 = 4x the area)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    stores, zones = build(args.stores, args.polygons, rng)
+    stores, zones = build(args.stores, args.polygons, rng, args.scale)
+    lon0, lon1, lat0, lat1 = area(args.scale)
     t0 = time.perf_counter()
     index = InMemoryGeoIndex(stores, zones)
     build_ms = (time.perf_counter() - t0) * 1000
-    points = [LonLat(rng.uniform(LON0, LON1), rng.uniform(LAT0, LAT1)) for _ in range(args.queries)]
+    points = [LonLat(rng.uniform(lon0, lon1), rng.uniform(lat0, lat1)) for _ in range(args.queries)]
     hits = [len(index.zone_hits(p)) for p in points[:2000]]
-    print(f"{args.stores} stores, {len(zones)} zones ({args.polygons:.0%} of tier 2 as polygons); build {build_ms:.0f} ms; clock={args.clock}")
+    print(f"{args.stores} stores, {len(zones)} zones ({args.polygons:.0%} of tier 2 as polygons); area x{args.scale ** 2:g}; build {build_ms:.0f} ms; clock={args.clock}")
     print(f"zones covering a query point: mean {statistics.mean(hits):.0f}, max {max(hits)}")
     print(summary("zone_hits (zones + store dist)", measure(index.zone_hits, points, args.gc_off, args.clock)))
     print(summary("zones_covering", measure(index.zones_covering, points, args.gc_off, args.clock)))

@@ -40,6 +40,14 @@ def test_simple_hours_half_open_interval():
     assert not is_open_at(hours, "Asia/Shanghai", datetime(2024, 6, 6, 12, 0, tzinfo=SH))  # Thursday: no hours
 
 
+def test_json_shaped_hours_with_string_keys_and_lists():
+    hours = {"2": [["09:00", "22:00"]], "5": [["18:00", "02:00"]]}  # as a JSON column returns them
+    validate_business_hours(hours)
+    assert is_open_at(hours, "Asia/Shanghai", datetime(2024, 6, 5, 12, 0, tzinfo=SH))  # Wednesday
+    assert is_open_at(hours, "Asia/Shanghai", datetime(2024, 6, 9, 1, 0, tzinfo=SH))  # Sunday, from Saturday
+    assert not is_open_at(hours, "Asia/Shanghai", datetime(2024, 6, 6, 12, 0, tzinfo=SH))
+
+
 def test_when_in_utc_is_converted_to_store_time():
     hours = {2: [("09:00", "22:00")]}
     # 01:30 UTC Wednesday = 09:30 Shanghai.
@@ -95,7 +103,18 @@ def test_berlin_fall_back_repeated_hour_is_open_both_times():
     assert not is_open_at(hours, berlin, datetime(2024, 10, 27, 2, 30, tzinfo=timezone.utc))  # 03:30 CET
 
 
-@pytest.mark.parametrize("bad", [{7: [("09:00", "10:00")]}, {0: [("9:00", "10:00")]}, {0: [("09:00", "09:00")]}, {0: [("24:00", "10:00")]}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {7: [("09:00", "10:00")]},
+        {"7": [["09:00", "10:00"]]},
+        {0: [("9:00", "10:00")]},
+        {0: [("09:00", "09:00")]},
+        {0: [("24:00", "10:00")]},
+        {0: [("09:00", "25:00")]},
+        {0: [("09:00",)]},
+    ],
+)
 def test_validate_business_hours(bad):
     with pytest.raises(ValueError):
         validate_business_hours(bad)

@@ -143,9 +143,9 @@ def test_concave_and_holed_polygons_match_geos_exactly():
         DeliveryZone("donut", "s", 2, "d", parse_geojson_polygon({"type": "Polygon", "coordinates": [outer, hole]}), FREE),
     ]
     index = InMemoryGeoIndex([store], zones)
-    assert [z.id for z in index.zones_covering(LonLat(121.45, 31.27))] == []  # in the U's notch and the hole
+    assert [z.id for z in index.zones_covering(LonLat(121.45, 31.25))] == []  # in the U's notch and the hole
     assert [z.id for z in index.zones_covering(LonLat(121.44, 31.25))] == ["donut"]  # hole edge: covered
-    assert [z.id for z in index.zones_covering(LonLat(121.45, 31.23))] == ["u", "donut"]  # notch bottom edge
+    assert {z.id for z in index.zones_covering(LonLat(121.45, 31.23))} == {"u", "donut"}  # notch bottom edge
     rng = random.Random(5)
     for _ in range(3000):
         p = LonLat(rng.uniform(121.39, 121.51), rng.uniform(31.19, 31.31))
