@@ -25,6 +25,7 @@ from core.signing import SignatureError, verify
 from payments.provider import CallbackEvent, SandboxProvider, parse_callback_body
 from payments.service import apply_callback
 from resolvers.context import build_context
+from resolvers.response_cache import AnonymousQueryCache
 from resolvers.services import Services, build_services
 from schema.root import build_schema
 
@@ -161,7 +162,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.services = services
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AnonymousQueryCache, ttl_s=settings.anonymous_cache_ttl_ms / 1000)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost: before any body is read
     return app
 
 

@@ -2,7 +2,9 @@
 
 Starts uvicorn on a fresh copy of the demo chain (SQLite by default, or --database-url for
 PostgreSQL), drives each scenario at --concurrency for --duration seconds, and prints
-`key=value` lines. Load comes from wrk when it is installed (apt-get install wrk): it costs
+`key=value` lines. The storefront runs twice: in the default configuration (anonymous
+micro-cache on, 1 s TTL) and with the cache off (`storefront_uncached_*`), so the cost of
+the GraphQL stack itself is always visible next to the cached figure. Load comes from wrk when it is installed (apt-get install wrk): it costs
 far less CPU than a Python client on a 2-core machine. The order scenario needs a fresh
 cart per order, so it runs from a Python client (add one line, then time the checkout).
 
@@ -173,29 +175,42 @@ def main() -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
     fixture = asyncio.run(prepare_database(url, args.concurrency))
     env = dict(os.environ, DATABASE_URL=url, QIANDIAN_GRAPHIQL="0", QIANDIAN_SWEEPER_INTERVAL_S="0", PYTHONPATH=str(ROOT))
-    port = free_port()
-    api = start_server("asgi:app", port, env, args.workers)
-    base = f"http://127.0.0.1:{port}"
     headers = {"Content-Type": "application/json", "X-Tenant": fixture["tenant"]}
     body = json.dumps({"query": STOREFRONT, "variables": {"store": fixture["store"]}})
     use_wrk = shutil.which("wrk") is not None
     results = {}
+
+    def storefront_load(base):
+        if use_wrk:
+            return wrk(f"{base}/graphql", body, headers, args.duration, args.concurrency)
+
+        async def storefront(client, _i):
+            t = time.perf_counter()
+            r = await client.post("/graphql", content=body, headers=headers)
+            return r.status_code == 200, time.perf_counter() - t
+
+        return asyncio.run(python_load(base, storefront, args.duration, args.concurrency))
+
+    # Default configuration: the anonymous micro-cache (1 s TTL) is on.
+    port = free_port()
+    api = start_server("asgi:app", port, env, args.workers)
     try:
-        sample = httpx.post(f"{base}/graphql", content=body, headers=headers, timeout=30)
+        sample = httpx.post(f"http://127.0.0.1:{port}/graphql", content=body, headers=headers, timeout=30)
         sample.raise_for_status()
         assert "errors" not in sample.json(), sample.text[:500]
         assert len(sample.json()["data"]["store"]["products"]["edges"]) == 20
         (workdir / "storefront.json").write_bytes(sample.content)
+        results["storefront"] = storefront_load(f"http://127.0.0.1:{port}")
+    finally:
+        api.terminate()
+        api.wait(10)
 
-        if use_wrk:
-            results["storefront"] = wrk(f"{base}/graphql", body, headers, args.duration, args.concurrency)
-        else:
-            async def storefront(client, _i):
-                t = time.perf_counter()
-                r = await client.post("/graphql", content=body, headers=headers)
-                return r.status_code == 200, time.perf_counter() - t
-
-            results["storefront"] = asyncio.run(python_load(base, storefront, args.duration, args.concurrency))
+    # Every request executed: the cache off shows what the GraphQL stack itself costs.
+    port = free_port()
+    api = start_server("asgi:app", port, dict(env, QIANDIAN_ANONYMOUS_CACHE_TTL_MS="0"), args.workers)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        results["storefront_uncached"] = storefront_load(base)
 
         async def order(client, i):
             auth = {**headers, "Authorization": f"Bearer {fixture['tokens'][i]}"}
@@ -242,6 +257,9 @@ def main() -> None:
         "storefront_p50_ms": f"{results['storefront']['p50_ms']:.2f}",
         "storefront_p99_ms": f"{results['storefront']['p99_ms']:.2f}",
         "storefront_errors": results["storefront"]["errors"],
+        "storefront_uncached_rps": f"{results['storefront_uncached']['rps']:.1f}",
+        "storefront_uncached_p50_ms": f"{results['storefront_uncached']['p50_ms']:.2f}",
+        "storefront_uncached_p99_ms": f"{results['storefront_uncached']['p99_ms']:.2f}",
         "order_rps": f"{results['order']['rps']:.1f}",
         "order_p50_ms": f"{results['order']['p50_ms']:.2f}",
         "order_p99_ms": f"{results['order']['p99_ms']:.2f}",
@@ -249,6 +267,7 @@ def main() -> None:
         "bare_rps": f"{results['bare']['rps']:.1f}",
         "bare_p99_ms": f"{results['bare']['p99_ms']:.2f}",
         "storefront_vs_bare_ratio": f"{results['storefront']['rps'] / results['bare']['rps']:.3f}",
+        "storefront_uncached_vs_bare_ratio": f"{results['storefront_uncached']['rps'] / results['bare']['rps']:.3f}",
     }
     for key, value in lines.items():
         print(f"{key}={value}")

@@ -64,6 +64,7 @@ class Settings:
     payment_callback_tolerance_s: int = 300
     redis_url: str = "redis://127.0.0.1:6379/0"
     sql_echo: bool = False
+    anonymous_cache_ttl_ms: int = 1000
 
     @property
     def is_production(self) -> bool:
@@ -98,6 +99,7 @@ def load_settings() -> Settings:
         payment_callback_secret=os.environ.get("QIANDIAN_PAYMENT_SECRET", "dev-sandbox-payment-secret"),
         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         sql_echo=_bool("QIANDIAN_SQL_ECHO", False),
+        anonymous_cache_ttl_ms=_int("QIANDIAN_ANONYMOUS_CACHE_TTL_MS", 1000),
     )
     settings.validate()
     return settings

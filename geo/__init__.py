@@ -1,1 +1,9 @@
+"""Location-based services, pure domain (no database, no GraphQL).
 
+coordinates   WGS-84/GCJ-02/BD-09 tagging and conversion (china_region: where offsets apply)
+distance      haversine on one shared sphere, road-distance providers (detour factor)
+zones         delivery zones per store and tier; GeoJSON polygon parsing and validation
+fees, eta     fee rules in integer fen; ETA from prep, road distance and courier speed
+index_protocol / spatial_index   the GeoIndex interface and its in-memory STRtree backend
+delivery_options                 per-store serviceability, tier, fee, ETA; serving-store choice
+"""

@@ -197,7 +197,9 @@ def delivery_options(
         raise NaiveDatetimeError("now must be timezone-aware")
     road = road or DetourFactorDistance()
     options = [
-        _option_for(point, c, now, road, speed_profiles, pad_minutes, pickup_wait_minutes, express_promise_minutes, express_max_road_m)
+        _option_for(
+            point, c, now, road, speed_profiles, pad_minutes, pickup_wait_minutes, express_promise_minutes, express_max_road_m
+        )
         for c in candidates
     ]
     options.sort(key=_option_rank)
@@ -238,7 +240,8 @@ def _option_for(
         reasons.append(UnavailableReason.NO_FEE_FOR_DISTANCE)
 
     local_hour = now.astimezone(ZoneInfo(c.timezone)).hour
-    eta = estimate_eta(c.prep_minutes, road_m, speed_kmh_for(c.city, local_hour, speed_profiles), pad_minutes, pickup_wait_minutes)
+    speed = speed_kmh_for(c.city, local_hour, speed_profiles)
+    eta = estimate_eta(c.prep_minutes, road_m, speed, pad_minutes, pickup_wait_minutes)
     serviceable = not reasons
 
     express = False

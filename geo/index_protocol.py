@@ -51,7 +51,7 @@ class ZoneHits:
         return len(self.zones)
 
     def __iter__(self) -> Iterator[tuple[DeliveryZone, float]]:
-        return zip(self.zones, self.distances_m)
+        return zip(self.zones, self.distances_m, strict=True)
 
     def __repr__(self) -> str:
         return f"ZoneHits({len(self.zones)} zones)"

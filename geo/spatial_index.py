@@ -41,7 +41,12 @@ from shapely import STRtree
 from geo.coordinates import LonLat
 from geo.distance import EARTH_RADIUS_M, degree_bbox
 from geo.index_protocol import AsyncGeoIndexAdapter, GeoIndex, StoreDistance, ZoneHits
-from geo.zones import RADIUS_BOUNDARY_TOLERANCE_M, DeliveryZone, PolygonShape, RadiusShape
+from geo.zones import (
+    RADIUS_BOUNDARY_TOLERANCE_M,
+    DeliveryZone,
+    PolygonShape,
+    RadiusShape,
+)
 
 _INITIAL_SEARCH_M = 1000.0
 _SEARCH_GROWTH = 4.0
@@ -276,7 +281,7 @@ class InMemoryGeoIndex:
             candidates, chord2 = candidates.take(part), chord2.take(part)
         order = np.lexsort((candidates, chord2))  # distance, then insertion order on ties
         ids = self._store_ids.take(candidates.take(order)).tolist()
-        return list(zip(ids, _metres_from_chord2(chord2.take(order)).tolist()))
+        return list(zip(ids, _metres_from_chord2(chord2.take(order)).tolist(), strict=True))
 
     # --- zones ------------------------------------------------------------------------
 

@@ -74,6 +74,10 @@ class PolygonShape:
     def __post_init__(self) -> None:
         if not isinstance(self.geometry, Polygon):
             raise GeoInputError(GeoErrorCode.INVALID_GEOJSON, "polygon", "a zone polygon must be a single Polygon")
+        min_lon, min_lat, max_lon, max_lat = self.geometry.bounds
+        # Also reached when a Polygon is built directly rather than via parse_geojson_polygon.
+        check_lon_lat(min_lon, min_lat, "polygon.bounds")
+        check_lon_lat(max_lon, max_lat, "polygon.bounds")
         _check_valid(self.geometry, "polygon")
         area = _approx_area_m2(self.geometry)
         _check_area(area, "polygon")
@@ -114,6 +118,8 @@ class DeliveryZone:
             raise GeoInputError(GeoErrorCode.INVALID_ZONE, "tier", "tier must be an int >= 1 (1 = innermost)")
         if not isinstance(self.shape, (RadiusShape, PolygonShape)):
             raise GeoInputError(GeoErrorCode.INVALID_ZONE, "shape", "shape must be a RadiusShape or PolygonShape")
+        if not isinstance(self.fee_rule, FeeRule):
+            raise GeoInputError(GeoErrorCode.INVALID_ZONE, "fee_rule", "fee_rule must provide fee_fen(road_distance_m)")
 
     def covers(self, point: LonLat, store_location: LonLat) -> bool:
         """Boundary-inclusive membership test (see module docstring for the exact rules)."""
@@ -177,7 +183,9 @@ def parse_geojson_polygon(
             check_lon_lat(lon, lat, pos_field)
             positions.append((float(lon), float(lat)))
         if len(positions) < 4:
-            raise GeoInputError(GeoErrorCode.TOO_FEW_POSITIONS, ring_field, f"a ring needs at least 4 positions, got {len(positions)}")
+            raise GeoInputError(
+                GeoErrorCode.TOO_FEW_POSITIONS, ring_field, f"a ring needs at least 4 positions, got {len(positions)}"
+            )
         if positions[0] != positions[-1]:
             raise GeoInputError(
                 GeoErrorCode.RING_NOT_CLOSED, f"{ring_field}[{len(positions) - 1}]", "the last position must equal the first"

@@ -95,7 +95,8 @@ async def database(database_url):
 
 @pytest.fixture(scope="session")
 def test_settings(database_url) -> Settings:
-    return Settings(database_url=database_url, sweeper_interval_s=0, unpaid_order_ttl_s=900)
+    # The anonymous micro-cache is off here: tests read stock right after changing it.
+    return Settings(database_url=database_url, sweeper_interval_s=0, unpaid_order_ttl_s=900, anonymous_cache_ttl_ms=0)
 
 
 @pytest.fixture(scope="session")

@@ -44,13 +44,13 @@ class _Tables:
             self.sibling[p], self.sibling[d] = d, p
         self.pickups = {p for p, _ in inst.pairs}
         # One time table per distinct speed (all riders share it in benchmarks).
-        self._by_key: dict[float, list[list[int]]] = {}
+        by_speed: dict[float, list[list[int]]] = {}
         self.T = []
         for v, r in enumerate(inst.riders):
             key = r.speed if inst.problem.travel_time is None else 0.0
-            if key not in self._by_key:
-                self._by_key[key] = scaled_transit(inst, v, list(range(n)), ts)
-            self.T.append(self._by_key[key])
+            if key not in by_speed:
+                by_speed[key] = scaled_transit(inst, v, list(range(n)), ts)
+            self.T.append(by_speed[key])
         self.cap = [r.capacity for r in inst.riders]
         stops = [i for i, nd in enumerate(inst.nodes) if nd.kind not in ("start", "end") and nd.optional]
         self.near = {i: sorted(stops, key=lambda j: self.dist[i][j])[1:30] for i in stops}
@@ -129,9 +129,11 @@ class _Route:
 
 
 def reduce_fleet(inst: Instance, routes: NodeRoutes, time_scale: int, deadline: float,
-                 seed: int = 0) -> NodeRoutes:
+                 attempt_seconds: float = float("inf"), seed: int = 0) -> NodeRoutes:
     """Fewest-vehicle feasible routes found before `deadline` (monotonic clock);
-    returns the input unchanged if no route can be removed."""
+    returns the input unchanged if no route can be removed.  Gives up once one
+    removal has run `attempt_seconds` without success, so the time left goes
+    to distance (the fleet is then most likely at its floor)."""
     rng = random.Random(seed)
     tb = _Tables(inst, time_scale)
     best = [list(r) for r in routes]
@@ -143,7 +145,8 @@ def reduce_fleet(inst: Instance, routes: NodeRoutes, time_scale: int, deadline: 
         victim = min(used, key=lambda v: (len(best[v]), sum(absences.get(n, 0) for n in best[v])))
         current = {v: _Route(tb, v, best[v]) for v in used if v != victim}
         pool = [n for n in best[victim] if n in tb.pickups]
-        result = _empty_pool(tb, current, pool, absences, rng, deadline)
+        result = _empty_pool(tb, current, pool, absences, rng,
+                             min(deadline, _time.monotonic() + attempt_seconds))
         if result is None:
             break
         best = [[] for _ in best]
@@ -155,7 +158,6 @@ def reduce_fleet(inst: Instance, routes: NodeRoutes, time_scale: int, deadline: 
 def _empty_pool(tb: _Tables, routes: dict[int, _Route], pool: list[int], absences: dict[int, int],
                 rng: random.Random, deadline: float) -> dict[int, _Route] | None:
     """Ruin-and-recreate until every pooled pickup is routed, or None at the deadline."""
-    routes = {v: r for v, r in routes.items()}
     pool = _recreate(tb, routes, list(pool), rng)
     while pool:
         if _time.monotonic() >= deadline:
@@ -165,10 +167,9 @@ def _empty_pool(tb: _Tables, routes: dict[int, _Route], pool: list[int], absence
         cand = {v: _Route(tb, v, r.stops) for v, r in routes.items()}
         target = rng.choice(pool)
         removed = _ruin(tb, cand, target, rng)
-        order = [target] + [p for p in pool if p != target]
-        rest = removed
-        _sort_for_recreate(tb, rest, rng)
-        new_pool = _recreate(tb, cand, order + rest, rng)
+        _sort_for_recreate(tb, removed, rng)
+        # The pooled orders go first, while the ruin has made room near them.
+        new_pool = _recreate(tb, cand, [target] + [p for p in pool if p != target] + removed, rng)
         if len(new_pool) < len(pool) or (
                 sum(absences.get(p, 0) for p in new_pool) < sum(absences.get(p, 0) for p in pool)):
             routes, pool = cand, new_pool

@@ -300,7 +300,7 @@ def build_routing(inst: Instance, costs: CostSettings, vehicles: list[int] | Non
         idx = rm.index(node_id)
         time.CumulVar(idx).SetRange(*scaled_window(nd, ts, horizon))
         if nd.soft_deadline is not None and late_coeff:
-            routing.SetCumulVarSoftUpperBound(idx, max(0, int(math.floor(nd.soft_deadline * ts))), late_coeff)
+            time.SetCumulVarSoftUpperBound(idx, max(0, int(math.floor(nd.soft_deadline * ts))), late_coeff)
         if nd.allowed is not None:
             # (SetAllowedVehiclesForIndex does not accept a list in these Python bindings.)
             allowed = [mv for mv, v in enumerate(vehicles) if v in nd.allowed]

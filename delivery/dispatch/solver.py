@@ -7,10 +7,14 @@ Two modes share one model (see routing_model.py):
   promise is penalised per minute up to a hard cap.  Warm-started from the
   previous plan when given.
 * benchmark / fleet mode (`minimise_vehicles=True`): hierarchical objective,
-  vehicles first then distance.  Construction, then vehicle reduction (empty
-  the smallest route, forbid its vehicle, and let guided local search try to
-  re-insert its orders under a large drop penalty; keep if it succeeds), then
-  distance optimisation on the reduced fleet.
+  vehicles first then distance, in three phases:
+  1. construction: parallel cheapest insertion + guided local search with a
+     fixed cost per vehicle far above any distance;
+  2. vehicle reduction: our own ruin-and-recreate (fleet_reduction.py) empties
+     the smallest route and re-inserts its orders elsewhere, route after
+     route.  (OR-Tools' own local search, GLS or its ILS with SISR ruin, could
+     not re-insert a removed route's orders on the hard instances: measured);
+  3. distance: guided local search on the reduced fleet, warm-started from 2.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from delivery.dispatch.routing_model import CostSettings, Instance, RoutingModel
 
 log = logging.getLogger(__name__)
 
-NodeRoutes = list[list[int]]  # per vehicle, manager node ids of its stops in order
+NodeRoutes = list[list[int]]  # per rider, Instance node ids of its stops in order
 
 
 @dataclass
@@ -41,8 +45,7 @@ class SolverOptions:
     # Fleet mode: share of the budget for construction and for vehicle reduction.
     construction_share: float = 0.15
     reduction_share: float = 0.6
-    reduction_method: str = "gls"  # "gls" | "ils_sa" | "ils_abs"
-    distance_method: str = "gls"
+    reduction_attempt_share: float = 0.25  # give up removing one more route after this share
 
 
 def solve(problem: Problem, options: SolverOptions | None = None) -> Plan:
@@ -52,72 +55,47 @@ def solve(problem: Problem, options: SolverOptions | None = None) -> Plan:
     inst = build_instance(problem)
     if options.minimise_vehicles:
         routes = _solve_fleet(inst, costs, options, t_end)
-        rm = None
     else:
         rm = build_routing(inst, costs)
         initial = _routes_from_plan(inst, options.warm_start) if options.warm_start else None
         routes = _search(rm, options, t_end - _time.monotonic(), initial, len(inst.riders))
+        if routes is None:  # only possible when some orders are mandatory (handoff_penalty=None)
+            raise InfeasibleError("no plan serves every mandatory order; allow handoff or add riders")
     return to_plan(inst, routes)
+
+
+class InfeasibleError(RuntimeError):
+    pass
 
 
 # --------------------------------------------------------------------------- search
 
 
-def _params(options: SolverOptions, seconds: float, method: str = "gls"):
+def _params(options: SolverOptions, seconds: float):
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, options.first_solution)
-    if method == "gls":
-        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    else:
-        _set_ruin_recreate(params, method)
+    # GLS never stops by itself: the time limit is what ends it.
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(10, int(seconds * 1000)))
     params.log_search = options.log_search
     return params
 
 
-def _set_ruin_recreate(params, method: str) -> None:
-    """Iterated local search with SISR ruin-and-recreate (Christiaens & Vanden
-    Berghe 2020): removes geographically close strings of visits from a few
-    neighbouring routes, which is what frees room for a whole extra order."""
-    params.use_iterated_local_search = True
-    ils = params.iterated_local_search_parameters
-    rr = ils.ruin_recreate_parameters
-    del rr.ruin_strategies[:]
-    sisr = rr.ruin_strategies.add().sisr
-    sisr.max_removed_sequence_size = 10
-    sisr.avg_num_removed_visits = 10
-    sisr.bypass_factor = 0.01
-    rr.recreate_strategy.heuristic = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
-    ils.improve_perturbed_solution = True
-    ref = ils.reference_solution_acceptance_strategy
-    if method == "ils_abs":
-        ref.absences_based.remove_route_with_lowest_absences = False
-    else:
-        ref.simulated_annealing.cooling_schedule_strategy = 1  # EXPONENTIAL
-        ref.simulated_annealing.automatic_temperatures = True
-    ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
-
-
 def _search(rm: RoutingModel, options: SolverOptions, seconds: float, initial: NodeRoutes | None,
-            n_riders: int, stop_when_all_performed: bool = False, method: str = "gls",
-            initial_required: bool = False) -> NodeRoutes | None:
-    routing, manager = rm.routing, rm.manager
-    params = _params(options, seconds, method)
+            n_riders: int, initial_required: bool = False) -> NodeRoutes | None:
+    """Best routes found in `seconds`, from `initial` when it is feasible in this
+    model (else from the first-solution strategy, unless `initial_required`)."""
+    routing = rm.routing
+    params = _params(options, seconds)
     routing.CloseModelWithParameters(params)
-    if stop_when_all_performed:
-        # Vehicle reduction only needs *a* solution serving everything.
-        big = routing.GetDisjunctionPenalty(0) if routing.GetNumberOfDisjunctions() else None
-
-        def _check():
-            if big is not None and routing.CostVar().Max() < big:
-                routing.solver().FinishCurrentSearch()
-        routing.AddAtSolutionCallback(_check)
     solution = None
     if initial is not None:
         start = routing.ReadAssignmentFromRoutes([[rm.index(n) for n in initial[v]] for v in rm.vehicles], True)
         if start is not None:
             solution = routing.SolveFromAssignmentWithParameters(start, params)
-    if solution is None and not (initial is not None and (stop_when_all_performed or initial_required)):
+        else:
+            log.info("warm start does not fit the model any more; solving from scratch")
+    if solution is None and not (initial is not None and initial_required):
         solution = routing.SolveWithParameters(params)
     if solution is None:
         return None
@@ -139,11 +117,6 @@ def _served(routes: NodeRoutes) -> int:
     return sum(len(r) for r in routes)
 
 
-def _route_length(inst: Instance, v: int, route: list[int]) -> float:
-    path = [inst.starts[v], *route, inst.ends[v]]
-    return sum(inst.dist[a][b] for a, b in zip(path, path[1:]))
-
-
 def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_end: float) -> NodeRoutes:
     budget = options.time_limit
     must_serve = 1000.0 * (1.0 + sum(max(row) for row in inst.dist))  # dwarfs any distance
@@ -153,13 +126,13 @@ def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_
     rm = build_routing(inst, fleet_costs)
     initial = _routes_from_plan(inst, options.warm_start) if options.warm_start else None
     best = _search(rm, options, budget * options.construction_share, initial, len(inst.riders))
-    if best is None:
+    if best is None:  # cannot happen: every order may be dropped at a (huge) price
         return [[] for _ in inst.riders]
     n_stops = _served(best)
     log.debug("construction: %d vehicles", sum(1 for r in best if r))
     # 2. vehicle reduction (our own ruin-and-recreate, see fleet_reduction.py).
     reduction_end = min(t_end, _time.monotonic() + budget * options.reduction_share)
-    reduced = reduce_fleet(inst, best, costs.time_scale, reduction_end)
+    reduced = reduce_fleet(inst, best, costs.time_scale, reduction_end, budget * options.reduction_attempt_share)
     log.debug("reduction: %d vehicles", sum(1 for r in reduced if r))
     distance_costs = CostSettings(costs.distance_scale, costs.time_scale, must_serve,
                                   costs.late_penalty_per_minute, 0.0)
@@ -167,14 +140,12 @@ def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_
     remaining = t_end - _time.monotonic()
     if remaining <= 0.05:
         return reduced
-    if True:
-        rm = build_routing(inst, distance_costs, [v for v, r in enumerate(reduced) if r])
-        result = _search(rm, options, remaining, reduced, len(best), method=options.distance_method,
-                         initial_required=True)
-        if result is not None and _served(result) == n_stops:
-            best = result
-        else:
-            log.warning("reduced routes rejected by the model; keeping %d vehicles", sum(1 for r in best if r))
+    rm = build_routing(inst, distance_costs, [v for v, r in enumerate(reduced) if r])
+    result = _search(rm, options, remaining, reduced, len(best), initial_required=True)
+    if result is not None and _served(result) == n_stops:
+        return result
+    # Cannot happen while both sides share the integer tables; keep the safe answer.
+    log.warning("reduced routes rejected by the model; keeping %d vehicles", sum(1 for r in best if r))
     return best
 
 

@@ -89,12 +89,16 @@ def main() -> None:
     build_ms = (time.perf_counter() - t0) * 1000
     points = [LonLat(rng.uniform(lon0, lon1), rng.uniform(lat0, lat1)) for _ in range(args.queries)]
     hits = [len(index.zone_hits(p)) for p in points[:2000]]
-    print(f"{args.stores} stores, {len(zones)} zones ({args.polygons:.0%} of tier 2 as polygons); area x{args.scale ** 2:g}; build {build_ms:.0f} ms; clock={args.clock}")
+    print(
+        f"{args.stores} stores, {len(zones)} zones ({args.polygons:.0%} of tier 2 as polygons); "
+        f"area x{args.scale ** 2:g}; build {build_ms:.0f} ms; clock={args.clock}"
+    )
     print(f"zones covering a query point: mean {statistics.mean(hits):.0f}, max {max(hits)}")
     print(summary("zone_hits (zones + store dist)", measure(index.zone_hits, points, args.gc_off, args.clock)))
     print(summary("zones_covering", measure(index.zones_covering, points, args.gc_off, args.clock)))
     print(summary("nearest_stores k=10", measure(lambda p: index.nearest_stores(p, 10), points, args.gc_off, args.clock)))
-    print(summary("nearest_stores k=10, <=3 km", measure(lambda p: index.nearest_stores(p, 10, 3000.0), points, args.gc_off, args.clock)))
+    within_3km = measure(lambda p: index.nearest_stores(p, 10, 3000.0), points, args.gc_off, args.clock)
+    print(summary("nearest_stores k=10, <=3 km", within_3km))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geo.coordinates import LonLat
-from geo.distance import DetourFactorDistance, destination_point
 from geo.delivery_options import (
     CartLine,
     DeliveryOption,
@@ -18,6 +17,7 @@ from geo.delivery_options import (
     is_open_at,
     validate_business_hours,
 )
+from geo.distance import DetourFactorDistance, destination_point
 from geo.fees import BasePlusPerKmFee, DistanceBandFee
 from geo.zones import DeliveryZone, RadiusShape
 
@@ -123,11 +123,15 @@ def test_validate_business_hours(bad):
 # --- delivery options --------------------------------------------------------------------
 
 
-def store(store_id, distance_m, *, zones=None, status=StoreStatus.OPEN, hours=ALL_WEEK_9_TO_22, types=DELIVERY_AND_EXPRESS, prep=10):
+def store(
+    store_id, distance_m, *, zones=None, status=StoreStatus.OPEN, hours=ALL_WEEK_9_TO_22, types=DELIVERY_AND_EXPRESS, prep=10
+):
     location = destination_point(CUSTOMER, 45.0, distance_m)
     if zones is None:
         zones = [
-            DeliveryZone(f"{store_id}-1", store_id, 1, "inner", RadiusShape(3000), DistanceBandFee([(None, 0)]), express_allowed=True),
+            DeliveryZone(
+                f"{store_id}-1", store_id, 1, "inner", RadiusShape(3000), DistanceBandFee([(None, 0)]), express_allowed=True
+            ),
             DeliveryZone(f"{store_id}-2", store_id, 2, "outer", RadiusShape(5000), BasePlusPerKmFee(500, 3000, 100)),
         ]
     return StoreCandidate(store_id, location, "Asia/Shanghai", hours, status, prep, types, zones)

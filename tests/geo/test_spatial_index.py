@@ -32,7 +32,7 @@ def brute_nearest(stores, point, k, max_distance_m=None):
 
 def assert_same_ranking(got, expected):
     assert len(got) == len(expected)
-    for (gid, gd), (ed, eid) in zip(got, expected):
+    for (_, gd), (ed, _) in zip(got, expected, strict=True):
         assert gd == pytest.approx(ed, abs=1e-6)
     # Ids must match position by position wherever the distance is not tied.
     for i, (ed, eid) in enumerate(expected):

@@ -149,7 +149,12 @@ def test_radius_boundary_is_inside_and_spherical():
 
 @pytest.mark.parametrize(
     "radius, code",
-    [(0, GeoErrorCode.INVALID_ZONE), (-5, GeoErrorCode.INVALID_ZONE), (30_000, GeoErrorCode.ZONE_TOO_LARGE), (5, GeoErrorCode.ZONE_TOO_SMALL)],
+    [
+        (0, GeoErrorCode.INVALID_ZONE),
+        (-5, GeoErrorCode.INVALID_ZONE),
+        (30_000, GeoErrorCode.ZONE_TOO_LARGE),
+        (5, GeoErrorCode.ZONE_TOO_SMALL),
+    ],
 )
 def test_radius_validation(radius, code):
     with pytest.raises(GeoInputError) as err:
@@ -162,3 +167,17 @@ def test_zone_tier_validation():
     with pytest.raises(GeoInputError) as err:
         DeliveryZone("z", "s", 0, "bad", RadiusShape(3000), FREE)
     assert err.value.field == "tier"
+    with pytest.raises(GeoInputError) as err:
+        DeliveryZone("z", "s", 1, "bad", RadiusShape(3000), 500)  # type: ignore[arg-type]
+    assert err.value.field == "fee_rule"
+
+
+def test_polygon_shape_built_directly_is_validated_too():
+    from shapely.geometry import Polygon
+
+    with pytest.raises(GeoInputError) as err:
+        PolygonShape(Polygon([(179.9, 10), (181, 10), (181, 11), (179.9, 10)]))
+    assert err.value.code is GeoErrorCode.COORDINATE_OUT_OF_RANGE
+    with pytest.raises(GeoInputError) as err:
+        PolygonShape(Polygon([(121.40, 31.20), (121.45, 31.25), (121.45, 31.20), (121.40, 31.25)]))
+    assert err.value.code is GeoErrorCode.SELF_INTERSECTING
