@@ -8,10 +8,11 @@ Rules, in the order they are reported in `reasons`:
 1. Zone: the lowest tier among the store's zones that cover the point (boundary
    inclusive). None -> OUTSIDE_ZONE.
 2. Store: SUSPENDED -> STORE_SUSPENDED; CLOSED, or OPEN but outside business hours at
-   `now` -> STORE_CLOSED; DELIVERY not among its fulfilment types -> DELIVERY_NOT_OFFERED.
+   `now` -> STORE_CLOSED; SAME_CITY_DELIVERY not among its fulfilment types ->
+   DELIVERY_NOT_OFFERED.
 3. Fee: the tier's fee rule on the estimated road distance; None -> NO_FEE_FOR_DISTANCE.
-4. Express (only judged if deliverable): store offers EXPRESS and the tier allows it, else
-   EXPRESS_DISABLED; road distance <= express_max_road_m, else TOO_FAR_FOR_EXPRESS;
+4. Express, i.e. the 30-minute promise on same-city delivery (only judged if deliverable):
+   the store has express enabled and the tier allows it, else EXPRESS_DISABLED; road distance <= express_max_road_m, else TOO_FAR_FOR_EXPRESS;
    ETA <= express_promise_minutes, else EXPRESS_TOO_SLOW.
 `serviceable` is True iff no reason from 1-3 applies; express reasons never make a store
 unserviceable, they only clear `express_possible`.
@@ -54,10 +55,10 @@ class StoreStatus(str, Enum):
     SUSPENDED = "SUSPENDED"  # closed by the platform (compliance, quality)
 
 
-class FulfilmentType(str, Enum):
-    DELIVERY = "DELIVERY"
-    EXPRESS = "EXPRESS"  # the 30-minute promise; requires DELIVERY as well
-    PICKUP = "PICKUP"
+# Same string as commerce.order_status.FulfilmentType.SAME_CITY_DELIVERY; geo does not
+# import commerce (commerce imports geo). Express is not a fulfilment type: it is a speed
+# promise on same-city delivery, switched per store (`express_enabled`) and per tier.
+SAME_CITY_DELIVERY = "SAME_CITY_DELIVERY"
 
 
 class UnavailableReason(str, Enum):
@@ -155,11 +156,21 @@ class StoreCandidate:
     business_hours: BusinessHours
     status: StoreStatus
     prep_minutes: float  # p90 preparation time, not the mean
-    fulfilment_types: frozenset[FulfilmentType]
+    # Fulfilment type values, e.g. {"SAME_CITY_DELIVERY", "STORE_PICKUP"}; str-Enum members
+    # are accepted and normalised to their values.
+    fulfilment_types: frozenset[str]
     # The store's zones: either all of them or those an index says cover the point;
     # coverage is re-checked here, so passing all zones is also correct.
     zones: Sequence[DeliveryZone]
+    express_enabled: bool = False
     city: str | None = None
+
+    def __post_init__(self) -> None:
+        # The DB column holds plain strings; comparing "SUSPENDED" with `is` against the
+        # enum would silently treat a suspended store as open, so normalise (or raise).
+        object.__setattr__(self, "status", StoreStatus(self.status))
+        types = frozenset(str(getattr(t, "value", t)) for t in self.fulfilment_types)
+        object.__setattr__(self, "fulfilment_types", types)
 
 
 @dataclass(frozen=True)
@@ -232,7 +243,7 @@ def _option_for(
         reasons.append(UnavailableReason.STORE_SUSPENDED)
     elif c.status is StoreStatus.CLOSED or not is_open_at(c.business_hours, c.timezone, now):
         reasons.append(UnavailableReason.STORE_CLOSED)
-    if FulfilmentType.DELIVERY not in c.fulfilment_types:
+    if SAME_CITY_DELIVERY not in c.fulfilment_types:
         reasons.append(UnavailableReason.DELIVERY_NOT_OFFERED)
 
     fee = zone.fee_rule.fee_fen(road_m) if zone is not None else None
@@ -247,7 +258,7 @@ def _option_for(
     express = False
     if serviceable:
         assert zone is not None
-        if FulfilmentType.EXPRESS not in c.fulfilment_types or not zone.express_allowed:
+        if not c.express_enabled or not zone.express_allowed:
             reasons.append(UnavailableReason.EXPRESS_DISABLED)
         if road_m > express_max_road_m:
             reasons.append(UnavailableReason.TOO_FAR_FOR_EXPRESS)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from graphql import build_schema as build_graphql_schema
 from sqlalchemy import select
 
 import auth.models  # noqa: F401  (register every table on the metadata)
@@ -113,8 +114,8 @@ class Case:
     tenant: Callable[[Pair, World], str | None] = lambda pair, target: target.slug  # the X-Tenant header sent
 
 
-def _order_doc(name: str, extra: str = "") -> str:
-    return f"mutation($id: ID!) {{ {name}(input: {{orderId: $id{extra}}}) {{ order {{ status }} {E} }} }}"
+def _order_doc(name: str) -> str:
+    return f"mutation($id: ID!) {{ {name}(input: {{orderId: $id}}) {{ order {{ status }} {E} }} }}"
 
 
 def own_tenant(table: str, column: str, value_of: Callable[[Pair], str]) -> Callable:
@@ -202,10 +203,9 @@ def _token(pair: Pair, principal: str) -> str | None:
 
 
 def test_every_mutation_has_a_cross_tenant_case():
-    mutation_type = build_schema(Settings()).as_str()  # SDL of the schema the app serves
-    schema = build_schema(Settings())._schema
-    assert "type Mutation" in mutation_type
-    fields = set(schema.mutation_type.fields)
+    served = build_graphql_schema(build_schema(Settings()).as_str())  # the SDL of the schema the app serves
+    fields = set(served.mutation_type.fields)
+    assert len(fields) >= 20
     assert not fields - CASES.keys(), f"mutations without a cross-tenant case: {sorted(fields - CASES.keys())}"
     assert not CASES.keys() - fields, f"cases for mutations that no longer exist: {sorted(CASES.keys() - fields)}"
 

@@ -1,4 +1,5 @@
 from datetime import datetime, timezone
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,7 +8,7 @@ from geo.coordinates import LonLat
 from geo.delivery_options import (
     CartLine,
     DeliveryOption,
-    FulfilmentType,
+    SAME_CITY_DELIVERY,
     NaiveDatetimeError,
     StoreCandidate,
     StoreStatus,
@@ -25,7 +26,7 @@ SH = ZoneInfo("Asia/Shanghai")
 CUSTOMER = LonLat(121.4737, 31.2304)
 ALL_WEEK_9_TO_22 = {d: [("09:00", "22:00")] for d in range(7)}
 NOON = datetime(2024, 6, 5, 12, 0, tzinfo=SH)  # a Wednesday
-DELIVERY_AND_EXPRESS = frozenset({FulfilmentType.DELIVERY, FulfilmentType.EXPRESS})
+DELIVERY_AND_PICKUP = frozenset({SAME_CITY_DELIVERY, "STORE_PICKUP"})
 
 
 # --- opening hours -----------------------------------------------------------------------
@@ -124,7 +125,8 @@ def test_validate_business_hours(bad):
 
 
 def store(
-    store_id, distance_m, *, zones=None, status=StoreStatus.OPEN, hours=ALL_WEEK_9_TO_22, types=DELIVERY_AND_EXPRESS, prep=10
+    store_id, distance_m, *, zones=None, status=StoreStatus.OPEN, hours=ALL_WEEK_9_TO_22, types=DELIVERY_AND_PICKUP,
+    express=True, prep=10,
 ):
     location = destination_point(CUSTOMER, 45.0, distance_m)
     if zones is None:
@@ -134,7 +136,7 @@ def store(
             ),
             DeliveryZone(f"{store_id}-2", store_id, 2, "outer", RadiusShape(5000), BasePlusPerKmFee(500, 3000, 100)),
         ]
-    return StoreCandidate(store_id, location, "Asia/Shanghai", hours, status, prep, types, zones)
+    return StoreCandidate(store_id, location, "Asia/Shanghai", hours, status, prep, types, zones, express_enabled=express)
 
 
 def option(options, store_id) -> DeliveryOption:
@@ -167,7 +169,7 @@ def test_unavailable_reasons():
             store("suspended", 500, status=StoreStatus.SUSPENDED),
             store("closed-flag", 500, status=StoreStatus.CLOSED),
             store("after-hours", 500, hours={d: [("18:00", "22:00")] for d in range(7)}),
-            store("pickup-only", 500, types=frozenset({FulfilmentType.PICKUP})),
+            store("pickup-only", 500, types=frozenset({"STORE_PICKUP"})),
         ],
         NOON,
     )
@@ -219,8 +221,27 @@ def test_repeated_sku_lines_are_summed():
     assert choose_serving_store(options, [("milk", 5)], stock) is None
 
 
+def test_status_from_a_plain_db_string_is_honoured():
+    candidate = store("db", 500, status="SUSPENDED")
+    assert candidate.status is StoreStatus.SUSPENDED
+    (o,) = delivery_options(CUSTOMER, [candidate], NOON)
+    assert o.reasons == (UnavailableReason.STORE_SUSPENDED,)
+    with pytest.raises(ValueError):
+        store("db", 500, status="PAUSED")
+
+
+def test_fulfilment_types_accept_str_enum_members():
+    class CommerceLikeFulfilment(str, Enum):  # mirrors commerce.order_status.FulfilmentType
+        SAME_CITY_DELIVERY = "SAME_CITY_DELIVERY"
+
+    candidate = store("enum", 500, types=frozenset({CommerceLikeFulfilment.SAME_CITY_DELIVERY}))
+    assert candidate.fulfilment_types == frozenset({"SAME_CITY_DELIVERY"})
+    (o,) = delivery_options(CUSTOMER, [candidate], NOON)
+    assert o.serviceable
+
+
 def test_express_capable_store_beats_cheaper_non_express_store():
-    no_express = store("cheap", 600, types=frozenset({FulfilmentType.DELIVERY}))
+    no_express = store("cheap", 600, express=False)
     express = store("express", 2000)
     options = delivery_options(CUSTOMER, [no_express, express], NOON)
     stock = {"cheap": {"tea": 9}, "express": {"tea": 9}}
