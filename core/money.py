@@ -42,6 +42,8 @@ def parse_amount_to_fen(raw: str | Decimal | int) -> int:
         raise MoneyError(f"not a decimal amount: {raw!r}") from exc
     if not value.is_finite():
         raise MoneyError("amount must be finite")
+    if abs(value) > Decimal(MAX_AMOUNT_FEN) / 100:
+        raise MoneyError("amount is too large")  # checked first: quantize() cannot hold 1e30
     if value != value.quantize(Decimal("0.01")):
         raise MoneyError("amount has more than two decimal places")
     fen = int(value * 100)

@@ -32,7 +32,8 @@ Codes = auth_service.AccountErrorCode
 
 
 def _tenant(info: Info) -> int:
-    tenant_id = info.context.tenant_id
+    """Sign-in happens in the brand named by X-Tenant, whatever stale token the device still sends."""
+    tenant_id = info.context.header_tenant_id
     if tenant_id is None:
         raise DomainError(Codes.UNAUTHENTICATED, "send the X-Tenant header to sign in", None)
     return tenant_id

@@ -21,6 +21,7 @@ class RequestContext:
     reader: RequestReader
     loaders: Loaders
     auth_error: str | None = None
+    header_tenant_id: int | None = None  # the brand named by X-Tenant; sign-in mutations use only this
     response_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,6 +65,7 @@ async def _tenant_from_header(request: Request, services: Services) -> int | Non
 async def build_context(request: Request, services: Services) -> RequestContext:
     principal, auth_error = await authenticate(request, services)
     reader = RequestReader(services.database)
+    header_tenant_id = await _tenant_from_header(request, services)
     return RequestContext(
         request=request,
         services=services,
@@ -71,4 +73,5 @@ async def build_context(request: Request, services: Services) -> RequestContext:
         reader=reader,
         loaders=Loaders(reader, principal.tenant_id),
         auth_error=auth_error,
+        header_tenant_id=header_tenant_id,
     )

@@ -25,3 +25,16 @@ def decode(raw: str, type_name: str, codes: type[Enum], field: str) -> int:
 
 def decode_optional(raw: str | None, type_name: str, codes: type[Enum], field: str) -> int | None:
     return None if raw is None else decode(raw, type_name, codes, field)
+
+
+def node_pk(raw: str) -> int | None:
+    """The integer key inside an already type-checked global ID, or None if it cannot be one."""
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+
+
+async def load_nodes(loader, node_ids, build) -> list:
+    """Resolve relay node ids through a DataLoader; malformed or missing ids resolve to None."""
+    pks = [node_pk(str(i)) for i in node_ids]
+    rows = await loader.load_many([pk for pk in pks if pk is not None])
+    found = iter(rows)
+    return [None if pk is None else (lambda row: build(row) if row else None)(next(found)) for pk in pks]

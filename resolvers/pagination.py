@@ -27,13 +27,21 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values), separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str, arity: int) -> list:
+_MAX_INT = 2**63 - 1
+
+
+def decode_cursor(cursor: str, types: Sequence[type]) -> list:
+    """The sort values inside a cursor, each checked against its column's type."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, UnicodeError):
         raise UserInputError("malformed cursor") from None
-    if not isinstance(values, list) or len(values) != arity or not all(isinstance(v, (str, int)) for v in values):
+    if not isinstance(values, list) or len(values) != len(types):
         raise UserInputError("malformed cursor")
+    for value, expected in zip(values, types):
+        # bool is an int subclass; a JSON true is never a valid id.
+        if type(value) is not expected or (expected is int and not 0 <= value <= _MAX_INT):
+            raise UserInputError("malformed cursor")
     return values
 
 
@@ -43,11 +51,15 @@ def keyset_page(
     """Add ordering, the `after` condition and LIMIT first+1 (the extra row tells hasNextPage)."""
     limit = check_first(first)
     if after:
-        values = decode_cursor(after, len(sort_columns))
+        values = decode_cursor(after, [_python_type(column) for column in sort_columns])
         key = tuple_(*sort_columns)
         query = query.where(key < tuple_(*values) if descending else key > tuple_(*values))
     order = [c.desc() if descending else c.asc() for c in sort_columns]
     return query.order_by(*order).limit(limit + 1), limit
+
+
+def _python_type(column) -> type:
+    return column.type.python_type
 
 
 def build_connection(rows: list, limit: int, after: str | None, cursor_of: Callable, node_of: Callable) -> Connection:

@@ -7,6 +7,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from resolvers.ids import load_nodes, node_pk
+
 from commerce import models
 from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE
 from schema.common import Money
@@ -26,8 +28,7 @@ class Category(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        rows = await info.context.loaders.category.load_many([int(i) for i in node_ids])
-        return [cls.from_row(r) if r else None for r in rows]
+        return await load_nodes(info.context.loaders.category, node_ids, cls.from_row)
 
 
 @strawberry.type(description="How much of a SKU can be bought: units, or grams for weighed goods.")
@@ -91,8 +92,7 @@ class Sku(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        rows = await info.context.loaders.sku.load_many([int(i) for i in node_ids])
-        return [cls.from_row(r, None) if r else None for r in rows]
+        return await load_nodes(info.context.loaders.sku, node_ids, lambda row: cls.from_row(row, None))
 
 
 @strawberry.type
@@ -133,5 +133,4 @@ class Product(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        rows = await info.context.loaders.product.load_many([int(i) for i in node_ids])
-        return [cls.from_row(r) if r else None for r in rows]
+        return await load_nodes(info.context.loaders.product, node_ids, cls.from_row)

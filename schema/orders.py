@@ -8,6 +8,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from resolvers.ids import load_nodes, node_pk
+
 from commerce import models
 from payments import models as payment_models
 from schema.catalog import Sku
@@ -156,7 +158,9 @@ class Order(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         from resolvers.orders import visible_orders
 
-        return await visible_orders(info, [int(i) for i in node_ids])
+        pks = [node_pk(str(i)) for i in node_ids]
+        found = iter(await visible_orders(info, [pk for pk in pks if pk is not None]))
+        return [None if pk is None else next(found) for pk in pks]
 
 
 @strawberry.type

@@ -8,6 +8,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from resolvers.ids import load_nodes, node_pk
+
 from schema.catalog import Product
 from schema.common import Connection
 from schema.enums import ControlLevel, FulfilmentType, ProductSortField, SortDirection, SoldBy, StoreStatus
@@ -102,8 +104,7 @@ class Store(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        rows = await info.context.loaders.store.load_many([int(i) for i in node_ids])
-        return [cls.from_row(r) if r else None for r in rows]
+        return await load_nodes(info.context.loaders.store, node_ids, cls.from_row)
 
 
 @strawberry.type(description="What the stores below a network node may change by themselves.")
@@ -140,4 +141,6 @@ class NetworkNode(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         from resolvers.stores import load_network_nodes
 
-        return await load_network_nodes(info, [int(i) for i in node_ids])
+        pks = [node_pk(str(i)) for i in node_ids]
+        found = iter(await load_network_nodes(info, [pk for pk in pks if pk is not None]))
+        return [None if pk is None else next(found) for pk in pks]

@@ -80,9 +80,6 @@ async def test_bad_global_ids_get_typed_payload_errors_and_write_nothing(client,
         assert messages(await request(client, world, query)) == [message]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: node()/nodes() resolve_nodes do int(node_id) unguarded (schema/store.py, catalog.py, orders.py): "
-    "a non-numeric or >int64 id is an unexpected exception, masked as 'Unexpected error.'"))
 async def test_node_with_a_non_numeric_or_huge_id_is_a_readable_error_or_null(client, world):
     for raw in ("abc", "9" * 20):
         await request(client, world, f'{{ node(id: "{encode("Store", raw)}") {{ id }} }}')
@@ -130,9 +127,6 @@ async def test_store_price_amounts_out_of_range_are_refused(client, world, amoun
             )["data"]["product"]["skus"][0]["price"] == {"amount": "12.50"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: core/money.py parse_amount_to_fen: value.quantize(Decimal('0.01')) raises decimal.InvalidOperation "
-    "for '1e30' (needs more than 28 digits); it escapes MoneyError and is masked as 'Unexpected error.'"))
 async def test_store_price_of_1e30_is_amount_out_of_range(client, world):
     body = await request(client, world, PRICE_SET, {"s": world.store("b"), "k": world.sku("milk"), "p": "1e30"}, token=world.staff_token("hq"))
     assert [e["code"] for e in body["data"]["storePriceSet"]["errors"]] == ["AMOUNT_OUT_OF_RANGE"]
@@ -170,10 +164,6 @@ async def test_page_size_and_cursor_errors_are_readable(client, world):
     assert messages(await request(client, world, f'{{ stores(after: "{cursor("x")}") {{ nodes {{ id }} }} }}')) == ["malformed cursor"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: resolvers/pagination.py decode_cursor accepts any str/int per position: a str where the sort "
-    "column is an integer (PostgreSQL DataError) or an int beyond BIGINT (OverflowError on both backends) "
-    "reaches the database and is masked as 'Unexpected error.'"))
 async def test_well_formed_cursor_with_wrong_value_types_is_malformed(client, world):
     hq = world.staff_token("hq")
     for query in (f'{{ orders(after: "{cursor([10**20])}") {{ nodes {{ id }} }} }}',

@@ -330,9 +330,6 @@ async def test_staff_credentials_of_a_do_not_sign_in_under_b(client, database, s
     assert services.signer.verify_access(access).tenant_id == pair.a.tenant_id
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: login mutations take the tenant from an attached bearer token, not from X-Tenant "
-    "(resolvers/account_mutations.py _tenant uses info.context.tenant_id = principal.tenant_id)"))
 async def test_sign_in_goes_to_the_x_tenant_brand_even_with_a_stale_token_attached(client, database, services):
     pair = await build_pair(client, database, services)
     b_only = f"only-{pair.b.slug}"
