@@ -37,8 +37,4 @@ async def guarded(payload_cls, error_type, codes: type[Enum], work: Callable[[],
     try:
         return payload_cls(**await work())
     except EXPECTED as exc:
-        return payload_errors_payload(payload_cls, exc, error_type, codes)
-
-
-def payload_errors_payload(payload_cls, exc: Exception, error_type, codes: type[Enum]):
-    return payload_cls(errors=payload_errors(exc, error_type, codes))
+        return payload_cls(errors=payload_errors(exc, error_type, codes))

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from resolvers.ids import load_nodes, node_pk
+from resolvers.ids import node_pk
 
 from commerce import models
 from payments import models as payment_models

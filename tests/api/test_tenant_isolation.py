@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pytest
 from graphql import build_schema as build_graphql_schema
 from sqlalchemy import select
 
