@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from strawberry.types import Info
 
-from auth.roles import Permission
+from auth.roles import Permission, grant_covers
 from commerce import catalog
 from commerce.errors import CatalogErrorCode as Codes
 from commerce.models import Sku
@@ -175,7 +175,7 @@ async def network_node_control_set(info: Info, input: NetworkNodeControlSetInput
             if above and value.value == "WEAK":
                 decider = deciding_node(above)
                 locked_above = decider.level is ControlLevel.STRONG and not any(
-                    g.node_path == decider.path or decider.path.startswith(g.node_path) for g in principal.grants
+                    grant_covers(g, decider.path, Permission.MANAGE_STORES) for g in principal.grants
                 )
                 if locked_above:
                     raise DomainError(Codes.PRICE_LOCKED_BY_HQ, "a node above holds strong control", attribute)

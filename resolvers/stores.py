@@ -38,7 +38,7 @@ async def stores(info: Info, first: int | None, after: str | None, search: str |
 async def load_network_nodes(info: Info, node_ids: list[int]) -> list[NetworkNodeType | None]:
     """Network nodes are staff-only: they reveal the chain's structure."""
     principal = info.context.principal
-    if not principal.is_staff or principal.tenant_id is None:
+    if not principal.grants or principal.tenant_id is None:
         return [None] * len(node_ids)
     rows = await info.context.reader.scalars(
         select(NetworkNode).where(NetworkNode.id.in_(node_ids), NetworkNode.tenant_id == principal.tenant_id)

@@ -44,3 +44,22 @@ class Viewer:
     roles: list[RoleGrantType]
     addresses: list[Address]
     auth_error: str | None = strawberry.field(description="Why the credential sent was not accepted, if it was not.")
+
+
+@strawberry.type
+class StaffMember:
+    id: strawberry.ID
+    username: str
+    display_name: str
+    roles: list[RoleGrantType]
+
+
+@strawberry.type(description="A server-to-server credential. The key itself is shown once, at creation.")
+class ApiKeyInfo:
+    id: strawberry.ID
+    name: str
+    prefix: str
+    role: StaffRole
+    node_id: strawberry.ID
+    created_at: datetime
+    revoked_at: datetime | None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.enums import ControlLevel, FulfilmentType, OrderStatus, ProductStatus, SoldBy, StoreStatus
+from schema.enums import ControlLevel, FulfilmentType, OrderStatus, ProductStatus, SoldBy, StaffRole, StoreStatus
 
 
 @strawberry.input
@@ -164,3 +164,24 @@ class OrderTransitionInput:
 class OrderRefundInput:
     order_id: strawberry.ID
     reason: str = ""
+
+
+@strawberry.input
+class StaffCreateInput:
+    username: str
+    display_name: str = ""
+    password: str
+    role: StaffRole
+    node_id: strawberry.ID
+
+
+@strawberry.input
+class ApiKeyCreateInput:
+    name: str
+    role: StaffRole
+    node_id: strawberry.ID
+
+
+@strawberry.input
+class ApiKeyRevokeInput:
+    id: strawberry.ID

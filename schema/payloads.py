@@ -4,7 +4,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from schema.account import Address, AuthTokens, Viewer
+from schema.account import Address, ApiKeyInfo, AuthTokens, StaffMember, Viewer
 from schema.catalog import Category, Product, StockLevel
 from schema.common import AccountError, CartError, CatalogError, CheckoutError, Money, OrderError, PaymentError
 from schema.orders import Cart, Order, Payment
@@ -98,3 +98,22 @@ class OrderPayload:
 class OrderRefundPayload:
     order: Order | None = None
     errors: list[PaymentError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class StaffCreatePayload:
+    staff: StaffMember | None = None
+    errors: list[CatalogError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ApiKeyCreatePayload:
+    api_key: ApiKeyInfo | None = None
+    key: str | None = strawberry.field(default=None, description="The secret; store it now, it is never shown again.")
+    errors: list[CatalogError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ApiKeyRevokePayload:
+    api_key: ApiKeyInfo | None = None
+    errors: list[CatalogError] = strawberry.field(default_factory=list)

@@ -18,7 +18,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as query_
 from strawberry.types import Info
 
 from core.settings import Settings
-from resolvers import account_mutations, cart_mutations, catalog_mutations, catalog_queries, order_mutations
+from resolvers import account_mutations, cart_mutations, catalog_mutations, catalog_queries, order_mutations, staff_mutations
 from resolvers import orders as order_queries
 from resolvers import stores as store_queries
 from resolvers.errors import UserInputError, should_mask_error
@@ -31,6 +31,8 @@ from schema.enums import OrderStatus
 from schema.orders import Cart, Order
 from schema.payloads import (
     AddressCreatePayload,
+    ApiKeyCreatePayload,
+    ApiKeyRevokePayload,
     AuthPayload,
     CartPayload,
     CategoryCreatePayload,
@@ -41,6 +43,7 @@ from schema.payloads import (
     OrderRefundPayload,
     ProductPayload,
     RequestLoginCodePayload,
+    StaffCreatePayload,
     StockSetPayload,
     StorePriceSetPayload,
     StoreUpdatePayload,
@@ -141,6 +144,9 @@ class Mutation:
     network_node_control_set: NetworkNodeControlSetPayload = strawberry.mutation(
         resolver=catalog_mutations.network_node_control_set
     )
+    staff_create: StaffCreatePayload = strawberry.mutation(resolver=staff_mutations.staff_create)
+    api_key_create: ApiKeyCreatePayload = strawberry.mutation(resolver=staff_mutations.api_key_create)
+    api_key_revoke: ApiKeyRevokePayload = strawberry.mutation(resolver=staff_mutations.api_key_revoke)
     cart_lines_add: CartPayload = strawberry.mutation(resolver=cart_mutations.cart_lines_add)
     cart_lines_update: CartPayload = strawberry.mutation(resolver=cart_mutations.cart_lines_update)
     cart_lines_remove: CartPayload = strawberry.mutation(resolver=cart_mutations.cart_lines_remove)

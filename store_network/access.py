@@ -42,6 +42,8 @@ async def load_store(
     if row is None:
         raise DomainError(codes.NOT_FOUND, "store not found", field)
     store, path = row
+    if permission is not None and not principal.is_authenticated:
+        raise DomainError(codes.UNAUTHENTICATED, "sign in first", None)
     if permission is not None and not principal.can(permission, path):
         raise DomainError(codes.PERMISSION_DENIED, f"you may not {permission.value.lower()} for this store", field)
     return store, path

@@ -23,7 +23,8 @@ from core.settings import Settings
 from db.base import Base
 from schema.root import build_schema
 from store_network import provisioning
-from store_network.models import NetworkNode
+from auth.api_keys import generate_api_key
+from store_network.models import ApiKey, NetworkNode
 from tests.api import gql_documents as docs
 from tests.api.helpers import pay, place_order
 from tests.worlds import CHEAP_HASH, PASSWORD, World, build_world
@@ -65,6 +66,7 @@ class Pair:
     a_only_user: str = ""
     a_refresh: str = ""
     login_code: str = ""
+    api_keys: dict[str, str] = field(default_factory=dict)  # slug -> ApiKey gid (HQ_ADMIN at HQ)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -95,6 +97,14 @@ async def build_pair(client, database, services) -> Pair:
     sent = await post(client, REQUEST_CODE, {"m": MOBILE}, token=None, tenant=pair.a.slug)
     assert sent["data"]["requestLoginCode"] == {"sent": True, "errors": []}
     pair.login_code = services.sms.last_code(MOBILE)
+    for world in (pair.a, pair.b):
+        async with database.write() as session:
+            hq = await session.get(NetworkNode, world.hq_node_id)
+            plain, prefix, key_hash = generate_api_key()
+            key = ApiKey(tenant_id=world.tenant_id, name="pos", prefix=prefix, key_hash=key_hash, role="HQ_ADMIN", node_id=hq.id)
+            session.add(key)
+            await session.flush()
+            pair.api_keys[world.slug] = world.gid("ApiKey", key.id)
     return pair
 
 
@@ -194,6 +204,16 @@ CASES: dict[str, Case] = {
         f"mutation($id: ID!, $key: String!) {{ orderPay(input: {{orderId: $id, idempotencyKey: $key}}) {{ payment {{ id }} {E} }} }}",
         lambda p, t: {"id": p.unpaid[t.slug], "key": f"pay-{uuid.uuid4()}"}, ("hq", "alice"), "NOT_FOUND"),
     "orderCancel": Case(_order_doc("orderCancel"), lambda p, t: {"id": p.unpaid[t.slug]}, ("hq", "alice"), "NOT_FOUND"),
+    "staffCreate": Case(
+        f"""mutation($n: ID!, $u: String!) {{ staffCreate(input: {{username: $u, password: "long enough pw", role: HQ_ADMIN,
+            nodeId: $n}}) {{ staff {{ id }} {E} }} }}""",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id), "u": f"x{uuid.uuid4().hex[:12]}"}, ("hq",), "NOT_FOUND"),
+    "apiKeyCreate": Case(
+        f"mutation($n: ID!) {{ apiKeyCreate(input: {{name: \"pos\", role: HQ_ADMIN, nodeId: $n}}) {{ key {E} }} }}",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "apiKeyRevoke": Case(
+        f"mutation($id: ID!) {{ apiKeyRevoke(input: {{id: $id}}) {{ apiKey {{ revokedAt }} {E} }} }}",
+        lambda p, t: {"id": p.api_keys[t.slug]}, ("hq",), "NOT_FOUND"),
 }
 
 
