@@ -52,6 +52,7 @@ class Database:
         self.url = url
         self.engine = create_engine_for(url, echo=echo)
         self.is_sqlite = url.startswith("sqlite")
+        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self._read_factory = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_factory = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=False
@@ -65,6 +66,15 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed on success, rolled back on any exception."""
+        if self._sqlite_writer is not None:
+            # SQLite has one writer at a time. Queueing writers here, in order, beats letting
+            # them collide on the file lock, where SQLite's busy handler backs off in sleeps
+            # of up to 100 ms and turns a queue of 30 writers into seconds of tail latency.
+            async with self._sqlite_writer:
+                async with self._write_factory() as session:
+                    async with session.begin():
+                        yield session
+            return
         async with self._write_factory() as session:
             async with session.begin():
                 yield session
