@@ -45,7 +45,9 @@ class SolverOptions:
     # Fleet mode: share of the budget for construction and for vehicle reduction.
     construction_share: float = 0.15
     reduction_share: float = 0.6
-    reduction_attempt_share: float = 0.25  # give up removing one more route after this share
+    # Give up removing one more route after this share (0.25 measured: 409 vehicles / +8.2 % distance
+    # vs 406 / +8.9 % without a cap, Li & Lim 100 at 10 s; vehicles come first).
+    reduction_attempt_share: float = 0.6
 
 
 def solve(problem: Problem, options: SolverOptions | None = None) -> Plan:
