@@ -22,13 +22,14 @@ from commerce.quantities import QuantityRule, line_total_fen, validate_quantity
 from core.clock import require_aware
 from core.errors import DomainError
 from core.money import MAX_AMOUNT_FEN
+from delivery import promise
 from geo.coordinates import LonLat
 from geo.distance import haversine_m
+from geo.zone_lookup import zones_for
 from store_network.access import load_store
 from store_network.models import Store, Tenant
 
-# Flat fees until per-store zone tiers (LBS issue) price delivery by distance band.
-SAME_CITY_DELIVERY_FEE_FEN = 400
+# Same-city delivery is priced by the store's zone tiers (geo.zone_lookup); parcels stay flat.
 EXPRESS_PARCEL_FEE_FEN = 1000
 
 
@@ -38,28 +39,32 @@ class CheckoutRequest:
     fulfilment_type: FulfilmentType
     address_id: int | None
     note: str = ""
+    slot_id: str | None = None  # opaque delivery/pickup slot (delivery.slots.slot_id)
 
 
 def _new_order_number(now: datetime) -> str:
     return now.strftime("%y%m%d") + "".join(secrets.choice("0123456789") for _ in range(10))
 
 
-def delivery_fee_fen(store: Store, fulfilment: FulfilmentType, address: Address | None) -> int:
+async def delivery_fee_fen(session: AsyncSession, store: Store, fulfilment: FulfilmentType, address: Address | None) -> int:
     if fulfilment is FulfilmentType.STORE_PICKUP:
         return 0
     if address is None:
         raise DomainError(CheckoutErrorCode.ADDRESS_REQUIRED, "delivery needs an address", "addressId")
     if fulfilment is FulfilmentType.EXPRESS_PARCEL:
         return EXPRESS_PARCEL_FEE_FEN
-    distance = haversine_m(LonLat(store.lon, store.lat), LonLat(address.lon, address.lat))
-    if distance > store.delivery_radius_m:
+    point = LonLat(address.lon, address.lat)
+    # max_staleness_s=0: the fee charged must follow a zone edit made a moment ago, even
+    # in another process (one indexed version read; the zone geometry stays cached).
+    match = (await zones_for(session, store.tenant_id, [store.id], point, max_staleness_s=0)).get(store.id)
+    if match is None:
+        distance = haversine_m(LonLat(store.lon, store.lat), point)
         raise DomainError(
             CheckoutErrorCode.OUTSIDE_DELIVERY_ZONE,
-            f"the address is {distance / 1000:.1f} km away; this store delivers within "
-            f"{store.delivery_radius_m / 1000:.1f} km",
+            f"the address is {distance / 1000:.1f} km away, outside this store's delivery zones",
             "addressId",
         )
-    return SAME_CITY_DELIVERY_FEE_FEN
+    return match.fee_fen
 
 
 async def place_order(
@@ -69,7 +74,7 @@ async def place_order(
     customer_id = require_customer(principal, CheckoutErrorCode)
     if len(request.note) > 500:
         raise DomainError(CheckoutErrorCode.INVALID, "note is longer than 500 characters", "note")
-    store, _ = await load_store(session, principal, request.store_id, CheckoutErrorCode)
+    store, store_path = await load_store(session, principal, request.store_id, CheckoutErrorCode)
     if store.status != "OPEN":
         raise DomainError(CheckoutErrorCode.STORE_UNAVAILABLE, "this store is not taking orders", "storeId")
     if request.fulfilment_type.value not in store.fulfilment_types:
@@ -85,7 +90,12 @@ async def place_order(
         )
         if address is None:
             raise DomainError(CheckoutErrorCode.NOT_FOUND, "address not found", "addressId")
-    fee = delivery_fee_fen(store, request.fulfilment_type, address)
+    fee = await delivery_fee_fen(session, store, request.fulfilment_type, address)
+    # The slot is held first (its usage row is locked before any stock row, as on cancel).
+    point = LonLat(address.lon, address.lat) if address is not None else None
+    hold = await promise.hold_for_checkout(
+        session, store, store_path, request.fulfilment_type.value, request.slot_id, point, now
+    )
 
     cart = await session.scalar(select(Cart).where(Cart.customer_id == customer_id, Cart.store_id == store.id))
     rows = []
@@ -119,6 +129,7 @@ async def place_order(
         shipping_address=_address_snapshot(address),
         note=request.note,
         expires_at=now + unpaid_ttl,
+        **(hold.order_fields() if hold else {}),
         created_at=now,
         updated_at=now,
     )

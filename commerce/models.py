@@ -171,6 +171,7 @@ class Order(Base):
         UniqueConstraint("tenant_id", "number"),
         CheckConstraint("total_fen >= 0 AND subtotal_fen >= 0 AND delivery_fee_fen >= 0", name="money_not_negative"),
         CheckConstraint("stock_state IN ('RESERVED','DEDUCTED','RELEASED','RESTOCKED')", name="stock_state"),
+        CheckConstraint("slot_state IN ('HELD','BOOKED','RELEASED')", name="slot_state"),
         Index("ix_order_store_status", "store_id", "status"),
         Index("ix_order_status_expires", "status", "expires_at"),
         Index("ix_order_customer_id", "customer_id", "id"),
@@ -191,6 +192,13 @@ class Order(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Delivery promise (delivery.holds): the booked slot, its hold state, and the deadline dispatch must meet.
+    slot_kind: Mapped[str | None] = mapped_column(String(16))
+    slot_starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    slot_ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    slot_units: Mapped[int] = mapped_column(Integer, default=0)
+    slot_state: Mapped[str | None] = mapped_column(String(16))
+    promised_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 

@@ -4,6 +4,7 @@ from commerce import models as commerce_models  # noqa: F401
 from delivery import models as delivery_models  # noqa: F401
 from payments import models as payment_models  # noqa: F401
 from store_network import models as store_network_models  # noqa: F401
+from geo import models as geo_models  # noqa: F401
 from db.base import Base
 
 metadata = Base.metadata

@@ -173,6 +173,7 @@ class InMemoryGeoIndex:
         shapely.prepare(self._zone_polygons[self._zone_is_polygon])
         self._build_polygon_shortcuts(polygons)
         self._zone_tree = STRtree(envelopes)
+        self._zones_of_store: list[np.ndarray] | None = None  # built on first zone_hits_for_stores
 
     def _build_polygon_shortcuts(self, polygons: list[shapely.Geometry | None]) -> None:
         """Per polygon, two circles in the polygon's own planar lon/lat space around an
@@ -288,7 +289,26 @@ class InMemoryGeoIndex:
     def _covering(self, point: LonLat) -> tuple[np.ndarray, np.ndarray]:
         """(zone indices, squared unit-sphere chord from point to each zone's store)."""
         geom = shapely.Point(point.lon, point.lat)
-        candidates = self._zone_tree.query(geom)
+        return self._decide(self._zone_tree.query(geom), point, geom)
+
+    def zone_hits_for_stores(self, point: LonLat, store_ids: Iterable[str]) -> ZoneHits:
+        """zone_hits restricted to the zones of `store_ids` (unknown ids are ignored).
+
+        Same decision code, but the candidates are those stores' zones instead of an
+        STRtree query: when the caller already knows which stores matter (one store at
+        checkout, the nearest few for a delivery-options screen) this skips the hundreds
+        of covering zones of a dense metro."""
+        if self._zones_of_store is None:
+            by_store: list[list[int]] = [[] for _ in range(self.store_count)]
+            for zone_index, store_index in enumerate(self._zone_store.tolist()):
+                by_store[store_index].append(zone_index)
+            self._zones_of_store = [np.array(z, dtype=np.intp) for z in by_store]
+        parts = [self._zones_of_store[self._store_position[s]] for s in store_ids if s in self._store_position]
+        candidates = np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+        indices, chord2 = self._decide(candidates, point, shapely.Point(point.lon, point.lat))
+        return ZoneHits(self._zones.take(indices).tolist(), _metres_from_chord2(chord2).tolist())
+
+    def _decide(self, candidates: np.ndarray, point: LonLat, geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
         if not len(candidates):
             return candidates, np.empty(0)
         chord2 = _chord2(self._zone_x, self._zone_y, self._zone_z, candidates, point)

@@ -41,6 +41,7 @@ async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> Checkou
             fulfilment_type=FulfilmentType(input.fulfilment_type.value),
             address_id=ids.decode_optional(input.address_id, "Address", CheckoutErrorCode, "addressId"),
             note=input.note,
+            slot_id=input.slot_id,
         )
 
         async def work(session):

@@ -139,6 +139,10 @@ class CheckoutCompleteInput:
     address_id: strawberry.ID | None = None
     note: str = ""
     idempotency_key: str = strawberry.field(description="Client-generated (e.g. a UUID); a retry with the same key returns the same order.")
+    slot_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="From deliverySlots: required for SAME_CITY_DELIVERY (EXPRESS_30 or SLOT_60), optional PICKUP_60 for STORE_PICKUP. Held with the stock until payment or expiry.",
+    )
 
 
 @strawberry.input

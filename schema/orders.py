@@ -14,6 +14,7 @@ from commerce import models
 from payments import models as payment_models
 from schema.catalog import Sku
 from schema.common import Money
+from schema.delivery import OrderSlot, PickupCode, SlotKind
 from schema.enums import FulfilmentType, OrderStatus, PaymentStatus
 from schema.store import Store
 
@@ -89,8 +90,26 @@ class Order(relay.Node):
     expires_at: datetime | None = strawberry.field(description="An unpaid order is cancelled at this time.")
     paid_at: datetime | None
     created_at: datetime
+    promised_by: datetime | None = strawberry.field(
+        default=None, description="Deadline dispatch must meet: the slot's end, or payment + 30 minutes for EXPRESS_30."
+    )
     store_id: strawberry.Private[int]
     currency: strawberry.Private[str]
+    customer_id: strawberry.Private[int | None] = None
+    slot: strawberry.Private[tuple | None] = None  # (kind, starts_at, ends_at) of the booked slot
+
+    @strawberry.field(description="The booked delivery or pickup slot, if any.")
+    def delivery_slot(self) -> OrderSlot | None:
+        if self.slot is None:
+            return None
+        kind, starts_at, ends_at = self.slot
+        return OrderSlot(kind=SlotKind(kind), starts_at=starts_at, ends_at=ends_at)
+
+    @strawberry.field(description="STORE_PICKUP orders once paid; only the order's customer sees it.")
+    async def pickup_code(self, info: Info) -> PickupCode | None:
+        from resolvers.slot_queries import pickup_code_of
+
+        return await pickup_code_of(info, self.id, self.customer_id)
 
     @classmethod
     def from_row(cls, row: models.Order) -> "Order":
@@ -118,6 +137,9 @@ class Order(relay.Node):
             created_at=row.created_at,
             store_id=row.store_id,
             currency=row.currency,
+            promised_by=row.promised_by,
+            customer_id=row.customer_id,
+            slot=_slot_of(row),
         )
 
     @strawberry.field
@@ -161,6 +183,14 @@ class Order(relay.Node):
         pks = [node_pk(str(i)) for i in node_ids]
         found = iter(await visible_orders(info, [pk for pk in pks if pk is not None]))
         return [None if pk is None else next(found) for pk in pks]
+
+
+def _slot_of(row: models.Order) -> tuple | None:
+    if row.slot_kind is None:
+        return None
+    if row.slot_kind == "EXPRESS_30":  # stored start is the capacity bucket; show the promise instead
+        return row.slot_kind, row.paid_at or row.created_at, row.promised_by
+    return row.slot_kind, row.slot_starts_at, row.slot_ends_at
 
 
 @strawberry.type

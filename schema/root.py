@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -19,6 +21,8 @@ from strawberry.types import Info
 
 from core.settings import Settings
 from resolvers import account_mutations, cart_mutations, catalog_mutations, catalog_queries, order_mutations, staff_mutations
+from resolvers import geo_queries, zone_mutations
+from resolvers import delivery_mutations, slot_queries
 from resolvers import orders as order_queries
 from resolvers import stores as store_queries
 from resolvers.errors import UserInputError, should_mask_error
@@ -27,7 +31,7 @@ from resolvers.limits import cost_limit_rule
 from schema.account import Viewer
 from schema.catalog import Category, Product, Sku
 from schema.common import Connection
-from schema.enums import OrderStatus
+from schema.enums import FulfilmentType, OrderStatus
 from schema.orders import Cart, Order
 from schema.payloads import (
     AddressCreatePayload,
@@ -49,6 +53,16 @@ from schema.payloads import (
     StoreUpdatePayload,
 )
 from schema.store import NetworkNode, ProductFilterInput, ProductSortingInput, Store
+from schema import delivery as delivery_types
+from schema.geo import (
+    DeliveryOption,
+    DeliveryZoneDeletePayload,
+    DeliveryZonePayload,
+    LocationInput,
+    NearbyStore,
+    NearbyStoresFilter,
+    ServingCartLineInput,
+)
 from core.errors import CommonErrorCode, DomainError
 
 
@@ -127,6 +141,51 @@ class Query:
     ) -> Connection[Order]:
         return await order_queries.orders(info, first, after, status, _store_pk(store_id))
 
+    @strawberry.field(description="Stores nearest to a point, ranked by estimated road distance (at most 50).")
+    async def nearby_stores(
+        self, info: Info, location: LocationInput, first: int | None = 10, filter: NearbyStoresFilter | None = None
+    ) -> list[NearbyStore]:
+        return await geo_queries.nearby_stores(info, location, first, filter)
+
+    @strawberry.field(description="Per store that could deliver to a location or saved address: tier, fee, ETA, express, or the reasons it cannot. Best first.")
+    async def delivery_options(
+        self, info: Info, location: LocationInput | None = None, address_id: strawberry.ID | None = None, first: int | None = 10
+    ) -> list[DeliveryOption]:
+        return await geo_queries.delivery_options_query(info, location, address_id, first)
+
+    @strawberry.field(description="The best store that can deliver the whole cart from its own stock (not merely the nearest), or null.")
+    async def serving_store(
+        self,
+        info: Info,
+        lines: list[ServingCartLineInput],
+        location: LocationInput | None = None,
+        address_id: strawberry.ID | None = None,
+    ) -> DeliveryOption | None:
+        return await geo_queries.serving_store(info, location, address_id, lines)
+
+    @strawberry.field(description="Bookable delivery (express first, then windows) or pickup slots of a store, with capacity and why a slot is unavailable.")
+    async def delivery_slots(
+        self,
+        info: Info,
+        store_id: strawberry.ID,
+        fulfilment_type: FulfilmentType = FulfilmentType.SAME_CITY_DELIVERY,
+        location: LocationInput | None = None,
+        address_id: strawberry.ID | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        days: int | None = None,
+    ) -> delivery_types.DeliverySlotList:
+        return await slot_queries.delivery_slots(info, store_id, fulfilment_type, location, address_id, from_, days)
+
+    @strawberry.field(description="A network node's delivery settings (own and effective); staff with MANAGE_DELIVERY only.")
+    async def delivery_settings(self, info: Info, node_id: strawberry.ID) -> delivery_types.DeliverySettings | None:
+        return await slot_queries.delivery_settings(info, node_id)
+
+    @strawberry.field(description="Rider shifts at a store from `from` (default now) for `days` (default 7).")
+    async def rider_shifts(
+        self, info: Info, store_id: strawberry.ID, from_: Annotated[datetime | None, strawberry.argument(name="from")] = None, days: int | None = None
+    ) -> list[delivery_types.RiderShift]:
+        return await slot_queries.rider_shifts(info, store_id, from_, days)
+
 
 @strawberry.type
 class Mutation:
@@ -155,6 +214,14 @@ class Mutation:
     order_cancel: OrderRefundPayload = strawberry.mutation(resolver=order_mutations.order_cancel)
     order_transition: OrderPayload = strawberry.mutation(resolver=order_mutations.order_transition)
     order_refund: OrderRefundPayload = strawberry.mutation(resolver=order_mutations.order_refund)
+    delivery_zone_create: DeliveryZonePayload = strawberry.mutation(resolver=zone_mutations.delivery_zone_create)
+    delivery_zone_update: DeliveryZonePayload = strawberry.mutation(resolver=zone_mutations.delivery_zone_update)
+    delivery_zone_delete: DeliveryZoneDeletePayload = strawberry.mutation(resolver=zone_mutations.delivery_zone_delete)
+    delivery_settings_set: delivery_types.DeliverySettingsPayload = strawberry.mutation(resolver=delivery_mutations.delivery_settings_set)
+    rider_shift_add: delivery_types.RiderShiftPayload = strawberry.mutation(resolver=delivery_mutations.rider_shift_add)
+    rider_shift_remove: delivery_types.RiderShiftPayload = strawberry.mutation(resolver=delivery_mutations.rider_shift_remove)
+    slot_cap_set: delivery_types.SlotCapSetPayload = strawberry.mutation(resolver=delivery_mutations.slot_cap_set)
+    pickup_code_verify: delivery_types.PickupCodeVerifyPayload = strawberry.mutation(resolver=delivery_mutations.pickup_code_verify)
 
 
 EXTRA_TYPES = [Sku, NetworkNode]

@@ -12,14 +12,16 @@ from resolvers.ids import load_nodes, node_pk
 
 from schema.catalog import Product
 from schema.common import Connection
+from schema.coordinates import CoordinateSystem
 from schema.enums import ControlLevel, FulfilmentType, ProductSortField, SortDirection, SoldBy, StoreStatus
 from store_network import models
 
 
-@strawberry.type(description="A WGS-84 point.")
+@strawberry.type(description="A point in the coordinate system named by `system`.")
 class Location:
     longitude: float
     latitude: float
+    system: CoordinateSystem = CoordinateSystem.WGS84
 
 
 @strawberry.type(description="Opening hours on one weekday, in the store's own timezone. A close before the open ends the next day.")
@@ -51,7 +53,7 @@ class Store(relay.Node):
     city: str
     district: str
     address: str
-    location: Location
+    lon_lat: strawberry.Private[tuple[float, float]]  # WGS-84, as stored
     timezone: str
     status: StoreStatus
     delivery_radius_meters: int
@@ -73,7 +75,7 @@ class Store(relay.Node):
             city=row.city,
             district=row.district,
             address=row.address,
-            location=Location(longitude=row.lon, latitude=row.lat),
+            lon_lat=(row.lon, row.lat),
             timezone=row.timezone,
             status=StoreStatus(row.status),
             delivery_radius_meters=row.delivery_radius_m,
@@ -82,6 +84,12 @@ class Store(relay.Node):
             opening_hours=hours,
             business_hours=row.business_hours,
         )
+
+    @strawberry.field(description="The store's position, in WGS84 unless `system` asks for GCJ02 or BD09.")
+    def location(self, system: CoordinateSystem = CoordinateSystem.WGS84) -> Location:
+        from resolvers.geo_queries import location_in
+
+        return location_in(self.lon_lat, system)
 
     @strawberry.field(description="Whether the store is open at this moment (its own timezone and hours).")
     def is_open_now(self, info: Info) -> bool:

@@ -12,20 +12,27 @@ next one is tried.
 Feasibility uses exactly the integer time tables of the OR-Tools model
 (scaled_transit / scaled_window), so the result reads back into it unchanged.
 Insertion of a pair is checked in O(route length^2) total per route with
-forward earliest times and backward latest times.
+forward earliest times and backward latest times (distance_search.Core, which
+also prunes positions that cannot beat the best insertion found so far).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import random
 import time as _time
 
+from delivery.dispatch.distance_search import Core, SearchRoute
 from delivery.dispatch.routing_model import Instance, scaled_horizon, scaled_transit, scaled_window
 
 NodeRoutes = list[list[int]]
+log = logging.getLogger(__name__)
 
 
 class _Tables:
+    """Integer time tables shared with the OR-Tools model (same rounding)."""
+
     def __init__(self, inst: Instance, ts: int):
         self.inst = inst
         n = len(inst.nodes)
@@ -39,10 +46,6 @@ class _Tables:
             self.e[end], self.l[end] = 0, max(self.e[start], int(inst.end_limit[v] * ts))
         self.demand = [nd.demand for nd in inst.nodes]
         self.dist = inst.dist
-        self.sibling = {}
-        for p, d in inst.pairs:
-            self.sibling[p], self.sibling[d] = d, p
-        self.pickups = {p for p, _ in inst.pairs}
         # One time table per distinct speed (all riders share it in benchmarks).
         by_speed: dict[float, list[list[int]]] = {}
         self.T = []
@@ -52,178 +55,126 @@ class _Tables:
                 by_speed[key] = scaled_transit(inst, v, list(range(n)), ts)
             self.T.append(by_speed[key])
         self.cap = [r.capacity for r in inst.riders]
-        stops = [i for i, nd in enumerate(inst.nodes) if nd.kind not in ("start", "end") and nd.optional]
-        self.near = {i: sorted(stops, key=lambda j: self.dist[i][j])[1:30] for i in stops}
-
-
-class _Route:
-    """A route with its earliest start times, latest start times and loads."""
-
-    def __init__(self, tb: _Tables, v: int, stops: list[int]):
-        self.tb, self.v = tb, v
-        self.nodes = [tb.inst.starts[v], *stops, tb.inst.ends[v]]
-        self.refresh()
-
-    def refresh(self) -> bool:
-        tb, nodes, T = self.tb, self.nodes, self.tb.T[self.v]
-        a = [tb.e[nodes[0]]]
-        q = [tb.inst.start_load[self.v]]
-        for prev, cur in zip(nodes, nodes[1:]):
-            a.append(max(tb.e[cur], a[-1] + T[prev][cur]))
-            q.append(q[-1] + tb.demand[cur])
-        z = [0] * len(nodes)
-        z[-1] = tb.l[nodes[-1]]
-        for k in range(len(nodes) - 2, -1, -1):
-            z[k] = min(tb.l[nodes[k]], z[k + 1] - T[nodes[k]][nodes[k + 1]])
-        self.a, self.z, self.q = a, z, q
-        return all(x <= tb.l[n] for x, n in zip(a, nodes))
-
-    def best_insertion(self, p: int, d: int, rng: random.Random, blink: float):
-        """Cheapest feasible (delta, k, m): p after position k, d after m (m >= k; m == k
-        means right after p)."""
-        tb, nodes, T, D = self.tb, self.nodes, self.tb.T[self.v], self.tb.dist
-        a, z, q, e, l = self.a, self.z, self.q, tb.e, tb.l
-        size, cap = tb.demand[p], tb.cap[self.v]
-        best = None
-        for k in range(len(nodes) - 1):
-            nk, nk1 = nodes[k], nodes[k + 1]
-            tp = max(e[p], a[k] + T[nk][p])
-            if tp > l[p]:
-                break  # a[] only grows along the route
-            if q[k] + size > cap:
-                continue
-            base = D[nk][p] - D[nk][nk1]
-            td = max(e[d], tp + T[p][d])
-            if td <= l[d] and td + T[d][nk1] <= z[k + 1]:
-                delta = base + D[p][d] + D[d][nk1]
-                if (best is None or delta < best[0]) and rng.random() >= blink:
-                    best = (delta, k, k)
-            # d later: push the times of nodes k+1.. forward, stop when infeasible.
-            t, prev = tp, p
-            for m in range(k + 1, len(nodes) - 1):
-                nm = nodes[m]
-                t = max(e[nm], t + T[prev][nm])
-                if t > l[nm] or q[m] + size > cap:
-                    break
-                nm1 = nodes[m + 1]
-                td = max(e[d], t + T[nm][d])
-                if td <= l[d] and td + T[d][nm1] <= z[m + 1]:
-                    delta = base + D[p][nk1] + D[nm][d] + D[d][nm1] - D[nm][nm1]
-                    if (best is None or delta < best[0]) and rng.random() >= blink:
-                        best = (delta, k, m)
-                prev = nm
-        return best
-
-    def insert(self, p: int, d: int, k: int, m: int) -> None:
-        self.nodes.insert(m + 1, d)
-        self.nodes.insert(k + 1, p)  # p before d; inserting p shifts d by one, as intended
-        self.refresh()
-
-    def remove(self, doomed: set[int]) -> None:
-        self.nodes = [n for n in self.nodes if n not in doomed]
-        self.refresh()
-
-    @property
-    def stops(self) -> list[int]:
-        return self.nodes[1:-1]
 
 
 def reduce_fleet(inst: Instance, routes: NodeRoutes, time_scale: int, deadline: float,
-                 attempt_seconds: float = float("inf"), seed: int = 0) -> NodeRoutes:
+                 attempt_seconds: float = float("inf"), seed: int = 0, core: Core | None = None) -> NodeRoutes:
     """Fewest-vehicle feasible routes found before `deadline` (monotonic clock);
     returns the input unchanged if no route can be removed.  Gives up once one
     removal has run `attempt_seconds` without success, so the time left goes
     to distance (the fleet is then most likely at its floor)."""
     rng = random.Random(seed)
-    tb = _Tables(inst, time_scale)
+    core = core or Core(_Tables(inst, time_scale))
     best = [list(r) for r in routes]
     absences: dict[int, int] = {}
     while _time.monotonic() < deadline:
         used = [v for v, r in enumerate(best) if r]
         if len(used) <= 1:
             break
-        victim = min(used, key=lambda v: (len(best[v]), sum(absences.get(n, 0) for n in best[v])))
-        current = {v: _Route(tb, v, best[v]) for v in used if v != victim}
-        pool = [n for n in best[victim] if n in tb.pickups]
-        result = _empty_pool(tb, current, pool, absences, rng,
+        # A route with drops of orders already on board cannot be emptied.
+        emptiable = [v for v in used if all(core.sibling[n] >= 0 for n in best[v])]
+        if not emptiable:
+            break
+        victim = min(emptiable, key=lambda v: (len(best[v]), sum(absences.get(n, 0) for n in best[v])))
+        current = {v: core.make_route(v, best[v]) for v in used if v != victim}
+        pool = [n for n in best[victim] if core.is_pickup[n]]
+        t_attempt = _time.monotonic()
+        result = _empty_pool(core, current, pool, absences, rng,
                              min(deadline, _time.monotonic() + attempt_seconds))
         if result is None:
             break
+        log.debug("route removed: %d vehicles left, attempt took %.2f s", len(used) - 1,
+                  _time.monotonic() - t_attempt)
         best = [[] for _ in best]
         for v, r in result.items():
-            best[v] = r.stops
+            best[v] = r.nodes[1:-1]
     return best
 
 
-def _empty_pool(tb: _Tables, routes: dict[int, _Route], pool: list[int], absences: dict[int, int],
-                rng: random.Random, deadline: float) -> dict[int, _Route] | None:
+def _empty_pool(core: Core, routes: dict[int, SearchRoute], pool: list[int], absences: dict[int, int],
+                rng: random.Random, deadline: float) -> dict[int, SearchRoute] | None:
     """Ruin-and-recreate until every pooled pickup is routed, or None at the deadline."""
-    pool = _recreate(tb, routes, list(pool), rng)
+    pool = _recreate(core, routes, list(pool), rng)
     while pool:
         if _time.monotonic() >= deadline:
             return None
         for p in pool:
             absences[p] = absences.get(p, 0) + 1
-        cand = {v: _Route(tb, v, r.stops) for v, r in routes.items()}
+        cand = dict(routes)
         target = rng.choice(pool)
-        removed = _ruin(tb, cand, target, rng)
-        _sort_for_recreate(tb, removed, rng)
+        removed = _ruin(core, cand, target, rng)
+        _sort_for_recreate(core, removed, rng)
         # The pooled orders go first, while the ruin has made room near them.
-        new_pool = _recreate(tb, cand, [target] + [p for p in pool if p != target] + removed, rng)
+        new_pool = _recreate(core, cand, [target] + [p for p in pool if p != target] + removed, rng)
         if len(new_pool) < len(pool) or (
                 sum(absences.get(p, 0) for p in new_pool) < sum(absences.get(p, 0) for p in pool)):
             routes, pool = cand, new_pool
     return routes
 
 
-def _ruin(tb: _Tables, routes: dict[int, _Route], seed: int, rng: random.Random) -> list[int]:
-    """Remove strings of consecutive stops (whole pairs) from routes near `seed`."""
-    where = {n: v for v, r in routes.items() for n in r.stops}
+def _ruin(core: Core, routes: dict[int, SearchRoute], seed: int, rng: random.Random) -> list[int]:
+    """Remove strings of consecutive stops (whole pairs) from routes near `seed`
+    (copy-on-write: a touched route is replaced by a changed copy)."""
+    where = {n: v for v, r in routes.items() for n in r.nodes[1:-1]}
+    sib = core.sibling
     n_strings = rng.randint(1, 3)
     max_len = 8
     touched, doomed = set(), set()
-    for n in tb.near[seed]:
+    for n in core.adj[seed][1:30]:
         if len(touched) >= n_strings:
             break
         v = where.get(n)
         if v is None or v in touched:
             continue
         touched.add(v)
-        stops = routes[v].stops
+        stops = routes[v].nodes[1:-1]
         length = rng.randint(1, min(max_len, len(stops)))
         i = stops.index(n)
         lo = max(0, min(i - rng.randint(0, length - 1), len(stops) - length))
         for x in stops[lo:lo + length]:
-            doomed.add(x)
-            doomed.add(tb.sibling[x])
-    for v in {where[x] for x in doomed if x in where}:
-        routes[v].remove(doomed)
-    return [x for x in doomed if x in tb.pickups]
+            if sib[x] >= 0:
+                doomed.add(x)
+                doomed.add(sib[x])
+    for v in touched:
+        r = routes[v] = routes[v].copy()
+        r.nodes = [x for x in r.nodes if x not in doomed]
+        core.refresh(r)
+    return [x for x in doomed if core.is_pickup[x]]
 
 
-def _sort_for_recreate(tb: _Tables, pickups: list[int], rng: random.Random) -> None:
+def _sort_for_recreate(core: Core, pickups: list[int], rng: random.Random) -> None:
+    pickups.sort()
     how = rng.random()
     if how < 0.4:
         rng.shuffle(pickups)
     elif how < 0.7:  # tight windows first
-        pickups.sort(key=lambda p: tb.l[tb.sibling[p]] - tb.e[p])
+        pickups.sort(key=lambda p: core.l[core.sibling[p]] - core.e[p])
     else:  # large orders first
-        pickups.sort(key=lambda p: -tb.demand[p])
+        pickups.sort(key=lambda p: -core.demand[p])
 
 
-def _recreate(tb: _Tables, routes: dict[int, _Route], pickups: list[int], rng: random.Random) -> list[int]:
-    """Greedy cheapest insertion with blinks; returns the pickups left out."""
+def _recreate(core: Core, routes: dict[int, SearchRoute], pickups: list[int], rng: random.Random) -> list[int]:
+    """Greedy cheapest insertion with blinks (copy-on-write); returns the pickups left out."""
     left = []
+    fresh: set[int] = set()  # routes already copied in this call
+    allowed = core.allowed
     for p in pickups:
-        d = tb.sibling[p]
-        best = None
-        for r in routes.values():
-            ins = r.best_insertion(p, d, rng, 0.01)
-            if ins is not None and (best is None or ins[0] < best[0][0]):
-                best = (ins, r)
+        d = core.sibling[p]
+        ok_v = allowed[p]
+        best, best_v, bound = None, -1, math.inf
+        for v, r in routes.items():
+            if ok_v is not None and v not in ok_v:
+                continue
+            ins = core.best_insertion(r, p, d, bound, rng, 0.01)
+            if ins is not None:
+                best, best_v, bound = ins, v, ins[0]
         if best is None:
             left.append(p)
         else:
-            (_, k, m), r = best
-            r.insert(p, d, k, m)
+            r = routes[best_v]
+            if best_v not in fresh:
+                r = routes[best_v] = r.copy()
+                fresh.add(best_v)
+            core.insert(r, p, d, best[1], best[2])
+            core.refresh(r)
     return left

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from delivery.dispatch.model import Plan, Problem, Route, Stop, StopKind, Unassigned, UnassignedReason
-from delivery.dispatch.fleet_reduction import reduce_fleet
+from delivery.dispatch.distance_search import Core, DistanceSearch
+from delivery.dispatch.fleet_reduction import _Tables, reduce_fleet
 from delivery.dispatch.routing_model import CostSettings, Instance, RoutingModel, build_instance, build_routing
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ class SolverOptions:
     # Give up removing one more route after this share (0.25 measured: 409 vehicles / +8.2 % distance
     # vs 406 / +8.9 % without a cap, Li & Lim 100 at 10 s; vehicles come first).
     reduction_attempt_share: float = 0.6
+    # Fleet mode: distance phase by our SISR + simulated annealing (distance_search.py) instead
+    # of OR-Tools' guided local search (used anyway when lateness is penalised).
+    distance_search: bool = True
+    seed: int = 0  # fixed seeds: runs repeat except where the clock stops a search
+    finish_margin: float = 0.02  # seconds kept for building the plan
 
 
 def solve(problem: Problem, options: SolverOptions | None = None) -> Plan:
@@ -134,8 +140,21 @@ def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_
     log.debug("construction: %d vehicles", sum(1 for r in best if r))
     # 2. vehicle reduction (our own ruin-and-recreate, see fleet_reduction.py).
     reduction_end = min(t_end, _time.monotonic() + budget * options.reduction_share)
-    reduced = reduce_fleet(inst, best, costs.time_scale, reduction_end, budget * options.reduction_attempt_share)
+    core = Core(_Tables(inst, costs.time_scale))
+    reduced = reduce_fleet(inst, best, costs.time_scale, reduction_end, budget * options.reduction_attempt_share,
+                           seed=options.seed, core=core)
     log.debug("reduction: %d vehicles", sum(1 for r in reduced if r))
+    if options.distance_search and (costs.late_penalty_per_minute <= 0
+                                    or all(nd.soft_deadline is None for nd in inst.nodes)):
+        # 3. distance: our SISR + simulated annealing at the reduced fleet (distance_search.py).
+        search = DistanceSearch(core, reduced, seed=options.seed)
+        routes = search.run(t_end - options.finish_margin)
+        log.debug("distance search: %d iterations, %d accepted, %.2f -> %.2f", search.iterations,
+                  search.accepted, search.start_cost, search.best_cost)
+        if _served(routes) == n_stops and all(core.refresh(core.make_route(v, r)) for v, r in enumerate(routes) if r):
+            return routes
+        log.warning("distance search returned an inconsistent plan; keeping the reduced routes")
+        return reduced
     distance_costs = CostSettings(costs.distance_scale, costs.time_scale, must_serve,
                                   costs.late_penalty_per_minute, 0.0)
     # 3. distance on the reduced fleet (unused vehicles disabled, no fixed cost).

@@ -9,9 +9,10 @@ mutation($store: ID!, $lines: [CartLineInput!]!) {
 }"""
 
 CHECKOUT = """
-mutation($store: ID!, $type: FulfilmentType!, $address: ID, $key: String!) {
-  checkoutComplete(input: {storeId: $store, fulfilmentType: $type, addressId: $address, idempotencyKey: $key}) {
-    order { id number status total { amount currency } subtotal { amount } deliveryFee { amount }
+mutation($store: ID!, $type: FulfilmentType!, $address: ID, $key: String!, $slot: ID) {
+  checkoutComplete(input: {storeId: $store, fulfilmentType: $type, addressId: $address, idempotencyKey: $key, slotId: $slot}) {
+    order { id number status total { amount currency } subtotal { amount } deliveryFee { amount } promisedBy
+            deliverySlot { kind startsAt endsAt }
             lines { productName quantity unitPrice { amount } total { amount } } }
     replayed
     errors { field code message }

@@ -10,8 +10,14 @@ from tests.api import gql_documents as docs
 from tests.worlds import World
 
 
-async def place_order(client, world: World, lines: dict[str, int], *, store="a", customer="alice", fulfilment="SAME_CITY_DELIVERY"):
+async def place_order(client, world: World, lines: dict[str, int], *, store="a", customer="alice", fulfilment="SAME_CITY_DELIVERY", slot=None):
     token = world.customer_token(customer)
+    if fulfilment == "SAME_CITY_DELIVERY" and slot is None:
+        # Same-city checkout needs a slot (issue 4): roster a rider and take the first bookable hour.
+        from tests.slots.helpers import first_slot, roster
+
+        await roster(world, store)
+        slot = await first_slot(client, world, store, customer)
     added = await world.gql(
         client,
         docs.ADD_LINES,
@@ -27,6 +33,7 @@ async def place_order(client, world: World, lines: dict[str, int], *, store="a",
             "type": fulfilment,
             "address": world.gid("Address", world.address_ids[customer]) if fulfilment != "STORE_PICKUP" else None,
             "key": f"checkout-{uuid.uuid4()}",
+            "slot": slot,
         },
         token=token,
     )

@@ -9,6 +9,7 @@ test_every_mutation_has_a_cross_tenant_case makes a new mutation without an entr
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,14 +18,18 @@ from sqlalchemy import select
 
 import auth.models  # noqa: F401  (register every table on the metadata)
 import commerce.models  # noqa: F401
+import delivery.models  # noqa: F401
 import payments.models  # noqa: F401
 import store_network.models  # noqa: F401
+from core.clock import utc_now
+from core.errors import CommonErrorCode
 from core.settings import Settings
 from db.base import Base
 from schema.root import build_schema
 from store_network import provisioning
 from auth.api_keys import generate_api_key
 from store_network.models import ApiKey, NetworkNode
+from geo.models import DeliveryZoneRow
 from tests.api import gql_documents as docs
 from tests.api.helpers import pay, place_order
 from tests.worlds import CHEAP_HASH, PASSWORD, World, build_world
@@ -66,7 +71,11 @@ class Pair:
     a_only_user: str = ""
     a_refresh: str = ""
     login_code: str = ""
+    riders: dict[str, str] = field(default_factory=dict)  # slug -> Rider gid
+    shifts: dict[str, str] = field(default_factory=dict)  # slug -> RiderShift gid
+    pickup: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (Order gid awaiting pickup, its code)
     api_keys: dict[str, str] = field(default_factory=dict)  # slug -> ApiKey gid (HQ_ADMIN at HQ)
+    zones: dict[str, str] = field(default_factory=dict)  # slug -> DeliveryZone gid (store a)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -81,6 +90,7 @@ async def post(client, query: str, variables: dict, *, token: str | None, tenant
 async def build_pair(client, database, services) -> Pair:
     pair = Pair(await build_world(database, services), await build_world(database, services))
     for world in (pair.a, pair.b):
+        await _delivery_fixtures(client, pair, world)  # first: its checkout empties alice's cart
         pair.unpaid[world.slug] = (await place_order(client, world, {"milk": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
@@ -105,7 +115,42 @@ async def build_pair(client, database, services) -> Pair:
             session.add(key)
             await session.flush()
             pair.api_keys[world.slug] = world.gid("ApiKey", key.id)
+            zone = DeliveryZoneRow(tenant_id=world.tenant_id, store_id=world.store_ids["a"], tier=1, name="3 km", kind="RADIUS",
+                                   radius_m=3000.0, fee_rule={"type": "DISTANCE_BANDS", "bands": [[None, 400]]}, express_allowed=True)
+            session.add(zone)
+            await session.flush()
+            pair.zones[world.slug] = world.gid("DeliveryZone", zone.id)
     return pair
+
+
+async def _delivery_fixtures(client, pair: Pair, world: World) -> None:
+    """A rider with a shift, and a pickup order awaiting collection with its code (issue 4)."""
+    from delivery.models import PickupCode, RiderShift
+    from delivery.pickup_codes import code_for, pickup_key
+    from resolvers.ids import decode
+    from tests.slots.helpers import roster
+
+    (rider,) = await roster(world, "a", start=utc_now() + timedelta(days=2), hours=4)
+    pair.riders[world.slug] = world.gid("Rider", rider)
+    async with world.services.database.read() as session:
+        shift = await session.scalar(select(RiderShift.id).where(RiderShift.rider_id == rider))
+    pair.shifts[world.slug] = world.gid("RiderShift", shift)
+    order = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
+    await pay(client, world, order)
+    for status in ("PICKING", "READY", "AWAITING_PICKUP"):
+        moved = await world.gql(client, docs.TRANSITION, {"order": order, "status": status}, token=world.staff_token("hq"))
+        assert moved["data"]["orderTransition"]["errors"] == []
+    async with world.services.database.read() as session:
+        nonce = await session.scalar(select(PickupCode.nonce).where(PickupCode.order_id == decode(order, "Order", CommonErrorCode, "id")))
+    pair.pickup[world.slug] = (order, code_for(pickup_key(world.services.settings.secret_key), nonce))
+
+
+def _slot(world: World) -> str:
+    from delivery.errors import SlotKind
+    from delivery.slots.slot_id import encode
+
+    start = (utc_now() + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    return encode(world.store_ids["a"], SlotKind.SLOT_60, start)
 
 
 E = "errors { code field message }"
@@ -204,6 +249,25 @@ CASES: dict[str, Case] = {
         f"mutation($id: ID!, $key: String!) {{ orderPay(input: {{orderId: $id, idempotencyKey: $key}}) {{ payment {{ id }} {E} }} }}",
         lambda p, t: {"id": p.unpaid[t.slug], "key": f"pay-{uuid.uuid4()}"}, ("hq", "alice"), "NOT_FOUND"),
     "orderCancel": Case(_order_doc("orderCancel"), lambda p, t: {"id": p.unpaid[t.slug]}, ("hq", "alice"), "NOT_FOUND"),
+    # Delivery promise (issue 4).
+    "deliverySettingsSet": Case(
+        f"mutation($id: ID!) {{ deliverySettingsSet(input: {{nodeId: $id, expressEnabled: false, cutoffMinutes: 45}}) {{ settings {{ nodeId }} {E} }} }}",
+        lambda p, t: {"id": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "riderShiftAdd": Case(
+        f"""mutation($r: ID!, $s: ID!, $a: DateTime!, $b: DateTime!) {{ riderShiftAdd(input: {{riderId: $r, storeId: $s,
+            startsAt: $a, endsAt: $b}}) {{ shift {{ id }} {E} }} }}""",
+        lambda p, t: {"r": p.riders[t.slug], "s": t.store("a"), "a": (utc_now() + timedelta(hours=1)).isoformat(),
+                      "b": (utc_now() + timedelta(hours=5)).isoformat()}, ("hq",), "NOT_FOUND"),
+    "riderShiftRemove": Case(
+        f"mutation($id: ID!) {{ riderShiftRemove(input: {{shiftId: $id}}) {{ shift {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.shifts[t.slug]}, ("hq",), "NOT_FOUND"),
+    "slotCapSet": Case(
+        f"mutation($id: ID!) {{ slotCapSet(input: {{slotId: $id, maxUnits: 1}}) {{ slotId maxUnits {E} }} }}",
+        lambda p, t: {"id": _slot(t)}, ("hq",), "SLOT_NOT_FOUND"),
+    "pickupCodeVerify": Case(
+        f"""mutation($s: ID!, $o: ID!, $c: String!) {{ pickupCodeVerify(input: {{storeId: $s, orderId: $o, code: $c}}) {{
+            order {{ status }} {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "o": p.pickup[t.slug][0], "c": p.pickup[t.slug][1]}, ("hq",), "NOT_FOUND"),
     "staffCreate": Case(
         f"""mutation($n: ID!, $u: String!) {{ staffCreate(input: {{username: $u, password: "long enough pw", role: HQ_ADMIN,
             nodeId: $n}}) {{ staff {{ id }} {E} }} }}""",
@@ -214,6 +278,16 @@ CASES: dict[str, Case] = {
     "apiKeyRevoke": Case(
         f"mutation($id: ID!) {{ apiKeyRevoke(input: {{id: $id}}) {{ apiKey {{ revokedAt }} {E} }} }}",
         lambda p, t: {"id": p.api_keys[t.slug]}, ("hq",), "NOT_FOUND"),
+    "deliveryZoneCreate": Case(
+        f"""mutation($s: ID!) {{ deliveryZoneCreate(input: {{storeId: $s, tier: 2, radiusMeters: 5000,
+            feeRule: {{bands: [{{fee: "8.00"}}]}}}}) {{ zone {{ id }} {E} }} }}""",
+        lambda p, t: {"s": t.store("a")}, ("hq",), "NOT_FOUND"),
+    "deliveryZoneUpdate": Case(
+        f"mutation($id: ID!) {{ deliveryZoneUpdate(input: {{id: $id, radiusMeters: 4000}}) {{ zone {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.zones[t.slug]}, ("hq",), "NOT_FOUND"),
+    "deliveryZoneDelete": Case(
+        f"mutation($id: ID!) {{ deliveryZoneDelete(input: {{id: $id}}) {{ deletedId {E} }} }}",
+        lambda p, t: {"id": p.zones[t.slug]}, ("hq",), "NOT_FOUND"),
 }
 
 
@@ -301,7 +375,7 @@ CART = "query($s: ID!) { cart(storeId: $s) { lines { quantity } } }"
 async def test_orders_and_carts_of_another_tenant_are_invisible(client, database, services):
     pair = await build_pair(client, database, services)
     a, b = pair.a, pair.b
-    own = {pair.unpaid[a.slug], pair.paid[a.slug]}
+    own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0]}
     for token in (a.staff_token("hq"), a.customer_token("alice")):
         body = await post(client, ORDERS, {"s": None}, token=token, tenant=b.slug)
         assert {n["id"] for n in body["data"]["orders"]["nodes"]} == own

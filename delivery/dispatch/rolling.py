@@ -1,0 +1,850 @@
+"""Rolling-horizon dispatch: one `CityDispatcher` per city partition.
+
+Plain Python, no database or GraphQL: the API layer (later) feeds events in and
+reads commitments, handoffs, alerts and plan records out.
+
+Time
+----
+Every time is a float number of **seconds since the partition's epoch**.  The
+epoch is chosen by the caller and stored on the dispatcher (`epoch`, an aware
+datetime or None); the API layer should use local midnight of the business day
+in the city's time zone (so 11:30 is 41 400.0) or, equivalently for the engine,
+the Unix epoch.  The dispatcher never reads a clock: every call takes `now`.
+The simulation (bench/city_sim.py) uses 0.0 = start of the simulated day.
+
+Places
+------
+Points are `(x, y)` tuples handed to a `TravelModel`, which turns a list of
+points into dense distance (metres) and travel-time (seconds) matrices.
+`PlaneTravel` works on local metric coordinates; `LonLatTravel` on
+(longitude, latitude) with an equirectangular projection and the geo module's
+road detour factor.  Each solve renumbers only the points it needs.
+
+Cycle (`replan(now)`)
+---------------------
+1. snapshot the open orders and the riders (under the lock);
+2. build one `Problem` (or, for a large partition, one per cluster of stores,
+   each with its nearest riders: this bounds the size of every OR-Tools model
+   and acts as "candidate riders per order by distance");
+   * firm orders (committed, not yet picked up) are pinned to their rider with
+     a prohibitive handoff cost, orders on board are delivery-only stops;
+   * free orders carry their courier quote as the handoff (drop) penalty;
+3. solve warm-started from the previous plan under a wall-clock budget;
+4. `check_plan` on every sub-plan: a plan with any violation is discarded and
+   logged, nothing from it is committed, the previous commitments stand;
+5. commit only what must be committed now: a free order becomes FIRM on its
+   planned rider when the latest useful departure towards its pickup (pickup
+   start minus the travel leg to it) falls within `commit_horizon` (default one
+   cycle).  Free orders the plan hands off become courier handoffs when the
+   courier must be booked now; orders that cannot make their promise are
+   reported at once (and handed to the courier when enabled); orders planned
+   late are reported (alert), never silently late;
+6. record a `PlanRecord` (objective, timings, counts, decisions).
+
+A firm assignment is never moved by the engine.  Only staff (`pin`, `unpin`),
+a rider rejection or a rider leaving the shift can release it.
+
+Threading: events and the commit step take `self._lock`; the solve runs outside
+it on a snapshot, and the commit step reconciles (an order that changed state
+during the solve is not committed from the stale plan).  `DispatchService`
+runs cycles outside the request path (see its docstring for multi-process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import enum
+import hashlib
+import logging
+import math
+import threading
+import time as _time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from delivery.dispatch.checker import Violation, check_plan
+from delivery.dispatch.model import (
+    DispatchOrder,
+    Plan,
+    Problem,
+    Rider,
+    RiderState,
+    Route,
+    StopKind,
+    Unassigned,
+    UnassignedReason,
+)
+from delivery.dispatch.routing_model import CostSettings
+from delivery.dispatch.solver import SolverOptions, solve
+
+log = logging.getLogger(__name__)
+
+Point = tuple[float, float]
+
+# Handoff cost that keeps a firm order with its rider (the solver may not drop it
+# unless no schedule exists at all; then the dispatcher alerts and keeps it firm).
+FIRM_HANDOFF_COST = 1e9
+
+
+# --------------------------------------------------------------------------- travel
+
+
+class TravelModel(Protocol):
+    def matrices(self, points: Sequence[Point]) -> tuple[list[list[float]], list[list[float]]]:
+        """(distance metres, travel seconds), both [from][to] over `points`."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlaneTravel:
+    """Local metric plane: road distance = straight line x detour, constant speed."""
+
+    speed_mps: float = 5.0  # 18 km/h, an e-bike in city traffic
+    detour: float = 1.3  # geo.distance.DEFAULT_DETOUR_FACTOR
+    buffer: float = 1.0  # planning multiplier on travel time (> 1: safety margin)
+
+    def _dist(self, points: Sequence[Point]) -> np.ndarray:
+        a = np.asarray(points, dtype=float).reshape(-1, 2)
+        return np.hypot(a[:, None, 0] - a[None, :, 0], a[:, None, 1] - a[None, :, 1]) * self.detour
+
+    def matrices(self, points):
+        d = self._dist(points)
+        return d.tolist(), (d * (self.buffer / self.speed_mps)).tolist()
+
+    def distance(self, a: Point, b: Point) -> float:
+        return math.hypot(a[0] - b[0], a[1] - b[1]) * self.detour
+
+    def seconds(self, a: Point, b: Point) -> float:
+        return self.distance(a, b) * self.buffer / self.speed_mps
+
+
+@dataclass(frozen=True)
+class LonLatTravel(PlaneTravel):
+    """(longitude, latitude) points, equirectangular projection around the points'
+    mean latitude (error < 0.1 % inside a city), then as PlaneTravel."""
+
+    def _dist(self, points):
+        a = np.asarray(points, dtype=float).reshape(-1, 2)
+        lat0 = math.radians(float(a[:, 1].mean())) if len(a) else 0.0
+        r = 6371008.8  # geo.distance.EARTH_RADIUS_M
+        xy = np.column_stack([np.radians(a[:, 0]) * r * math.cos(lat0), np.radians(a[:, 1]) * r])
+        return PlaneTravel._dist(self, xy)
+
+    def distance(self, a, b):
+        return self._dist([a, b])[0, 1]
+
+
+# --------------------------------------------------------------------------- state
+
+
+class OrderStatus(str, enum.Enum):
+    OPEN = "open"  # not committed: the engine may plan it anywhere
+    FIRM = "firm"  # committed to a rider, not yet picked up
+    ON_BOARD = "on_board"
+    DELIVERED = "delivered"
+    COURIER = "courier"  # handed to the courier partner
+    CANCELLED = "cancelled"
+
+
+ACTIVE = (OrderStatus.OPEN, OrderStatus.FIRM, OrderStatus.ON_BOARD)
+
+
+@dataclass
+class OrderInfo:
+    id: str
+    store: Point
+    drop: Point
+    ready_at: float  # estimated until `mark_ready`
+    deadline: float  # the promise
+    created_at: float = 0.0
+    pickup_service: float = 60.0
+    drop_service: float = 120.0
+    size: int = 1
+    courier_quote: float | None = None  # cost units (metres of rider travel); None: config default
+    status: OrderStatus = OrderStatus.OPEN
+    rider: str | None = None  # FIRM / ON_BOARD rider
+    staff_pinned: bool = False  # FIRM because staff assigned it by hand
+    ready: bool = False  # staff marked it ready (ready_at is then actual)
+    planned_rider: str | None = None  # latest plan's suggestion (not a commitment)
+    planned_pickup: float | None = None
+    planned_delivery: float | None = None
+    firm_at: float | None = None
+    handoff_reason: UnassignedReason | None = None
+    reported: set[str] = field(default_factory=set)  # alert kinds already raised
+    reassignments: int = 0
+
+
+@dataclass
+class RiderInfo:
+    id: str
+    position: Point  # where the rider is, or the stop it is heading to
+    shift_end: float
+    capacity: int = 4
+    available_at: float | None = None  # when it is free at `position` (None: now)
+    accepting: bool = True
+    on_shift: bool = True
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class Commitment:
+    order_id: str
+    rider_id: str
+    at: float  # when committed
+    depart_by: float  # latest departure towards the pickup
+    pickup_eta: float
+    delivery_eta: float
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class Handoff:
+    order_id: str
+    reason: UnassignedReason
+    quote: float
+    at: float
+
+
+@dataclass(frozen=True)
+class Alert:
+    order_id: str | None
+    kind: str  # cannot_make_promise | planned_late | firm_at_risk | released | plan_rejected
+    at: float
+    detail: str = ""
+    minutes_late: float = 0.0
+
+
+@dataclass
+class PlanRecord:
+    partition: str
+    cycle: int
+    now: float
+    trigger: str  # "period" | "event" | "forced"
+    status: str  # "committed" | "rejected" | "skipped" | "error"
+    objective: int = 0
+    build_ms: float = 0.0
+    solve_ms: float = 0.0
+    check_ms: float = 0.0
+    total_ms: float = 0.0
+    riders: int = 0
+    open_orders: int = 0  # OPEN + FIRM + ON_BOARD in the partition
+    free_orders: int = 0  # OPEN (decided by this cycle)
+    firm_orders: int = 0
+    on_board: int = 0
+    subproblems: int = 0
+    committed: int = 0
+    handed_off: int = 0
+    late_planned: int = 0
+    violations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CycleResult:
+    record: PlanRecord
+    commitments: list[Commitment] = field(default_factory=list)
+    handoffs: list[Handoff] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    plan: Plan | None = None  # merged plan (suggestion for every rider), None if not committed
+    checked: list[tuple[Problem, Plan]] = field(default_factory=list)  # the sub-problems and plans checked
+
+
+@dataclass
+class DispatcherConfig:
+    period: float = 30.0  # seconds between periodic re-plans
+    min_event_gap: float = 2.0  # an event re-plans at most this often
+    commit_horizon: float | None = None  # None: one period
+    time_limit: float = 1.0  # wall-clock budget of one whole cycle (build + solve + check)
+    min_solve_time: float = 0.05
+    solve_time_per_free_order: float = 0.02  # small cycles get less than time_limit
+    max_free_per_solve: int = 120  # larger partitions are split by store clusters
+    riders_per_cluster_slack: int = 2
+    max_lateness: float = 20 * 60.0  # hard cap past the promise; beyond it: cannot make promise
+    late_penalty_per_minute: float = 2_000.0  # cost units (metres) per minute late
+    courier_enabled: bool = True
+    courier_quote: float = 12_000.0  # default quote, cost units (metres of rider travel)
+    courier_lead: float = 10 * 60.0  # a courier must be booked this long before ready
+    unready_grace: float = 60.0  # an order past its estimated ready time is assumed ready in this
+    solver: Callable[[Problem, SolverOptions], Plan] | None = None  # test hook; None: solver.solve
+
+
+# --------------------------------------------------------------------------- dispatcher
+
+
+class CityDispatcher:
+    def __init__(self, partition: str, travel: TravelModel | None = None,
+                 config: DispatcherConfig | None = None, epoch: datetime | None = None):
+        self.partition = partition
+        self.travel = travel or PlaneTravel()
+        self.config = config or DispatcherConfig()
+        self.epoch = epoch
+        self.orders: dict[str, OrderInfo] = {}
+        self.riders: dict[str, RiderInfo] = {}
+        self.records: collections.deque[PlanRecord] = collections.deque(maxlen=2000)
+        self.alerts: list[Alert] = []
+        self.plan: Plan | None = None  # last committed merged plan (warm start, staff board)
+        self._lock = threading.RLock()
+        self._dirty: str | None = "start"
+        self._last_run: float | None = None
+        self._last_event: float = -math.inf
+        self._cycle = 0
+        self.last_error: tuple[Problem | None, Exception] | None = None
+        self._solve = self.config.solver or solve
+
+    # ----------------------------------------------------------------- events
+
+    def _touch(self, why: str, now: float | None = None) -> None:
+        self._dirty = self._dirty or why
+        if now is not None:
+            self._last_event = now
+
+    def add_order(self, order: OrderInfo, now: float | None = None) -> None:
+        with self._lock:
+            if order.id in self.orders:
+                raise ValueError(f"order {order.id} already known")
+            self.orders[order.id] = order
+            self._touch("new_order", now)
+
+    def update_order(self, order_id: str, *, ready_at: float | None = None, deadline: float | None = None) -> None:
+        with self._lock:
+            o = self.orders[order_id]
+            if ready_at is not None:
+                o.ready_at = ready_at
+            if deadline is not None:
+                o.deadline = deadline
+            self._touch("order_update")
+
+    def mark_ready(self, order_id: str, now: float) -> None:
+        with self._lock:
+            o = self.orders[order_id]
+            o.ready, o.ready_at = True, min(o.ready_at, now) if o.ready else now
+            self._touch("ready", now)
+
+    def cancel_order(self, order_id: str, now: float | None = None) -> None:
+        with self._lock:
+            o = self.orders[order_id]
+            if o.status is OrderStatus.ON_BOARD:
+                raise ValueError("order already picked up")
+            o.status, o.rider = OrderStatus.CANCELLED, None
+            self._touch("cancel", now)
+
+    def set_rider(self, rider: RiderInfo, now: float | None = None) -> None:
+        """Rider comes on shift or its whole record changes."""
+        with self._lock:
+            self.riders[rider.id] = rider
+            self._touch("rider", now)
+
+    def update_rider(self, rider_id: str, *, position: Point | None = None, available_at: float | None = None,
+                     accepting: bool | None = None, now: float | None = None) -> None:
+        """Position report ("at / heading to `position`, free there at `available_at`")
+        or acceptance change.  A position report alone does not trigger a re-plan
+        (they arrive every few seconds); a status change does."""
+        with self._lock:
+            r = self.riders[rider_id]
+            if position is not None:
+                was_free = r.available_at is None or (now is not None and r.available_at <= now)
+                moved = tuple(position) != tuple(r.position)
+                r.position = position
+                r.available_at = available_at
+                if moved and was_free and now is not None and (available_at is None or available_at <= now):
+                    self._touch("rider_position", now)  # a free rider moved: its best orders may change
+            if accepting is not None and accepting != r.accepting:
+                r.accepting = accepting
+                self._touch("rider_status", now)
+
+    def rider_off_shift(self, rider_id: str, now: float) -> list[str]:
+        """Rider leaves: firm orders not yet picked up are released (reported).
+        Orders on board stay with the rider until delivered."""
+        with self._lock:
+            r = self.riders[rider_id]
+            r.on_shift = False
+            r.accepting = False
+            released = [o.id for o in self.orders.values() if o.status is OrderStatus.FIRM and o.rider == rider_id]
+            for oid in released:
+                self._release(oid, now, "rider off shift")
+            self._touch("rider_status", now)
+            return released
+
+    def picked_up(self, order_id: str, rider_id: str, now: float) -> None:
+        with self._lock:
+            o = self.orders[order_id]
+            if o.status is OrderStatus.FIRM and o.rider != rider_id:
+                o.reassignments += 1
+            o.status, o.rider = OrderStatus.ON_BOARD, rider_id
+            o.ready, o.ready_at = True, min(o.ready_at, now)
+            self._touch("pickup", now)
+
+    def delivered(self, order_id: str, now: float) -> None:
+        with self._lock:
+            o = self.orders.pop(order_id)
+            o.status = OrderStatus.DELIVERED
+            self._touch("delivered", now)
+
+    def rider_rejected(self, order_id: str, rider_id: str, now: float) -> None:
+        with self._lock:
+            o = self.orders[order_id]
+            if o.status is OrderStatus.FIRM and o.rider == rider_id:
+                self._release(order_id, now, f"rejected by {rider_id}")
+
+    # ----------------------------------------------------------------- staff overrides
+
+    def pin(self, order_id: str, rider_id: str, now: float) -> Commitment:
+        """Manual assignment: the order is firm on this rider at once; the engine
+        plans around it and never moves it (the rider's acceptance state is
+        overridden, as for a dispatcher's phone call)."""
+        with self._lock:
+            o = self.orders[order_id]
+            if o.status not in (OrderStatus.OPEN, OrderStatus.FIRM):
+                raise ValueError(f"order {order_id} is {o.status.value}; cannot pin")
+            if rider_id not in self.riders:
+                raise KeyError(rider_id)
+            if o.status is OrderStatus.FIRM and o.rider != rider_id:
+                o.reassignments += 1
+            o.status, o.rider, o.staff_pinned, o.firm_at = OrderStatus.FIRM, rider_id, True, now
+            self._touch("pin", now)
+            return Commitment(order_id, rider_id, now, now, math.nan, math.nan, manual=True)
+
+    def unpin(self, order_id: str, now: float) -> None:
+        """Staff releases a firm order (manual or engine commitment) back to the engine."""
+        with self._lock:
+            o = self.orders[order_id]
+            if o.status is not OrderStatus.FIRM:
+                raise ValueError(f"order {order_id} is {o.status.value}; only firm orders can be unpinned")
+            self._release(order_id, now, "unpinned by staff")
+
+    def _release(self, order_id: str, now: float, why: str) -> None:
+        o = self.orders[order_id]
+        o.status, o.rider, o.staff_pinned, o.firm_at = OrderStatus.OPEN, None, False, None
+        o.reassignments += 1
+        self._alert(Alert(order_id, "released", now, why))
+        self._touch("release", now)
+
+    def _alert(self, alert: Alert, sink: list[Alert] | None = None) -> None:
+        self.alerts.append(alert)
+        if sink is not None:
+            sink.append(alert)
+        log.info("dispatch %s: %s %s %s", self.partition, alert.kind, alert.order_id, alert.detail)
+
+    # ----------------------------------------------------------------- scheduling
+
+    def due(self, now: float) -> str | None:
+        """Why a cycle should run now (None: not yet)."""
+        with self._lock:
+            if self._last_run is None:
+                return "period"
+            if self._dirty and now - self._last_run >= self.config.min_event_gap:
+                return "event"
+            if now - self._last_run >= self.config.period:
+                return "period"
+            return None
+
+    def tick(self, now: float) -> CycleResult | None:
+        why = self.due(now)
+        return self.replan(now, why) if why else None
+
+    def open_orders(self) -> list[OrderInfo]:
+        with self._lock:
+            return [o for o in self.orders.values() if o.status in ACTIVE]
+
+    # ----------------------------------------------------------------- the cycle
+
+    def replan(self, now: float, trigger: str = "forced") -> CycleResult:
+        t0 = _time.perf_counter()
+        cfg = self.config
+        with self._lock:
+            self._cycle += 1
+            self._last_run = now
+            self._dirty = None
+            snap_orders = {oid: _copy_order(o) for oid, o in self.orders.items() if o.status in ACTIVE}
+            snap_riders = {rid: _copy_rider(r) for rid, r in self.riders.items()}
+            prev_plan = self.plan
+        rec = PlanRecord(self.partition, self._cycle, now, trigger, "skipped")
+        result = CycleResult(rec)
+        active_riders = {rid: r for rid, r in snap_riders.items()
+                         if r.on_shift or any(o.rider == rid for o in snap_orders.values())}
+        rec.riders = len(active_riders)
+        rec.open_orders = len(snap_orders)
+        free = [o for o in snap_orders.values() if o.status is OrderStatus.OPEN]
+        rec.free_orders = len(free)
+        rec.firm_orders = sum(o.status is OrderStatus.FIRM for o in snap_orders.values())
+        rec.on_board = sum(o.status is OrderStatus.ON_BOARD for o in snap_orders.values())
+        if not free:
+            # Nothing to decide: firm and on-board work is already the riders'.
+            rec.total_ms = (_time.perf_counter() - t0) * 1000
+            self.records.append(rec)
+            return result
+
+        groups = self._groups(free, snap_orders, active_riders, now)
+        rec.subproblems = len(groups)
+        budget = min(cfg.time_limit, max(cfg.min_solve_time, cfg.solve_time_per_free_order * len(free)))
+        deadline_wall = t0 + budget
+        sub_plans: list[tuple[Problem, Plan, dict[str, str]]] = []
+        try:
+            for gi, (g_riders, g_orders) in enumerate(groups):
+                tb = _time.perf_counter()
+                problem, ids = self._problem(g_riders, g_orders, now)
+                rec.build_ms += (_time.perf_counter() - tb) * 1000
+                remaining = deadline_wall - _time.perf_counter()
+                share = max(cfg.min_solve_time, remaining / (len(groups) - gi) * 0.9)
+                costs = CostSettings(handoff_penalty=cfg.courier_quote,
+                                     late_penalty_per_minute=cfg.late_penalty_per_minute)
+                ts = _time.perf_counter()
+                plan = self._solve(problem, SolverOptions(time_limit=share, costs=costs,
+                                                          warm_start=_local_plan(prev_plan, ids)))
+                rec.solve_ms += (_time.perf_counter() - ts) * 1000
+                tc = _time.perf_counter()
+                violations = check_plan(problem, plan)
+                violations += _dispatcher_violations(problem, plan, g_orders)
+                rec.check_ms += (_time.perf_counter() - tc) * 1000
+                if violations:
+                    rec.violations = [f"{v.kind}: {v.message} ({v.order_id}, {v.rider_id})" for v in violations]
+                    raise _Rejected()
+                sub_plans.append((problem, plan, ids))
+        except _Rejected:
+            rec.status = "rejected"
+            log.error("dispatch %s cycle %d: plan rejected by the checker, nothing committed: %s",
+                      self.partition, self._cycle, rec.violations[:5])
+            self._alert(Alert(None, "plan_rejected", now, "; ".join(rec.violations[:3])), result.alerts)
+        except Exception as exc:  # a solver crash must not take the dispatcher down
+            self.last_error = (locals().get("problem"), exc)
+            rec.status = "error"
+            rec.violations = [repr(exc)]
+            log.exception("dispatch %s cycle %d: solve failed; previous commitments stand",
+                          self.partition, self._cycle)
+        if rec.status in ("rejected", "error"):
+            rec.total_ms = (_time.perf_counter() - t0) * 1000
+            self.records.append(rec)
+            return result
+
+        merged = Plan([], [], 0)
+        for problem, plan, ids in sub_plans:
+            merged.routes += _global_routes(plan, ids)
+            merged.unassigned += [Unassigned(ids.get(u.order_id, u.order_id), u.reason) for u in plan.unassigned]
+            merged.objective += plan.objective
+            late = plan.lateness(problem)
+            rec.late_planned += len(late)
+        rec.objective = merged.objective
+        with self._lock:
+            self._commit(merged, sub_plans, now, result)
+            self.plan = merged
+        result.plan = merged
+        result.checked = [(p, pl) for p, pl, _ in sub_plans]
+        rec.status = "committed"
+        rec.committed = len(result.commitments)
+        rec.handed_off = len(result.handoffs)
+        rec.total_ms = (_time.perf_counter() - t0) * 1000
+        self.records.append(rec)
+        return result
+
+    # ----------------------------------------------------------------- decomposition
+
+    def _groups(self, free: list[OrderInfo], orders: dict[str, OrderInfo], riders: dict[str, RiderInfo],
+                now: float) -> list[tuple[list[RiderInfo], list[OrderInfo]]]:
+        """One group, or clusters of stores with their nearest riders when the
+        partition has more free orders than one solve should take."""
+        cfg = self.config
+        held = [o for o in orders.values() if o.status is not OrderStatus.OPEN]
+        # A rider's firm / on-board orders travel with it.
+        rlist = list(riders.values())
+        k = math.ceil(len(free) / cfg.max_free_per_solve)
+        if k <= 1:
+            return [(rlist, list(orders.values()))]
+        stores = np.asarray([o.store for o in free], dtype=float)
+        centres = _kmeans(stores, k)
+        label = np.argmin(((stores[:, None, :] - centres[None, :, :]) ** 2).sum(-1), axis=1)
+        g_orders: list[list[OrderInfo]] = [[] for _ in range(k)]
+        for o, lab in zip(free, label):
+            g_orders[int(lab)].append(o)
+        # Riders: quota per cluster proportional to its free orders, nearest first.
+        pos = np.asarray([r.position for r in rlist], dtype=float).reshape(-1, 2)
+        d2 = ((pos[:, None, :] - centres[None, :, :]) ** 2).sum(-1) if len(rlist) else np.zeros((0, k))
+        busy = {o.rider for o in held}
+        quota = [math.ceil(len(rlist) * len(g) / len(free)) + cfg.riders_per_cluster_slack for g in g_orders]
+        g_riders: list[list[RiderInfo]] = [[] for _ in range(k)]
+        assigned: set[int] = set()
+        for flat in np.argsort(d2, axis=None, kind="stable"):
+            ri, c = divmod(int(flat), k)
+            if ri in assigned or quota[c] <= 0:
+                continue
+            assigned.add(ri)
+            quota[c] -= 1
+            g_riders[c].append(rlist[ri])
+        for ri, r in enumerate(rlist):  # leftovers (quotas exhausted): nearest cluster
+            if ri not in assigned:
+                g_riders[int(np.argmin(d2[ri]))].append(r)
+        cluster_of = {r.id: c for c in range(k) for r in g_riders[c]}
+        for o in held:
+            c = cluster_of.get(o.rider)
+            if c is not None:
+                g_orders[c].append(o)
+        del busy
+        return [(g_riders[c], g_orders[c]) for c in range(k) if g_orders[c] or g_riders[c]]
+
+    # ----------------------------------------------------------------- problem
+
+    def _problem(self, riders: list[RiderInfo], orders: list[OrderInfo], now: float
+                 ) -> tuple[Problem, dict[str, str]]:
+        """A solver Problem over these riders and orders, with local location
+        indices.  Returns it and {problem id -> order id} (identity here)."""
+        cfg = self.config
+        points: list[Point] = []
+        index: dict[Point, int] = {}
+
+        def loc(p: Point) -> int:
+            p = (float(p[0]), float(p[1]))
+            if p not in index:
+                index[p] = len(points)
+                points.append(p)
+            return index[p]
+
+        rider_ids = {r.id for r in riders}
+        on_board: dict[str, list[str]] = collections.defaultdict(list)
+        d_orders = []
+        for o in orders:
+            if o.status is OrderStatus.ON_BOARD:
+                if o.rider not in rider_ids:
+                    continue
+                on_board[o.rider].append(o.id)
+            if o.status is OrderStatus.FIRM and o.rider not in rider_ids:
+                continue
+            ready = o.ready_at
+            if not o.ready and ready < now + cfg.unready_grace and o.status is not OrderStatus.ON_BOARD:
+                ready = now + cfg.unready_grace  # late preparation: not ready yet, assume soon
+            firm = o.status is OrderStatus.FIRM
+            quote = o.courier_quote if o.courier_quote is not None else cfg.courier_quote
+            d_orders.append(DispatchOrder(
+                o.id, pickup=loc(o.store), drop=loc(o.drop), ready_at=ready, deadline=o.deadline,
+                pickup_service=o.pickup_service, drop_service=o.drop_service, size=o.size,
+                pinned_rider=o.rider if firm else None,
+                handoff_cost=FIRM_HANDOFF_COST if firm else (quote if cfg.courier_enabled else FIRM_HANDOFF_COST)))
+        d_riders = []
+        for r in riders:
+            avail = max(now, r.available_at) if r.available_at is not None else now
+            d_riders.append(Rider(
+                r.id, position=loc(r.position), shift_end=r.shift_end, capacity=r.capacity,
+                on_board=tuple(on_board.get(r.id, ())), available_at=avail,
+                state=RiderState.ACCEPTING if (r.accepting and r.on_shift and r.shift_end > now)
+                else RiderState.NOT_ACCEPTING))
+        dist, tt = self.travel.matrices(points) if points else ([], [])
+        problem = Problem(d_riders, d_orders, dist, tt, now=now, max_lateness=cfg.max_lateness)
+        return problem, {o.id: o.id for o in d_orders}
+
+    # ----------------------------------------------------------------- commit
+
+    def _commit(self, merged: Plan, sub_plans, now: float, out: CycleResult) -> None:
+        cfg = self.config
+        horizon = cfg.commit_horizon if cfg.commit_horizon is not None else cfg.period
+        for problem, plan, _ in sub_plans:
+            riders = {r.id: r for r in problem.riders}
+            tt = problem.travel_time
+            for route in plan.routes:
+                rider = riders[route.rider_id]
+                live = self.riders.get(route.rider_id)
+                prev_loc, prev_dep = rider.position, rider.available_at or now
+                drops = {s.order_id: s.start for s in route.stops if s.kind is StopKind.DELIVERY}
+                for stop in route.stops:
+                    if stop.kind is StopKind.PICKUP:
+                        o = self.orders.get(stop.order_id)
+                        if o is not None:
+                            o.planned_rider = route.rider_id
+                            o.planned_pickup, o.planned_delivery = stop.start, drops.get(o.id)
+                            depart_by = stop.start - tt[prev_loc][stop.location]
+                            if (o.status is OrderStatus.OPEN and depart_by <= now + horizon
+                                    and live is not None and live.on_shift and live.accepting):
+                                o.status, o.rider, o.firm_at = OrderStatus.FIRM, route.rider_id, now
+                                out.commitments.append(Commitment(
+                                    o.id, route.rider_id, now, max(now, depart_by), stop.start,
+                                    drops.get(o.id, math.nan)))
+                    else:
+                        o = self.orders.get(stop.order_id)
+                        if o is not None:
+                            o.planned_delivery = stop.start
+                    prev_loc, prev_dep = stop.location, stop.departure
+            deadlines = {d.id: d.deadline for d in problem.orders}
+            for oid, late in plan.lateness(problem).items():
+                o = self.orders.get(oid)
+                if o is not None and "planned_late" not in o.reported:
+                    o.reported.add("planned_late")
+                    self._alert(Alert(oid, "planned_late", now, f"planned {late / 60:.1f} min past the promise",
+                                      late / 60.0), out.alerts)
+            for u in plan.unassigned:
+                o = self.orders.get(u.order_id)
+                if o is None:
+                    continue
+                if o.status is OrderStatus.FIRM:
+                    if "firm_at_risk" not in o.reported:
+                        o.reported.add("firm_at_risk")
+                        self._alert(Alert(o.id, "firm_at_risk", now,
+                                          f"firm on {o.rider} but no feasible schedule ({u.reason.value})"),
+                                    out.alerts)
+                    continue
+                if o.status is not OrderStatus.OPEN:
+                    continue  # changed during the solve
+                o.planned_rider = None
+                if u.reason is UnassignedReason.CANNOT_MAKE_PROMISE and "cannot_make_promise" not in o.reported:
+                    o.reported.add("cannot_make_promise")
+                    self._alert(Alert(o.id, "cannot_make_promise", now,
+                                      f"no rider reaches the door by promise + {cfg.max_lateness / 60:.0f} min "
+                                      f"(promise {deadlines.get(o.id, o.deadline):.0f})"), out.alerts)
+                urgent = u.reason is UnassignedReason.CANNOT_MAKE_PROMISE or (
+                    o.ready_at - cfg.courier_lead <= now + horizon)
+                if cfg.courier_enabled and urgent:
+                    quote = o.courier_quote if o.courier_quote is not None else cfg.courier_quote
+                    o.status, o.handoff_reason = OrderStatus.COURIER, u.reason
+                    out.handoffs.append(Handoff(o.id, u.reason, quote, now))
+                    self.orders.pop(o.id, None)
+            del riders
+
+
+class _Rejected(Exception):
+    pass
+
+
+def _dispatcher_violations(problem: Problem, plan: Plan, orders: list[OrderInfo]) -> list[Violation]:
+    """Rules the generic checker does not know: a firm order stays on its rider."""
+    out = []
+    firm = {o.id: o.rider for o in orders if o.status is OrderStatus.FIRM}
+    for route in plan.routes:
+        for s in route.stops:
+            if s.order_id in firm and firm[s.order_id] != route.rider_id:
+                out.append(Violation("firm_moved", f"firm on {firm[s.order_id]}", s.order_id, route.rider_id))
+    return out
+
+
+def _copy_order(o: OrderInfo) -> OrderInfo:
+    c = OrderInfo(**{k: getattr(o, k) for k in o.__dataclass_fields__})
+    c.reported = set(o.reported)
+    return c
+
+
+def _copy_rider(r: RiderInfo) -> RiderInfo:
+    return RiderInfo(**{k: getattr(r, k) for k in r.__dataclass_fields__})
+
+
+def _local_plan(plan: Plan | None, ids: dict[str, str]) -> Plan | None:
+    # Order ids are global (identity map); the solver skips stops / riders it
+    # does not know, so the merged previous plan serves as warm start as is.
+    return plan
+
+
+def _global_routes(plan: Plan, ids: dict[str, str]) -> list[Route]:
+    return plan.routes
+
+
+def _kmeans(points: np.ndarray, k: int, iters: int = 8) -> np.ndarray:
+    """Deterministic k-means (farthest-point seeding) on a few hundred points."""
+    centres = [points[0]]
+    for _ in range(1, k):
+        d = np.min(((points[:, None, :] - np.asarray(centres)[None]) ** 2).sum(-1), axis=1)
+        centres.append(points[int(np.argmax(d))])
+    c = np.asarray(centres, dtype=float)
+    for _ in range(iters):
+        lab = np.argmin(((points[:, None, :] - c[None]) ** 2).sum(-1), axis=1)
+        for j in range(k):
+            m = points[lab == j]
+            if len(m):
+                c[j] = m.mean(0)
+    return c
+
+
+# --------------------------------------------------------------------------- service
+
+
+def partition_owner(partition: str, workers: int) -> int:
+    """Stable owner of a partition among `workers` processes (independent of
+    PYTHONHASHSEED): process i runs the partitions with owner == i."""
+    return int.from_bytes(hashlib.sha1(partition.encode()).digest()[:8], "big") % max(1, workers)
+
+
+class DispatchService:
+    """One CityDispatcher per partition key (a city), cycles run off the request path.
+
+    * `dispatcher(key)` returns (creating on demand) the partition's dispatcher;
+      the API applies events to it (cheap, under its lock) and reads its latest
+      plan / commitments; it never waits for a solve.
+    * `run(clock)` is an asyncio task: every `tick` seconds it asks each owned
+      partition whether a cycle is due and runs due cycles in `executor` (a
+      thread pool by default, which keeps the event loop free; for CPU
+      parallelism across cities use several processes as below), at most one
+      cycle per partition at a time.  Results go to `on_result`.
+    * Several processes: start each with `worker_index=i, workers=n`; a process
+      owns exactly the partitions with `partition_owner(key, n) == i`, so every
+      city is planned by one process and cities spread over cores/hosts.  (With
+      a database later: the same split, or a lease row per partition renewed
+      every cycle, so a dead worker's cities move on lease expiry.)  Events for
+      a partition must be routed to its owner (or replayed from the database).
+    """
+
+    def __init__(self, factory: Callable[[str], CityDispatcher] | None = None, *, workers: int = 1,
+                 worker_index: int = 0, executor=None,
+                 on_result: Callable[[str, CycleResult], None] | None = None):
+        self.factory = factory or (lambda key: CityDispatcher(key))
+        self.workers, self.worker_index = workers, worker_index
+        self.executor = executor
+        self.on_result = on_result
+        self.partitions: dict[str, CityDispatcher] = {}
+        self._running: set[str] = set()
+
+    def owns(self, key: str) -> bool:
+        return partition_owner(key, self.workers) == self.worker_index
+
+    def dispatcher(self, key: str) -> CityDispatcher:
+        if key not in self.partitions:
+            if not self.owns(key):
+                raise KeyError(f"partition {key} belongs to worker {partition_owner(key, self.workers)}")
+            self.partitions[key] = self.factory(key)
+        return self.partitions[key]
+
+    def run_due(self, now: float) -> dict[str, CycleResult]:
+        """Synchronous: run every due partition's cycle now (tests, simulations)."""
+        out = {}
+        for key, d in list(self.partitions.items()):
+            res = d.tick(now)
+            if res is not None:
+                out[key] = res
+                if self.on_result:
+                    self.on_result(key, res)
+        return out
+
+    async def cycle_once(self, now: float) -> dict[str, CycleResult]:
+        loop = asyncio.get_running_loop()
+        jobs = {}
+        for key, d in list(self.partitions.items()):
+            if key in self._running:
+                continue
+            why = d.due(now)
+            if why:
+                self._running.add(key)
+                jobs[key] = loop.run_in_executor(self.executor, d.replan, now, why)
+        out = {}
+        for key, fut in jobs.items():
+            try:
+                out[key] = await fut
+                if self.on_result:
+                    self.on_result(key, out[key])
+            finally:
+                self._running.discard(key)
+        return out
+
+    async def run(self, clock: Callable[[], float], tick: float = 1.0, stop: asyncio.Event | None = None) -> None:
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            await self.cycle_once(clock())
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=tick)
+            except asyncio.TimeoutError:
+                pass
+
+
+def summarize(records: Iterable[PlanRecord]) -> dict[str, float]:
+    solved = sorted(r.total_ms for r in records if r.status != "skipped")
+    if not solved:
+        return {"cycles": 0}
+    return {"cycles": len(solved), "p50_ms": solved[len(solved) // 2],
+            "p95_ms": solved[min(len(solved) - 1, int(math.ceil(0.95 * len(solved))) - 1)]}

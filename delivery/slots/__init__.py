@@ -1,0 +1,1 @@
+"""Delivery promise domain: slot generation, capacity and cut-off as pure functions."""

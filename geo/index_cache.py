@@ -1,0 +1,174 @@
+"""Per-process cache of each tenant's in-memory geo index, kept in step with the database.
+
+Consistency across API processes: every change to a store's geo-relevant columns or to a
+zone bumps `geo_index_version` for the tenant in the same transaction (database triggers,
+migration 0002). A process reads that one row at most once per `check_interval_s`
+(default 1 s) per tenant and rebuilds the tenant's index when it moved. So a zone edit is
+visible everywhere within about a second, and the hot path costs no I/O at all.
+
+Rebuilds read through their own short read connection, never the caller's session: the
+caller may be inside a write transaction whose (uncommitted) bump must not label a cached
+index that a rollback would then leave behind.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.session import WRITE_OPTION
+from geo.coordinates import LonLat
+from geo.distance import haversine_m
+from geo.models import DeliveryZoneRow, GeoIndexVersion
+from geo.spatial_index import InMemoryGeoIndex
+from geo.zone_lookup import ZoneMatch, innermost, match_for
+from geo.zone_rules import fallback_zone, zone_from_row
+from geo.zones import DeliveryZone
+from store_network.models import Store
+
+DEFAULT_CHECK_INTERVAL_S = float(os.environ.get("QIANDIAN_GEO_INDEX_CHECK_S", "1.0"))
+
+
+@dataclass(frozen=True)
+class StoreGeo:
+    """What geo queries need about a store, cached with the index (all trigger-watched)."""
+
+    id: int
+    code: str
+    name: str
+    city: str
+    location: LonLat
+    status: str
+    timezone: str
+    business_hours: Any
+    prep_minutes: int
+    fulfilment_types: tuple[str, ...]
+    node_id: int
+
+
+class TenantGeoIndex:
+    """One tenant's stores and zones at one geo_index_version."""
+
+    def __init__(self, version: int, stores: list[StoreGeo], zones: list[DeliveryZone]):
+        self.version = version
+        self.stores = {s.id: s for s in stores}
+        self.zones = list(zones)  # configured zones plus fallbacks (geo.zone_rules)
+        self.index = InMemoryGeoIndex([(str(s.id), s.location) for s in stores], self.zones)
+        self.zones_by_store: dict[int, list[DeliveryZone]] = {}
+        for zone in self.zones:
+            self.zones_by_store.setdefault(int(zone.store_id), []).append(zone)
+
+    def matches(self, point: LonLat, store_ids: set[int] | None = None) -> dict[int, ZoneMatch]:
+        """Innermost zone and fee per serving store: among `store_ids` (checked directly,
+        whatever their number) or, with None, among all stores (STRtree over all zones)."""
+        if store_ids is None:
+            hits = self.index.zone_hits(point)
+        else:
+            hits = self.index.zone_hits_for_stores(point, [str(s) for s in store_ids])
+        out: dict[int, ZoneMatch] = {}
+        for store_id, (zone, distance) in innermost(hits).items():
+            store = self.stores[store_id]
+            match = match_for(zone, distance, store.location, store.city, point)
+            if match is not None:
+                out[store_id] = match
+        return out
+
+    def nearest_ids(self, point: LonLat, k: int) -> list[int]:
+        return [int(s) for s, _ in self.index.nearest_stores(point, k)]
+
+    def distance_m(self, store_id: int, point: LonLat) -> float:
+        return haversine_m(self.stores[store_id].location, point)
+
+
+async def load_tenant_index(session: AsyncSession, tenant_id: int, version: int) -> TenantGeoIndex:
+    rows = (await session.scalars(select(Store).where(Store.tenant_id == tenant_id).order_by(Store.id))).all()
+    stores = [
+        StoreGeo(
+            id=r.id, code=r.code, name=r.name, city=r.city, location=LonLat(r.lon, r.lat), status=r.status,
+            timezone=r.timezone, business_hours=r.business_hours or {}, prep_minutes=r.prep_minutes,
+            fulfilment_types=tuple(r.fulfilment_types or ()), node_id=r.node_id,
+        )
+        for r in rows
+    ]
+    zone_rows = (
+        await session.scalars(select(DeliveryZoneRow).where(DeliveryZoneRow.tenant_id == tenant_id).order_by(DeliveryZoneRow.id))
+    ).all()
+    zones = [zone_from_row(z) for z in zone_rows]
+    configured = {int(z.store_id) for z in zones}
+    zones.extend(fallback_zone(r.id, r.delivery_radius_m) for r in rows if r.id not in configured)
+    return TenantGeoIndex(version, stores, zones)
+
+
+async def read_version(session: AsyncSession, tenant_id: int) -> int:
+    value = await session.scalar(select(GeoIndexVersion.version).where(GeoIndexVersion.tenant_id == tenant_id))
+    return int(value or 0)
+
+
+@dataclass
+class _Entry:
+    index: TenantGeoIndex
+    checked_at: float
+
+
+class GeoIndexCache:
+    """Tenant id -> TenantGeoIndex. One instance per process (`DEFAULT_CACHE`); tests make
+    two to play two processes."""
+
+    def __init__(self, check_interval_s: float = DEFAULT_CHECK_INTERVAL_S, clock=time.monotonic):
+        self.check_interval_s = check_interval_s
+        self._clock = clock
+        self._entries: dict[tuple[str, int], _Entry] = {}
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self.rebuilds = 0
+
+    def invalidate(self, tenant_id: int) -> None:
+        """Force a version check on the next lookup (after this process wrote a change)."""
+        for (_, tenant), entry in self._entries.items():
+            if tenant == tenant_id:
+                entry.checked_at = float("-inf")
+
+    async def get(self, session: AsyncSession, tenant_id: int, max_staleness_s: float | None = None) -> TenantGeoIndex:
+        interval = self.check_interval_s if max_staleness_s is None else max_staleness_s
+        # Keyed by database too: one process may talk to two databases (the test suite runs
+        # SQLite and PostgreSQL side by side), where the same tenant id is a different brand.
+        bind = session.bind
+        tenant_id_key = (str(getattr(bind, "engine", bind).url), tenant_id)
+        entry = self._entries.get(tenant_id_key)
+        now = self._clock()
+        if entry is not None and now - entry.checked_at < interval:
+            return entry.index
+        lock = self._locks.setdefault(tenant_id_key, asyncio.Lock())
+        async with lock:
+            entry = self._entries.get(tenant_id_key)
+            if entry is not None and self._clock() - entry.checked_at < interval:
+                return entry.index  # another coroutine checked while we waited
+            version = await read_version(session, tenant_id)
+            if entry is not None and entry.index.version == version:
+                entry.checked_at = self._clock()
+                return entry.index
+            index = await self._rebuild(session, tenant_id)
+            self._entries[tenant_id_key] = _Entry(index, self._clock())
+            self.rebuilds += 1
+            return index
+
+    async def _rebuild(self, session: AsyncSession, tenant_id: int) -> TenantGeoIndex:
+        bind = session.bind
+        async with bind.connect() as connection:
+            connection = await connection.execution_options(**{WRITE_OPTION: False})
+            async with AsyncSession(bind=connection, expire_on_commit=False, autoflush=False) as own:
+                # Version first: data read after it is at least as new, so at worst we
+                # rebuild once more later, never label old data with a newer version.
+                version = await read_version(own, tenant_id)
+                return await load_tenant_index(own, tenant_id, version)
+
+
+DEFAULT_CACHE = GeoIndexCache()
+
+
+async def tenant_index(session: AsyncSession, tenant_id: int, max_staleness_s: float | None = None) -> TenantGeoIndex:
+    return await DEFAULT_CACHE.get(session, tenant_id, max_staleness_s)

@@ -1,0 +1,118 @@
+"""Fee rules as JSON, and database rows -> domain DeliveryZone objects.
+
+Fee rule JSON (what `delivery_zone.fee_rule` holds and what the API accepts):
+
+* ``{"type": "DISTANCE_BANDS", "bands": [[3000, 400], [5000, 800], [null, 1200]]}``
+  (up_to_m inclusive, fee in fen; the last up_to_m may be null = no limit)
+* ``{"type": "BASE_PLUS_PER_KM", "base_fen": 400, "included_m": 3000, "per_km_fen": 100,
+  "max_distance_m": 8000}`` (max_distance_m optional)
+
+The fee is always computed from the *road* distance estimate (haversine x detour factor).
+
+Fallback: a store with no configured zone gets one RADIUS tier-1 zone of its
+`delivery_radius_m` with DEFAULT_FEE_RULE, a flat 4 yuan -- exactly the flat fee checkout
+charged before zones existed -- and express allowed (the Hema "30 minutes within 3 km"
+norm; the express checks on road distance and ETA still apply). So existing stores keep
+quoting and charging what they did.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from geo.errors import GeoErrorCode, GeoInputError
+from geo.fees import BasePlusPerKmFee, DistanceBandFee, FeeRule
+from geo.zones import DeliveryZone, PolygonShape, RadiusShape, parse_geojson_polygon
+
+DEFAULT_FEE_RULE_JSON: dict[str, Any] = {"type": "DISTANCE_BANDS", "bands": [[None, 400]]}
+MAX_FEE_FEN = 100_000  # 1,000 yuan: anything above is a typo in fen vs yuan
+
+
+def parse_fee_rule(data: Mapping[str, Any], field: str = "feeRule") -> FeeRule:
+    """JSON -> FeeRule; GeoInputError(INVALID_ZONE) with a field path on bad input."""
+    if not isinstance(data, Mapping):
+        raise GeoInputError(GeoErrorCode.INVALID_ZONE, field, "fee rule must be an object")
+    kind = data.get("type")
+    try:
+        if kind == "DISTANCE_BANDS":
+            bands = data.get("bands")
+            if not isinstance(bands, list) or not bands:
+                raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.bands", "at least one band is required")
+            for i, band in enumerate(bands):
+                if not isinstance(band, (list, tuple)) or len(band) != 2:
+                    raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.bands.{i}", "a band is [upToM, feeFen]")
+                _check_fee(band[1], f"{field}.bands.{i}")
+            return DistanceBandFee(tuple((b[0], b[1]) for b in bands))
+        if kind == "BASE_PLUS_PER_KM":
+            _check_fee(data.get("base_fen"), f"{field}.base_fen")
+            _check_fee(data.get("per_km_fen"), f"{field}.per_km_fen")
+            return BasePlusPerKmFee(
+                base_fen=data.get("base_fen"),
+                included_m=data.get("included_m", 0),
+                per_km_fen=data.get("per_km_fen"),
+                max_distance_m=data.get("max_distance_m"),
+            )
+    except (TypeError, ValueError) as exc:
+        raise GeoInputError(GeoErrorCode.INVALID_ZONE, field, str(exc)) from exc
+    raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.type", "type must be DISTANCE_BANDS or BASE_PLUS_PER_KM")
+
+
+def _check_fee(value: object, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEE_FEN:
+        raise GeoInputError(GeoErrorCode.INVALID_ZONE, field, f"fee must be an integer number of fen within 0..{MAX_FEE_FEN}")
+
+
+def fee_rule_to_json(rule: FeeRule) -> dict[str, Any]:
+    if isinstance(rule, DistanceBandFee):
+        return {"type": "DISTANCE_BANDS", "bands": [[up_to, fee] for up_to, fee in rule.bands]}
+    if isinstance(rule, BasePlusPerKmFee):
+        out: dict[str, Any] = {
+            "type": "BASE_PLUS_PER_KM",
+            "base_fen": rule.base_fen,
+            "included_m": rule.included_m,
+            "per_km_fen": rule.per_km_fen,
+        }
+        if rule.max_distance_m is not None:
+            out["max_distance_m"] = rule.max_distance_m
+        return out
+    raise TypeError(f"cannot serialise fee rule {type(rule).__name__}")
+
+
+DEFAULT_FEE_RULE = parse_fee_rule(DEFAULT_FEE_RULE_JSON)
+
+
+def fallback_zone_id(store_id: int) -> str:
+    return f"default:{store_id}"
+
+
+def fallback_zone(store_id: int, delivery_radius_m: float) -> DeliveryZone:
+    return DeliveryZone(
+        id=fallback_zone_id(store_id),
+        store_id=str(store_id),
+        tier=1,
+        name="default",
+        shape=RadiusShape(float(delivery_radius_m)),
+        fee_rule=DEFAULT_FEE_RULE,
+        express_allowed=True,
+    )
+
+
+def zone_from_row(row: Any) -> DeliveryZone:
+    """A `DeliveryZoneRow` (or any object with the same attributes) -> DeliveryZone.
+
+    Stored polygons were validated on the way in, so re-parsing cannot fail for rows the
+    API wrote; it rebuilds the exact same shapely polygon from the stored WGS-84 JSON.
+    """
+    if row.kind == "RADIUS":
+        shape: RadiusShape | PolygonShape = RadiusShape(float(row.radius_m))
+    else:
+        shape = parse_geojson_polygon(row.polygon)
+    return DeliveryZone(
+        id=str(row.id),
+        store_id=str(row.store_id),
+        tier=int(row.tier),
+        name=row.name,
+        shape=shape,
+        fee_rule=parse_fee_rule(row.fee_rule),
+        express_allowed=bool(row.express_allowed),
+    )

@@ -1,0 +1,229 @@
+"""LBS queries: nearby stores, delivery options, serving store. Thin: convert the input
+point to WGS-84, take the tenant's cached geo index, call geo.delivery_options, translate."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from strawberry.types import Info
+
+from commerce.models import Address, Stock
+from core.clock import utc_now
+from core.errors import CommonErrorCode, DomainError
+from geo.coordinates import CoordinateSystem, LonLat, from_wgs84, to_wgs84
+from geo.delivery_options import CartLine, DeliveryOption, StoreCandidate, choose_serving_store, delivery_options, is_open_at
+from geo.errors import GeoInputError
+from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
+from geo.zone_lookup import ROAD_DISTANCE, road_distance_m
+from resolvers.errors import UserInputError
+from resolvers.ids import decode
+from schema import geo as types
+from schema.common import Money
+from schema.enums import FulfilmentType
+from schema.store import Location, Store
+
+MAX_FIRST = 50
+
+
+def location_in(lon_lat: tuple[float, float], system: CoordinateSystem) -> Location:
+    point = from_wgs84(LonLat(*lon_lat), CoordinateSystem(system))
+    return Location(longitude=point.lon, latitude=point.lat, system=system)
+
+
+def polygon_in(polygon: dict | None, system: CoordinateSystem) -> dict | None:
+    if polygon is None or CoordinateSystem(system) is CoordinateSystem.WGS84:
+        return polygon
+    rings = [[list(from_wgs84(LonLat(lon, lat), system).as_tuple()) for lon, lat, *_ in ring] for ring in polygon["coordinates"]]
+    return {"type": "Polygon", "coordinates": rings}
+
+
+def wgs84_point(location: types.LocationInput, field: str = "location") -> LonLat:
+    try:
+        return to_wgs84(LonLat(location.longitude, location.latitude), CoordinateSystem(location.system))
+    except GeoInputError as exc:
+        raise UserInputError(f"{field}: {exc.message}") from None
+
+
+def _tenant(info: Info) -> int:
+    tenant_id = info.context.tenant_id
+    if tenant_id is None:
+        raise UserInputError("no tenant: send the X-Tenant header or authenticate")
+    return tenant_id
+
+
+def _first(first: int | None, default: int = 10) -> int:
+    first = default if first is None else first
+    if not 1 <= first <= MAX_FIRST:
+        raise UserInputError(f"first must be between 1 and {MAX_FIRST}")
+    return first
+
+
+async def _index(info: Info, tenant_id: int) -> TenantGeoIndex:
+    reader = info.context.reader
+    async with reader.lock:  # the request's read session is shared by sibling resolvers
+        return await tenant_index(await reader.session(), tenant_id)
+
+
+async def _stores(info: Info, ids: list[int]) -> dict[int, Store]:
+    rows = await info.context.loaders.store.load_many(ids)
+    return {row.id: Store.from_row(row) for row in rows if row is not None}
+
+
+def _open_now(store: StoreGeo, now) -> bool:
+    return store.status == "OPEN" and is_open_at(store.business_hours, store.timezone, now)
+
+
+async def nearby_stores(info: Info, location: types.LocationInput, first: int | None, filter: types.NearbyStoresFilter | None) -> list[types.NearbyStore]:
+    tenant_id, limit = _tenant(info), _first(first)
+    point = wgs84_point(location)
+    index = await _index(info, tenant_id)
+    max_distance = None
+    if filter and filter.max_distance_meters is not None:
+        if not 0 <= filter.max_distance_meters <= 100_000:
+            raise UserInputError("maxDistanceMeters must be between 0 and 100000")
+        max_distance = float(filter.max_distance_meters)
+    now = utc_now()
+
+    def keep(store: StoreGeo) -> bool:
+        if filter and filter.open_now and not _open_now(store, now):
+            return False
+        return not (filter and filter.fulfilment_type and filter.fulfilment_type.value not in store.fulfilment_types)
+
+    # Rank by road distance; the per-city detour factor can reorder stores near a city
+    # line, so take a generous straight-line candidate set and widen until enough pass.
+    k = limit * 3
+    while True:
+        nearest = index.index.nearest_stores(point, k, max_distance)
+        ranked = []
+        for store_id, distance in nearest:
+            store = index.stores[int(store_id)]
+            if keep(store):
+                ranked.append((road_distance_m(store.location, point, store.city), distance, store))
+        if len(ranked) >= limit * 2 or len(nearest) < k:
+            break
+        k *= 4
+    ranked.sort(key=lambda r: (r[0], r[2].id))
+    ranked = ranked[:limit]
+    stores = await _stores(info, [s.id for _, _, s in ranked])
+    return [
+        types.NearbyStore(
+            store=stores[s.id], distance_meters=round(d, 1), road_distance_meters=round(road, 1),
+            is_open_now=_open_now(s, now), fulfilment_types=[FulfilmentType(t) for t in s.fulfilment_types],
+        )
+        for road, d, s in ranked
+        if s.id in stores
+    ]
+
+
+# A delivery-options screen shows a handful of stores; judging the nearest 30 (or 3 x
+# `first`) keeps a dense metro (hundreds of covering zones per point) to ~100 us. A store
+# beyond them can only win on a much shorter preparation time, which we accept.
+NEAREST_FOR_OPTIONS = 30
+NEAREST_FOR_SERVING = 100  # whole-cart stock can favour a farther store: look wider
+
+
+def _candidates(index: TenantGeoIndex, point: LonLat, nearest: int) -> list[StoreCandidate]:
+    """The nearest stores, each with the zones of its own that cover the point (none ->
+    OUTSIDE_ZONE, so the client can say why rather than show nothing)."""
+    ids = [s for s, _ in index.index.nearest_stores(point, nearest)]
+    zones_by_store: dict[int, list] = {int(s): [] for s in ids}
+    for zone in index.index.zone_hits_for_stores(point, ids).zones:
+        zones_by_store[int(zone.store_id)].append(zone)
+    out = []
+    for store_id, zones in zones_by_store.items():
+        s = index.stores[store_id]
+        out.append(
+            StoreCandidate(
+                store_id=str(s.id), location=s.location, timezone=s.timezone, business_hours=s.business_hours,
+                status=s.status, prep_minutes=s.prep_minutes, fulfilment_types=frozenset(s.fulfilment_types),
+                zones=zones,
+                # No per-store express switch exists yet: a delivering store may promise
+                # express wherever its tier allows it (geo.delivery_options checks the rest).
+                express_enabled=True, city=s.city,
+            )
+        )
+    return out
+
+
+async def _options(info: Info, location: types.LocationInput | None, address_id: str | None, nearest: int) -> tuple[TenantGeoIndex, list[DeliveryOption]]:
+    tenant_id = _tenant(info)
+    if (location is None) == (address_id is None):
+        raise UserInputError("give exactly one of location or addressId")
+    point = wgs84_point(location) if location is not None else await _address_point(info, tenant_id, address_id)
+    index = await _index(info, tenant_id)
+    options = delivery_options(point, _candidates(index, point, nearest), utc_now(), road=ROAD_DISTANCE)
+    return index, options
+
+
+async def _address_point(info: Info, tenant_id: int, address_id: str) -> LonLat:
+    principal = info.context.principal
+    try:
+        pk = decode(address_id, "Address", CommonErrorCode, "addressId")
+    except DomainError as exc:
+        raise UserInputError(exc.message) from None
+    if principal.customer_id is None:
+        raise UserInputError("sign in as a customer to use a saved address")
+    row = (await info.context.reader.execute(
+        select(Address.lon, Address.lat).where(
+            Address.id == pk, Address.tenant_id == tenant_id, Address.customer_id == principal.customer_id
+        )
+    )).first()
+    if row is None:
+        raise UserInputError("address not found")
+    return LonLat(row.lon, row.lat)
+
+
+def _zone_name(index: TenantGeoIndex, option: DeliveryOption) -> str | None:
+    if option.zone_id is None:
+        return None
+    for zone in index.zones_by_store.get(int(option.store_id), ()):
+        if zone.id == option.zone_id:
+            return zone.name
+    return None
+
+
+async def _to_types(info: Info, index: TenantGeoIndex, options: list[DeliveryOption]) -> list[types.DeliveryOption]:
+    stores = await _stores(info, [int(o.store_id) for o in options])
+    return [
+        types.DeliveryOption(
+            store=stores[int(o.store_id)], serviceable=o.serviceable, tier=o.tier, zone_name=_zone_name(index, o),
+            fee=Money.of(o.fee_fen) if o.fee_fen is not None else None, eta_minutes=o.eta_minutes,
+            express_possible=o.express_possible, distance_meters=round(o.distance_m, 1),
+            road_distance_meters=round(o.road_distance_m, 1), reasons=list(o.reasons),
+        )
+        for o in options
+        if int(o.store_id) in stores
+    ]
+
+
+async def delivery_options_query(info: Info, location: types.LocationInput | None, address_id: str | None, first: int | None) -> list[types.DeliveryOption]:
+    limit = _first(first)
+    index, options = await _options(info, location, address_id, max(NEAREST_FOR_OPTIONS, 3 * limit))
+    return await _to_types(info, index, options[:limit])
+
+
+async def serving_store(info: Info, location: types.LocationInput | None, address_id: str | None, lines: list[types.ServingCartLineInput]) -> types.DeliveryOption | None:
+    if not lines or len(lines) > 100:
+        raise UserInputError("lines must hold 1-100 entries")
+    wanted: list[tuple[int, int]] = []
+    for i, line in enumerate(lines):
+        try:
+            sku = decode(line.sku_id, "Sku", CommonErrorCode, f"lines.{i}.skuId")
+        except DomainError as exc:
+            raise UserInputError(f"lines.{i}.skuId: {exc.message}") from None
+        if not 0 < line.quantity <= 10_000_000:
+            raise UserInputError(f"lines.{i}.quantity must be positive")
+        wanted.append((sku, line.quantity))
+    index, options = await _options(info, location, address_id, NEAREST_FOR_SERVING)
+    serviceable = [int(o.store_id) for o in options if o.serviceable]
+    stock: dict[str, dict[str, int]] = {}
+    if serviceable:
+        rows = await info.context.reader.execute(
+            select(Stock.store_id, Stock.sku_id, Stock.on_hand - Stock.reserved).where(
+                Stock.tenant_id == _tenant(info), Stock.store_id.in_(serviceable), Stock.sku_id.in_({s for s, _ in wanted})
+            )
+        )
+        for store_id, sku_id, available in rows:
+            stock.setdefault(str(store_id), {})[str(sku_id)] = int(available)
+    best = choose_serving_store(options, [CartLine(str(s), q) for s, q in wanted], stock)
+    if best is None:
+        return None
+    return (await _to_types(info, index, [best]))[0]

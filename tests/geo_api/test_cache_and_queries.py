@@ -1,0 +1,156 @@
+"""The per-process index cache across two "processes", and the LBS queries end to end."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from auth.roles import Principal, PrincipalKind, RoleGrant
+from geo.index_cache import GeoIndexCache
+from geo.models import DeliveryZoneRow
+from geo.zone_admin import ZoneInput, create_zone
+from geo.coordinates import CoordinateSystem, LonLat, from_wgs84
+from store_network.models import Store
+from tests.geo_api.helpers import CREATE, NEARBY, OPTIONS, SERVING, STORE_A, east_of_a, radius_zone, wgs
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_change_in_one_process_reaches_the_other_within_the_check_interval(world, database):
+    clock = Clock()
+    one, two = GeoIndexCache(1.0, clock), GeoIndexCache(1.0, clock)
+    point = east_of_a(2000)
+    async with database.read() as session:
+        assert (await one.get(session, world.tenant_id)).matches(point)[world.store_ids["a"]].tier == 1  # fallback 3 km
+        assert world.store_ids["a"] in (await two.get(session, world.tenant_id)).matches(point)
+    # "Process one" shrinks A's delivery to a 1 km zone (the trigger bumps the version).
+    async with database.write() as session:
+        hq = Principal(PrincipalKind.STAFF, world.tenant_id, staff_id=world.staff_ids["hq"], grants=(RoleGrant("HQ_ADMIN", world.hq_node_id, f"/{world.hq_node_id}/"),))
+        await create_zone(session, hq, world.store_ids["a"], ZoneInput(tier=1, radius_m=1000, fee_rule={"type": "DISTANCE_BANDS", "bands": [[None, 500]]}))
+    one.invalidate(world.tenant_id)  # what the mutation resolver does after commit
+    async with database.read() as session:
+        assert world.store_ids["a"] not in (await one.get(session, world.tenant_id)).matches(point)
+        clock.now += 0.5  # process two has checked within the last second: still the old answer
+        assert world.store_ids["a"] in (await two.get(session, world.tenant_id)).matches(point)
+        clock.now += 0.6
+        assert world.store_ids["a"] not in (await two.get(session, world.tenant_id)).matches(point)
+        rebuilds = two.rebuilds
+        clock.now += 5  # version unchanged: a check, no rebuild
+        await two.get(session, world.tenant_id)
+        assert two.rebuilds == rebuilds
+    # A store status change is a geo change too; and an uncommitted bump never labels the cache.
+    try:
+        async with database.write() as session:
+            await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(lon=STORE_A.lon + 0.5))
+            clock.now += 2
+            await two.get(session, world.tenant_id, max_staleness_s=0)  # reads the bumped version, rebuilds from committed data
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    async with database.write() as session:
+        await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(status="SUSPENDED"))
+    async with database.read() as session:
+        index = await two.get(session, world.tenant_id, max_staleness_s=0)
+        assert index.stores[world.store_ids["b"]].status == "SUSPENDED"
+        assert index.stores[world.store_ids["b"]].location.lon != STORE_A.lon + 0.5
+
+
+async def test_nearby_stores_ranked_with_open_now_and_filters(client, world, database):
+    body = await world.gql(client, NEARBY, {"l": wgs(east_of_a(100)), "first": 3})
+    ranked = body["data"]["nearbyStores"]
+    assert [s["store"]["code"] for s in ranked] == ["A", "B", "C"]
+    assert 99 < ranked[0]["distanceMeters"] < 101 and abs(ranked[0]["roadDistanceMeters"] - 1.3 * ranked[0]["distanceMeters"]) < 0.2
+    assert ranked[0]["isOpenNow"] is True and "SAME_CITY_DELIVERY" in ranked[0]["fulfilmentTypes"]
+    async with database.write() as session:
+        await session.execute(update(Store).where(Store.id == world.store_ids["a"]).values(status="CLOSED"))
+    from geo.index_cache import DEFAULT_CACHE
+
+    DEFAULT_CACHE.invalidate(world.tenant_id)
+    body = await world.gql(client, NEARBY, {"l": wgs(east_of_a(100)), "first": 2, "f": {"openNow": True, "maxDistanceMeters": 4000}})
+    assert [s["store"]["code"] for s in body["data"]["nearbyStores"]] == ["B"]
+    options = (await world.gql(client, OPTIONS, {"l": wgs(east_of_a(100))}))["data"]["deliveryOptions"]
+    a = next(o for o in options if o["store"]["code"] == "A")
+    assert a["serviceable"] is False and a["reasons"] == ["STORE_CLOSED"] and options[0]["store"]["code"] == "B"
+    bad = await world.gql(client, NEARBY, {"l": {"longitude": 200, "latitude": 30, "system": "WGS84"}})
+    assert bad["data"] is None and "lon" in bad["errors"][0]["message"]
+    too_many = await world.gql(client, NEARBY, {"l": wgs(STORE_A), "first": 500})
+    assert "first" in too_many["errors"][0]["message"]
+
+
+async def test_delivery_options_for_a_saved_address_and_express_reasons(client, world):
+    body = await world.gql(client, OPTIONS, {"a": world.gid("Address", world.address_ids["alice"])}, token=world.customer_token())
+    options = body["data"]["deliveryOptions"]
+    assert [o["store"]["code"] for o in options[:2]] == ["A", "B"]
+    assert options[0]["tier"] == 1 and options[0]["fee"] == {"amount": "4.00", "currency": "CNY"} and options[0]["expressPossible"]
+    assert options[0]["etaMinutes"] <= 30
+    assert any("OUTSIDE_ZONE" in o["reasons"] for o in options)  # C is ~5 km away
+    # 2.9 km straight = 3.8 km road: inside the 3 km fallback circle, too far for express.
+    far = (await world.gql(client, OPTIONS, {"l": wgs(east_of_a(2900))}))["data"]["deliveryOptions"]
+    a = next(o for o in far if o["store"]["code"] == "A")
+    assert a["serviceable"] and not a["expressPossible"] and "TOO_FAR_FOR_EXPRESS" in a["reasons"]
+    bob = await world.gql(client, OPTIONS, {"a": world.gid("Address", world.address_ids["alice"])}, token=world.customer_token("bob"))
+    assert bob["data"] is None and "address not found" in bob["errors"][0]["message"]
+    both = await world.gql(client, OPTIONS, {"l": wgs(STORE_A), "a": world.gid("Address", world.address_ids["alice"])}, token=world.customer_token())
+    assert "exactly one" in both["errors"][0]["message"]
+
+
+async def test_serving_store_is_the_best_store_with_the_whole_cart(client, world, database):
+    from commerce.models import Stock
+
+    lines = [{"skuId": world.sku("milk"), "quantity": 3}, {"skuId": world.sku("bread"), "quantity": 1}]
+    point = wgs(east_of_a(300))
+    assert (await world.gql(client, SERVING, {"l": point, "lines": lines}))["data"]["servingStore"]["store"]["code"] == "A"
+    async with database.write() as session:  # A runs out of milk: B (farther, complete) serves
+        await session.execute(update(Stock).where(Stock.store_id == world.store_ids["a"], Stock.sku_id == world.sku_ids["milk"]).values(on_hand=2))
+    assert (await world.gql(client, SERVING, {"l": point, "lines": lines}))["data"]["servingStore"]["store"]["code"] == "B"
+    lines[0]["quantity"] = 500
+    assert (await world.gql(client, SERVING, {"l": point, "lines": lines}))["data"]["servingStore"] is None
+
+
+async def test_coordinate_systems_round_trip_through_the_api(client, world):
+    gcj = from_wgs84(STORE_A, CoordinateSystem.GCJ02)
+    bd = from_wgs84(STORE_A, CoordinateSystem.BD09)
+    query = "query($s: ID!) { store(id: $s) { w: location { longitude latitude system } g: location(system: GCJ02) { longitude latitude system } b: location(system: BD09) { longitude latitude system } } }"
+    store = (await world.gql(client, query, {"s": world.store("a")}))["data"]["store"]
+    assert store["w"] == {"longitude": STORE_A.lon, "latitude": STORE_A.lat, "system": "WGS84"}
+    assert (store["g"]["longitude"], store["g"]["latitude"], store["g"]["system"]) == (gcj.lon, gcj.lat, "GCJ02")
+    assert (store["b"]["longitude"], store["b"]["latitude"]) == (bd.lon, bd.lat)
+    # The store's own GCJ-02 / BD-09 position sent back (as a mini-program would) is ~0 m away.
+    for system, p in (("GCJ02", gcj), ("BD09", bd)):
+        body = await world.gql(client, NEARBY, {"l": {"longitude": p.lon, "latitude": p.lat, "system": system}, "first": 1})
+        assert body["data"]["nearbyStores"][0]["store"]["code"] == "A"
+        assert body["data"]["nearbyStores"][0]["distanceMeters"] < 0.01
+    # The default input system is GCJ02: the same numbers read as WGS84 are ~500 m off.
+    default = await world.gql(client, NEARBY, {"l": {"longitude": gcj.lon, "latitude": gcj.lat}, "first": 1})
+    assert default["data"]["nearbyStores"][0]["distanceMeters"] < 0.01
+    as_wgs = await world.gql(client, NEARBY, {"l": wgs(gcj), "first": 1})
+    assert as_wgs["data"]["nearbyStores"][0]["distanceMeters"] > 300
+    # A polygon drawn in GCJ-02 is stored in WGS-84 and read back in either system.
+    ring = [[120.16, 30.27], [120.17, 30.27], [120.17, 30.28], [120.16, 30.28], [120.16, 30.27]]
+    created = await world.gql(client, CREATE.replace("expressAllowed", "expressAllowed wgs: polygon g: polygon(system: GCJ02)"),
+                              {"i": {**radius_zone(world.store("a"), 1, 2, [(None, "8.00")]), "radiusMeters": None,
+                                     "polygon": {"type": "Polygon", "coordinates": [ring]}}}, token=world.staff_token("hq"))
+    zone = created["data"]["deliveryZoneCreate"]["zone"]
+    back = zone["g"]["coordinates"][0]
+    assert all(abs(a - b) < 1e-9 for p, q in zip(back, ring) for a, b in zip(p, q))
+    first = LonLat(*zone["wgs"]["coordinates"][0][0])
+    assert abs(first.lon - 120.16) > 1e-3  # really converted, not stored as sent
+    async with database_rows(world) as rows:
+        assert rows[0].polygon == zone["wgs"]
+
+
+class database_rows:
+    def __init__(self, world):
+        self.world = world
+
+    async def __aenter__(self):
+        self.context = self.world.services.database.read()
+        session = await self.context.__aenter__()
+        return (await session.scalars(select(DeliveryZoneRow).where(DeliveryZoneRow.tenant_id == self.world.tenant_id))).all()
+
+    async def __aexit__(self, *exc):
+        await self.context.__aexit__(*exc)
