@@ -23,14 +23,18 @@ def _seed(settings) -> None:
     from db.session import Database
     from demo.seed import seed_demo
 
+    from demo.roster import ensure_demo_roster
+
     async def run():
         database = Database(settings.database_url)
         try:
-            return await seed_demo(database)
+            loaded = await seed_demo(database)
+            return loaded, await ensure_demo_roster(database)
         finally:
             await database.dispose()
 
-    print("demo chain loaded" if asyncio.run(run()) else "demo chain already present")
+    loaded, shifts = asyncio.run(run())
+    print(("demo chain loaded" if loaded else "demo chain already present") + f"; {shifts} rider shifts added")
 
 
 def export_schema_sdl(settings=None) -> str:
