@@ -42,7 +42,6 @@ class DeliverySettingsRow(Base):
     express_enabled: Mapped[bool | None] = mapped_column(Boolean)
     express_tiers: Mapped[list | None] = mapped_column(JSON)
     slot_minutes: Mapped[int | None] = mapped_column(Integer)
-    prep_minutes: Mapped[int | None] = mapped_column(Integer)
     cutoff_minutes: Mapped[int | None] = mapped_column(Integer)
     days_ahead: Mapped[int | None] = mapped_column(Integer)
     deliveries_per_rider_hour: Mapped[int | None] = mapped_column(Integer)

@@ -2,7 +2,7 @@
 pure planner, answer the slots query, and hold a slot at checkout."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from delivery.slots.planner import Fleet, SlotOffer, ZoneFit, find_offer, plan_s
 from geo.coordinates import LonLat
 from geo.zone_lookup import zones_for
 from store_network.control import ancestor_ids
-from store_network.models import Store
+from store_network.models import NetworkNode, Store
 
 UNAVAILABLE_RIDER_STATUSES = ("BUSY", "SUSPENDED")
 
@@ -47,6 +47,7 @@ async def node_settings(session: AsyncSession, tenant_id: int, node_path: str) -
 
 async def store_context(session: AsyncSession, store: Store, path: str) -> tuple[StoreSchedule, cfg.DeliverySettings]:
     settings, closures = await node_settings(session, store.tenant_id, path)
+    settings = replace(settings, prep_minutes=store.prep_minutes)  # the store's own picking time
     schedule = StoreSchedule(
         timezone=store.timezone,
         business_hours=store.business_hours,
@@ -180,3 +181,33 @@ async def hold_for_checkout(
         promised = now + timedelta(minutes=EXPRESS_MINUTES)  # moved to payment time when paid
         return Hold(offer.kind, offer.key, offer.starts_at, promised, offer.units, promised)
     return Hold(offer.kind, offer.key, offer.starts_at, offer.ends_at, offer.units, offer.ends_at)
+
+
+async def express_policies(session: AsyncSession, tenant_id: int, store_ids: list[int]) -> dict[int, tuple[bool, frozenset[int]]]:
+    """Per store: may it promise 30-minute express at all, and for which zone tiers.
+
+    The same rule the slot planner applies (settings, tiers, preparation time), batched for a
+    delivery-options screen: one query for the stores' paths, one for the settings rows.
+    """
+    if not store_ids:
+        return {}
+    stores = (
+        await session.execute(
+            select(Store.id, Store.prep_minutes, NetworkNode.path)
+            .join(NetworkNode, NetworkNode.id == Store.node_id)
+            .where(Store.tenant_id == tenant_id, Store.id.in_(store_ids))
+        )
+    ).all()
+    node_ids = {node_id for _, _, path in stores for node_id in ancestor_ids(path)}
+    rows = (
+        await session.scalars(
+            select(DeliverySettingsRow).where(DeliverySettingsRow.tenant_id == tenant_id, DeliverySettingsRow.node_id.in_(node_ids))
+        )
+    ).all()
+    by_node = {row.node_id: cfg.from_row(row) for row in rows}
+    policies = {}
+    for store_id, prep_minutes, path in stores:
+        settings = cfg.effective([by_node.get(node_id, cfg.DeliverySettings()) for node_id in ancestor_ids(path)])
+        enabled = bool(settings.express_enabled) and prep_minutes < EXPRESS_MINUTES
+        policies[store_id] = (enabled, frozenset(settings.express_tiers or ()))
+    return policies

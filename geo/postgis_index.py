@@ -11,7 +11,8 @@
 
 One instance per (session, tenant); it caches parsed DeliveryZone objects and the
 tenant's largest radius for its lifetime, so make a new one per request or batch.
-Used by the differential test and by `QIANDIAN_GEO_BACKEND=postgis` (no in-memory cache).
+Used today by the differential test and bench/geo.py; API requests go through the
+in-memory cache (geo.index_cache), which answers identically.
 """
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from auth.roles import PrincipalKind
 from commerce.models import Address, Customer
 from core.clock import utc_now
 from core.errors import DomainError
-from geo.coordinates import check_lon_lat
+from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
+from geo.coordinates import LonLat, check_lon_lat, to_wgs84
 from resolvers.errors import payload_errors
 from resolvers.ids import encode
 from resolvers.mutation_support import in_transaction
@@ -107,6 +108,7 @@ async def address_create(info: Info, input: AddressCreateInput) -> AddressCreate
         if principal.kind is not PrincipalKind.CUSTOMER:
             raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer first", None)
         check_lon_lat(input.longitude, input.latitude)
+        point = to_wgs84(LonLat(input.longitude, input.latitude), DomainCoordinateSystem(input.system.value))
         mobile = normalize_mobile(input.mobile)
         for name in ("recipient", "line"):
             value = getattr(input, name).strip()
@@ -121,8 +123,8 @@ async def address_create(info: Info, input: AddressCreateInput) -> AddressCreate
             recipient=input.recipient.strip(),
             mobile=mobile,
             line=input.line.strip(),
-            lon=input.longitude,
-            lat=input.latitude,
+            lon=point.lon,
+            lat=point.lat,
         )
         session.add(address)
         await session.flush()

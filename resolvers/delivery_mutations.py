@@ -15,7 +15,7 @@ from schema import delivery as types
 from schema.orders import Order
 
 _SETTINGS_FIELDS = (
-    "express_enabled", "express_tiers", "slot_minutes", "prep_minutes", "cutoff_minutes",
+    "express_enabled", "express_tiers", "slot_minutes", "cutoff_minutes",
     "days_ahead", "deliveries_per_rider_hour", "pickup_orders_per_slot",
 )
 

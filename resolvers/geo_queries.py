@@ -2,6 +2,8 @@
 point to WGS-84, take the tenant's cached geo index, call geo.delivery_options, translate."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from strawberry.types import Info
 
@@ -12,6 +14,7 @@ from geo.coordinates import CoordinateSystem, LonLat, from_wgs84, to_wgs84
 from geo.delivery_options import CartLine, DeliveryOption, StoreCandidate, choose_serving_store, delivery_options, is_open_at
 from geo.errors import GeoInputError
 from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
+from delivery.promise import express_policies
 from geo.zone_lookup import ROAD_DISTANCE, road_distance_m
 from resolvers.errors import UserInputError
 from resolvers.ids import decode
@@ -120,24 +123,27 @@ NEAREST_FOR_OPTIONS = 30
 NEAREST_FOR_SERVING = 100  # whole-cart stock can favour a farther store: look wider
 
 
-def _candidates(index: TenantGeoIndex, point: LonLat, nearest: int) -> list[StoreCandidate]:
+async def _candidates(info: Info, tenant_id: int, index: TenantGeoIndex, point: LonLat, nearest: int) -> list[StoreCandidate]:
     """The nearest stores, each with the zones of its own that cover the point (none ->
-    OUTSIDE_ZONE, so the client can say why rather than show nothing)."""
+    OUTSIDE_ZONE, so the client can say why rather than show nothing). Express follows the
+    same delivery settings as the slot planner, so the two screens never disagree."""
     ids = [s for s, _ in index.index.nearest_stores(point, nearest)]
     zones_by_store: dict[int, list] = {int(s): [] for s in ids}
     for zone in index.index.zone_hits_for_stores(point, ids).zones:
         zones_by_store[int(zone.store_id)].append(zone)
+    async with info.context.reader.lock:
+        session = await info.context.reader.session()
+        policies = await express_policies(session, tenant_id, list(zones_by_store))
     out = []
     for store_id, zones in zones_by_store.items():
         s = index.stores[store_id]
+        enabled, tiers = policies.get(store_id, (False, frozenset()))
         out.append(
             StoreCandidate(
                 store_id=str(s.id), location=s.location, timezone=s.timezone, business_hours=s.business_hours,
                 status=s.status, prep_minutes=s.prep_minutes, fulfilment_types=frozenset(s.fulfilment_types),
-                zones=zones,
-                # No per-store express switch exists yet: a delivering store may promise
-                # express wherever its tier allows it (geo.delivery_options checks the rest).
-                express_enabled=True, city=s.city,
+                zones=[z if z.tier in tiers else replace(z, express_allowed=False) for z in zones],
+                express_enabled=enabled, city=s.city,
             )
         )
     return out
@@ -149,7 +155,7 @@ async def _options(info: Info, location: types.LocationInput | None, address_id:
         raise UserInputError("give exactly one of location or addressId")
     point = wgs84_point(location) if location is not None else await _address_point(info, tenant_id, address_id)
     index = await _index(info, tenant_id)
-    options = delivery_options(point, _candidates(index, point, nearest), utc_now(), road=ROAD_DISTANCE)
+    options = delivery_options(point, await _candidates(info, tenant_id, index, point, nearest), utc_now(), road=ROAD_DISTANCE)
     return index, options
 
 

@@ -106,7 +106,6 @@ def _values(s: cfg.DeliverySettings) -> types.DeliverySettingsValues:
         express_enabled=s.express_enabled,
         express_tiers=list(s.express_tiers) if s.express_tiers is not None else None,
         slot_minutes=s.slot_minutes,
-        prep_minutes=s.prep_minutes,
         cutoff_minutes=s.cutoff_minutes,
         days_ahead=s.days_ahead,
         deliveries_per_rider_hour=s.deliveries_per_rider_hour,

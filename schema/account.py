@@ -17,7 +17,7 @@ class AuthTokens:
     token_type: str = "Bearer"
 
 
-@strawberry.type
+@strawberry.type(description="A saved delivery address; longitude/latitude are WGS-84 whatever system it was created in.")
 class Address:
     id: strawberry.ID
     label: str

@@ -58,7 +58,6 @@ class DeliverySettingsValues:
     express_enabled: bool | None
     express_tiers: list[int] | None
     slot_minutes: int | None
-    prep_minutes: int | None
     cutoff_minutes: int | None
     days_ahead: int | None
     deliveries_per_rider_hour: int | None
@@ -120,7 +119,6 @@ class DeliverySettingsSetInput:
     express_enabled: bool | None = strawberry.UNSET
     express_tiers: list[int] | None = strawberry.UNSET
     slot_minutes: int | None = strawberry.UNSET
-    prep_minutes: int | None = strawberry.UNSET
     cutoff_minutes: int | None = strawberry.UNSET
     days_ahead: int | None = strawberry.UNSET
     deliveries_per_rider_hour: int | None = strawberry.UNSET

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.coordinates import CoordinateSystem
 from schema.enums import ControlLevel, FulfilmentType, OrderStatus, ProductStatus, SoldBy, StaffRole, StoreStatus
 
 
@@ -36,6 +37,9 @@ class AddressCreateInput:
     line: str
     longitude: float
     latitude: float
+    system: CoordinateSystem = strawberry.field(
+        default=CoordinateSystem.GCJ02, description="What the map SDK sent; stored as WGS-84."
+    )
 
 
 @strawberry.input

@@ -43,6 +43,9 @@ DEFAULTS = DeliverySettings(
 )
 
 FIELD_NAMES = tuple(f.name for f in fields(DeliverySettings))
+# Preparation time is the store's own (Store.prep_minutes, set by storeUpdate): one value for
+# slots, express and delivery-option ETAs. It is not stored on the settings rows.
+STORED_FIELD_NAMES = tuple(name for name in FIELD_NAMES if name != "prep_minutes")
 
 
 def effective(chain_root_to_node: Sequence[DeliverySettings]) -> DeliverySettings:
@@ -108,7 +111,7 @@ def validate_closures(closures: Sequence[tuple[date, date]]) -> None:
 
 def to_row_values(settings: DeliverySettings) -> dict:
     """Column values for the delivery_settings row (JSON-friendly)."""
-    values = {name: getattr(settings, name) for name in FIELD_NAMES}
+    values = {name: getattr(settings, name) for name in STORED_FIELD_NAMES}
     if settings.express_tiers is not None:
         values["express_tiers"] = sorted(set(settings.express_tiers))
     if settings.tier_weights is not None:
@@ -124,7 +127,6 @@ def from_row(row) -> DeliverySettings:
         express_enabled=row.express_enabled,
         express_tiers=tuple(row.express_tiers) if row.express_tiers is not None else None,
         slot_minutes=row.slot_minutes,
-        prep_minutes=row.prep_minutes,
         cutoff_minutes=row.cutoff_minutes,
         days_ahead=row.days_ahead,
         deliveries_per_rider_hour=row.deliveries_per_rider_hour,

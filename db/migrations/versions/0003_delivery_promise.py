@@ -46,7 +46,6 @@ def upgrade() -> None:
     sa.Column('express_enabled', sa.Boolean(), nullable=True),
     sa.Column('express_tiers', sa.JSON(), nullable=True),
     sa.Column('slot_minutes', sa.Integer(), nullable=True),
-    sa.Column('prep_minutes', sa.Integer(), nullable=True),
     sa.Column('cutoff_minutes', sa.Integer(), nullable=True),
     sa.Column('days_ahead', sa.Integer(), nullable=True),
     sa.Column('deliveries_per_rider_hour', sa.Integer(), nullable=True),
