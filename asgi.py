@@ -15,7 +15,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
 from commerce.orders import expire_unpaid_orders
@@ -24,7 +24,7 @@ from core.settings import Settings, load_settings
 from core.signing import SignatureError, verify
 from payments.provider import CallbackEvent, SandboxProvider, parse_callback_body
 from payments.service import apply_callback
-from resolvers.context import build_context
+from resolvers.context import authenticate_connection, build_context
 from resolvers.response_cache import AnonymousQueryCache
 from resolvers.services import Services, build_services
 from schema.root import build_schema
@@ -39,6 +39,11 @@ class QiandianGraphQL(GraphQL):
 
     async def get_context(self, request, response):
         return await build_context(request, self.services)
+
+    async def on_ws_connect(self, context):
+        # Browsers cannot send headers on a WebSocket: accept them in connection_init's payload too.
+        await authenticate_connection(context, context.connection_params or {})
+        return await super().on_ws_connect(context)
 
     async def execute_operation(self, *args: Any, **kwargs: Any):
         try:
@@ -144,6 +149,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/readyz", readyz),
         Route("/payments/sandbox/callback", sandbox_callback, methods=["POST"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
     if not settings.is_production:
         routes.append(Route("/payments/sandbox/simulate", sandbox_simulate, methods=["POST"]))
@@ -151,13 +157,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         sweeper = asyncio.create_task(_sweep_forever(services)) if settings.sweeper_interval_s > 0 else None
+        dispatcher = None
+        if settings.dispatch_interval_s > 0:
+            from delivery.board.loop import dispatch_forever
+
+            dispatcher = asyncio.create_task(dispatch_forever(services.database, services.tracking, settings.dispatch_interval_s))
         try:
             yield
         finally:
-            if sweeper:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in (sweeper, dispatcher):
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            if services.tracking is not None:
+                await services.tracking.close()
             await services.database.dispose()
 
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -1,4 +1,4 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once`."""
 from __future__ import annotations
 
 import argparse
@@ -37,6 +37,28 @@ def _seed(settings) -> None:
     print(("demo chain loaded" if loaded else "demo chain already present") + f"; {shifts} rider shifts added")
 
 
+async def _dispatch_once(settings) -> list[str]:
+    """One engine run per partition (advisory-locked like the server's loop); key=value lines."""
+    from core.clock import utc_now
+    from db.session import Database
+    from delivery.board.engine import run_all
+    from delivery.tracking import TrackingHub
+
+    database, hub = Database(settings.database_url), TrackingHub(settings.redis_url)
+    try:
+        outcomes = await run_all(database, utc_now(), trigger="cli", hub=hub)
+    finally:
+        await hub.close()
+        await database.dispose()
+    lines = [
+        f"partition={o.partition} status={o.status} open_orders={o.open_orders} assigned={len(o.assigned)} "
+        f"handed_off={len(o.handed_off)} solve_ms={o.solve_ms:.0f}"
+        for o in outcomes
+    ]
+    return lines + [f"partitions={len(outcomes)} assigned={sum(len(o.assigned) for o in outcomes)} "
+                    f"handed_off={sum(len(o.handed_off) for o in outcomes)}"]
+
+
 def export_schema_sdl(settings=None) -> str:
     from core.settings import Settings
     from schema.root import build_schema
@@ -57,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", type=Path, default=SCHEMA_FILE)
     sub.add_parser("sweep-expired", help="cancel unpaid orders past their TTL and release stock")
+    sub.add_parser("dispatch-once", help="run the dispatch engine once for every city partition with work")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
@@ -80,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                 await services.database.dispose()
 
         print(f"cancelled {asyncio.run(run())} expired orders")
+    elif args.command == "dispatch-once":
+        for line in asyncio.run(_dispatch_once(settings)):
+            print(line)
     elif args.command == "serve":
         import uvicorn
 

@@ -82,6 +82,7 @@ class PrincipalKind(StrEnum):
     CUSTOMER = "CUSTOMER"
     STAFF = "STAFF"
     API_KEY = "API_KEY"
+    RIDER = "RIDER"  # a rider of the chain's own fleet: sees and moves only its own delivery tasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class Principal:
     customer_id: int | None = None
     staff_id: int | None = None
     api_key_id: int | None = None
+    rider_id: int | None = None
     grants: tuple[RoleGrant, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -103,6 +105,7 @@ class Principal:
             PrincipalKind.CUSTOMER: self.customer_id,
             PrincipalKind.STAFF: self.staff_id,
             PrincipalKind.API_KEY: self.api_key_id,
+            PrincipalKind.RIDER: self.rider_id,
         }
         for k, value in ids.items():
             if (value is not None) != (k == kind):
@@ -129,6 +132,10 @@ class Principal:
     @classmethod
     def api_key(cls, tenant_id: int, api_key_id: int, grants: tuple[RoleGrant, ...] = ()) -> Principal:
         return cls(PrincipalKind.API_KEY, tenant_id=tenant_id, api_key_id=api_key_id, grants=grants)
+
+    @classmethod
+    def rider(cls, tenant_id: int, rider_id: int) -> Principal:
+        return cls(PrincipalKind.RIDER, tenant_id=tenant_id, rider_id=rider_id)
 
     @property
     def is_staff(self) -> bool:

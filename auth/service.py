@@ -48,6 +48,7 @@ class LoginResult:
     tokens: TokenPair
     customer_id: int | None = None
     staff_id: int | None = None
+    rider_id: int | None = None
 
 
 async def request_login_code(
@@ -80,10 +81,12 @@ async def request_login_code(
     return mobile
 
 
-async def login_with_code(
-    session: AsyncSession, signer: TokenSigner, tenant_id: int, raw_mobile: str, code: str, now: datetime, pepper: bytes
-) -> LoginResult | AuthError:
-    """A wrong code is *returned* as an AuthError after its attempt is counted; commit, then report it."""
+async def consume_login_code(
+    session: AsyncSession, tenant_id: int, raw_mobile: str, code: str, now: datetime, pepper: bytes
+) -> str | AuthError:
+    """Check and spend the mobile's latest one-time code; the normalised mobile on success.
+
+    A wrong code is *returned* as an AuthError after its attempt is counted; commit, then report it."""
     mobile = normalize_mobile(raw_mobile)
     row = await session.scalar(
         select(LoginCode)
@@ -112,6 +115,16 @@ async def login_with_code(
     )
     if consumed.rowcount != 1:
         raise AuthError(AuthErrorCode.CODE_INVALID, "this code was already used")
+    return mobile
+
+
+async def login_with_code(
+    session: AsyncSession, signer: TokenSigner, tenant_id: int, raw_mobile: str, code: str, now: datetime, pepper: bytes
+) -> LoginResult | AuthError:
+    """A wrong code is *returned* as an AuthError after its attempt is counted; commit, then report it."""
+    mobile = await consume_login_code(session, tenant_id, raw_mobile, code, now, pepper)
+    if isinstance(mobile, AuthError):
+        return mobile
     customer = await session.scalar(select(Customer).where(Customer.tenant_id == tenant_id, Customer.mobile == mobile))
     if customer is None:
         customer = Customer(tenant_id=tenant_id, mobile=mobile, name="", created_at=now)
@@ -119,6 +132,24 @@ async def login_with_code(
         await session.flush()
     tokens = await issue_tokens(session, signer, f"customer:{customer.id}", tenant_id)
     return LoginResult(tokens, customer_id=customer.id)
+
+
+async def login_rider_with_code(
+    session: AsyncSession, signer: TokenSigner, tenant_id: int, raw_mobile: str, code: str, now: datetime, pepper: bytes
+) -> LoginResult | AuthError:
+    """Riders sign in like customers (requestLoginCode, then this), identified by Rider.mobile in the
+    tenant. Unknown mobiles and suspended riders get the same answer as a wrong code, once the code
+    is spent, so the call does not reveal who rides for the brand."""
+    from delivery.models import Rider  # local: delivery imports auth
+
+    mobile = await consume_login_code(session, tenant_id, raw_mobile, code, now, pepper)
+    if isinstance(mobile, AuthError):
+        return mobile
+    rider = await session.scalar(select(Rider).where(Rider.tenant_id == tenant_id, Rider.mobile == mobile))
+    if rider is None or rider.status == "SUSPENDED":
+        return AuthError(AuthErrorCode.INVALID_CREDENTIALS, "no active rider with this mobile number")
+    tokens = await issue_tokens(session, signer, f"rider:{rider.id}", tenant_id)
+    return LoginResult(tokens, rider_id=rider.id)
 
 
 async def login_staff(
@@ -155,6 +186,7 @@ async def refresh_tokens(session: AsyncSession, signer: TokenSigner, refresh_tok
         tokens,
         customer_id=int(raw_id) if kind == "customer" else None,
         staff_id=int(raw_id) if kind == "staff" else None,
+        rider_id=int(raw_id) if kind == "rider" else None,
     )
 
 
@@ -183,6 +215,15 @@ async def principal_from_access_token(session: AsyncSession, signer: TokenSigner
         if staff is None or not staff.active:
             raise AuthError(AuthErrorCode.TOKEN_INVALID, "staff account is disabled")
         return Principal.staff(claims.tenant_id, staff.id, await staff_grants(session, staff.id))
+    if kind == "rider":
+        from delivery.models import Rider  # local: delivery imports auth
+
+        status = await session.scalar(
+            select(Rider.status).where(Rider.id == int(raw_id), Rider.tenant_id == claims.tenant_id)
+        )
+        if status is None or status == "SUSPENDED":
+            raise AuthError(AuthErrorCode.TOKEN_INVALID, "rider account is suspended")
+        return Principal.rider(claims.tenant_id, int(raw_id))
     raise AuthError(AuthErrorCode.TOKEN_INVALID, "unknown subject kind")
 
 

@@ -1,6 +1,6 @@
 """Simulated delivery day in one city: rolling-horizon engine vs greedy baseline.
 
-    .venv/bin/python bench/city_sim.py [--stores 15 --riders 40 --orders 1400 --hours 10 --seed 7]
+    .venv/bin/python bench/city_sim.py [--stores 15 --riders 48 --orders 1000 --hours 10 --seed 7]
     .venv/bin/python bench/city_sim.py --burst     # planning latency at >= 500 open orders
 
 Discrete-event simulation (no sleeping).  Times are seconds since the start of
@@ -163,12 +163,12 @@ def build_world(stores: int, riders: int, orders: int, hours: float, seed: int, 
         kind = j % 4
         if burst:
             start, end = 0.0, horizon
-        elif kind in (0, 1):  # all day
-            start, end = 0.0, horizon
+        elif kind in (0, 1):  # all day, staying one hour after the last order to finish
+            start, end = 0.0, horizon + 3600
         elif kind == 2:  # lunch block 10:30-15:00
-            start, end = 0.5 * 3600, min(horizon, 5.0 * 3600)
-        else:  # dinner block 16:00-20:00
-            start, end = min(horizon, 6.0 * 3600), horizon
+            start, end = 0.5 * 3600, min(horizon + 3600, 5.0 * 3600)
+        else:  # dinner block 16:00 to one hour after the last order
+            start, end = min(horizon, 6.0 * 3600), horizon + 3600
         shifts.append(Shift(f"r{j}", store_pts[rng.randrange(stores)], start, end))
     return World(seed, store_pts, out, shifts, horizon)
 
@@ -352,7 +352,7 @@ def run_engine(world: World, time_limit: float, plan_buffer: float, charge_laten
         r.epoch += 1
         sim.at(arrive_t, "arrive", r.id, r.epoch)
         # The dispatcher only knows the planned estimate (nominal travel with its buffer).
-        disp.update_rider(r.id, position=dest, available_at=sim.now + travel.seconds(prev, dest), now=sim.now)
+        disp.update_rider(r.id, position=dest, available_at=sim.now + disp.travel.seconds(prev, dest), now=sim.now)
 
     def arrive(r: SimRider, epoch: int):
         if epoch != r.epoch or r.moving_to is None:
@@ -448,6 +448,10 @@ def run_engine(world: World, time_limit: float, plan_buffer: float, charge_laten
             if sim.now >= r.free_at - 1e-9 and r.moving_to is None:
                 advance(r)
         elif kind == "tick":
+            # The ETA model knows rush hours (as a production one learns them).
+            want = PlaneTravel(speed_mps=SPEED, detour=DETOUR, buffer=plan_buffer * traffic(sim.now))
+            if want != disp.travel:
+                disp.travel = want
             why = disp.due(sim.now)
             if why:
                 w0 = time.perf_counter()
@@ -507,6 +511,10 @@ def metrics(world: World, orders: dict[str, SimOrder], riders: dict[str, SimRide
         "orders_per_rider_hour": len(fleet) / busy_h if busy_h else math.nan,
         "orders_per_shift_hour": len(fleet) / shift_h,
         "courier_fallback_pct": 100 * sum(o.by_courier for o in orders.values()) / n,
+        "late_fleet": sum(1 for o in done if not o.by_courier and o.delivered > o.deadline + 1e-6),
+        "late_courier": sum(1 for o in done if o.by_courier and o.delivered > o.deadline + 1e-6),
+        "late_prep_over_deadline_half": sum(1 for o in done if o.delivered > o.deadline + 1e-6
+                                            and o.ready - o.created > (o.deadline - o.created) / 2),
         "reassign_pct": 100 * len(stats.get("reassigned", ())) / n,
         "checker_violations": stats.get("violations", 0),
         "plans_checked": stats.get("plans_checked", 0),
@@ -526,8 +534,8 @@ def fmt(v):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stores", type=int, default=15)
-    ap.add_argument("--riders", type=int, default=40)
-    ap.add_argument("--orders", type=int, default=1400)
+    ap.add_argument("--riders", type=int, default=48)
+    ap.add_argument("--orders", type=int, default=1000)
     ap.add_argument("--hours", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--time-limit", type=float, default=1.0, help="engine budget per cycle, seconds")
@@ -543,8 +551,8 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     if args.burst:
         stores = args.stores if args.stores != 15 else 40
-        riders = args.riders if args.riders != 40 else 150
-        n = args.orders if args.orders != 1400 else 700
+        riders = args.riders if args.riders != 48 else 150
+        n = args.orders if args.orders != 1000 else 700
         hours = args.hours if args.hours != 10.0 else 1.0
         world = build_world(stores, riders, n, hours, args.seed, args.peak_factor, burst=True)
         e = run_engine(world, args.time_limit, args.plan_buffer, not args.no_charge_latency)
@@ -573,6 +581,8 @@ def main(argv=None) -> int:
             "orders_per_shift_hour": e["orders_per_shift_hour"],
             "greedy_orders_per_shift_hour": g["orders_per_shift_hour"],
             "courier_fallback_pct": e["courier_fallback_pct"], "reassign_pct": e["reassign_pct"],
+            "late_fleet": e["late_fleet"], "late_courier": e["late_courier"],
+            "late_slow_prep": e["late_prep_over_deadline_half"],
             "undelivered": e["undelivered"], "greedy_undelivered": g["undelivered"],
             "plan_p50_ms": e["plan_p50_ms"], "plan_p95_ms": e["plan_p95_ms"],
             "max_open_orders": e["max_open_orders"], "max_free_orders": e["max_free_orders"],

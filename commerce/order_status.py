@@ -39,6 +39,7 @@ class ActorType(str, Enum):
     STAFF = "STAFF"
     SYSTEM = "SYSTEM"  # payment callbacks, the expiry sweeper
     API_KEY = "API_KEY"
+    RIDER = "RIDER"  # the fleet rider carrying the order (delivery.board)
 
 
 class StockState(str, Enum):
@@ -100,6 +101,12 @@ def _actor_may(actor: ActorType, current: OrderStatus, target: OrderStatus) -> b
         return (current, target) in {
             (OrderStatus.UNPAID, OrderStatus.CANCELLED),
             (OrderStatus.PAID, OrderStatus.REFUNDED),
+        }
+    if actor is ActorType.RIDER:
+        # A rider takes a packed order out of the store and hands it over at the door, nothing else.
+        return (current, target) in {
+            (OrderStatus.READY, OrderStatus.DELIVERING),
+            (OrderStatus.DELIVERING, OrderStatus.COMPLETED),
         }
     return True  # staff and API keys; their node-level permission is checked by the caller
 

@@ -20,6 +20,7 @@ ACTOR_OF_KIND = {
     PrincipalKind.CUSTOMER: ActorType.CUSTOMER,
     PrincipalKind.STAFF: ActorType.STAFF,
     PrincipalKind.API_KEY: ActorType.API_KEY,
+    PrincipalKind.RIDER: ActorType.RIDER,
 }
 
 

@@ -65,6 +65,9 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     sql_echo: bool = False
     anonymous_cache_ttl_ms: int = 1000
+    # Background dispatch: seconds between engine runs per city partition (0 = off; load_settings defaults to 30).
+    dispatch_interval_s: int = 0
+    rider_position_interval_ms: int = 2000  # one position batch per rider per this long
 
     @property
     def is_production(self) -> bool:
@@ -100,6 +103,8 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         sql_echo=_bool("QIANDIAN_SQL_ECHO", False),
         anonymous_cache_ttl_ms=_int("QIANDIAN_ANONYMOUS_CACHE_TTL_MS", 1000),
+        dispatch_interval_s=_int("QIANDIAN_DISPATCH_INTERVAL_S", 30),
+        rider_position_interval_ms=_int("QIANDIAN_RIDER_POSITION_INTERVAL_MS", 2000),
     )
     settings.validate()
     return settings

@@ -2,6 +2,7 @@
 from auth import models as auth_models  # noqa: F401
 from commerce import models as commerce_models  # noqa: F401
 from delivery import models as delivery_models  # noqa: F401
+from delivery import dispatch_models  # noqa: F401
 from payments import models as payment_models  # noqa: F401
 from store_network import models as store_network_models  # noqa: F401
 from geo import models as geo_models  # noqa: F401

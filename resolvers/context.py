@@ -23,6 +23,7 @@ class RequestContext:
     auth_error: str | None = None
     header_tenant_id: int | None = None  # the brand named by X-Tenant; sign-in mutations use only this
     response_headers: dict[str, str] = field(default_factory=dict)
+    connection_params: dict | None = None  # graphql-transport-ws connection_init payload (subscriptions)
 
     @property
     def database(self):
@@ -39,8 +40,14 @@ async def authenticate(request: Request, services: Services) -> tuple[Principal,
     A bad credential does not fail the whole request: the caller becomes anonymous and
     every field that needs a sign-in answers UNAUTHENTICATED with the reason.
     """
-    header = request.headers.get("authorization", "")
-    api_key = request.headers.get("x-api-key")
+    return await authenticate_headers(request.headers, services)
+
+
+async def authenticate_headers(headers, services: Services) -> tuple[Principal, str | None]:
+    """`authenticate` over any case-insensitive mapping of headers (a request's, or a websocket's
+    connection_init payload: browsers cannot set headers on a WebSocket)."""
+    header = headers.get("authorization", "")
+    api_key = headers.get("x-api-key")
     scheme, _, credential = header.partition(" ")
     try:
         if scheme.lower() == "bearer" and credential:
@@ -50,13 +57,15 @@ async def authenticate(request: Request, services: Services) -> tuple[Principal,
             async with services.database.read() as session:
                 return await principal_from_api_key(session, (credential or api_key).strip()), None
     except AuthError as exc:
-        tenant_id = await _tenant_from_header(request, services)
+        tenant_id = await _tenant_from_header(headers, services)
         return Principal.anonymous(tenant_id), f"{exc.code.value}: {exc.message}"
-    return Principal.anonymous(await _tenant_from_header(request, services)), None
+    return Principal.anonymous(await _tenant_from_header(headers, services)), None
 
 
-async def _tenant_from_header(request: Request, services: Services) -> int | None:
-    slug = request.headers.get("x-tenant")
+async def _tenant_from_header(headers, services: Services) -> int | None:
+    if hasattr(headers, "headers"):  # a Request
+        headers = headers.headers
+    slug = headers.get("x-tenant")
     if not slug or len(slug) > 64:
         return None
     return await services.tenant_id_for_slug(slug)
@@ -75,3 +84,18 @@ async def build_context(request: Request, services: Services) -> RequestContext:
         auth_error=auth_error,
         header_tenant_id=header_tenant_id,
     )
+
+
+async def authenticate_connection(context: RequestContext, params: dict) -> None:
+    """Subscriptions: credentials in the connection_init payload (`{"Authorization": "Bearer ..",
+    "X-Tenant": ".."}`) replace an anonymous handshake's principal."""
+    if context.principal.is_authenticated or not isinstance(params, dict):
+        return
+    headers = {str(k).lower(): str(v) for k, v in params.items() if isinstance(v, (str, int))}
+    if not headers:
+        return
+    principal, auth_error = await authenticate_headers(headers, context.services)
+    context.principal, context.auth_error = principal, auth_error
+    context.loaders = Loaders(context.reader, principal.tenant_id)
+    if context.header_tenant_id is None:
+        context.header_tenant_id = await _tenant_from_header(headers, context.services)

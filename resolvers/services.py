@@ -11,6 +11,7 @@ from auth.sms import LoggingSmsSender, SmsSender
 from auth.tokens import TokenSigner
 from core.settings import Settings
 from db.session import Database
+from delivery.tracking import TrackingHub
 from payments.provider import PaymentProvider, SandboxProvider
 from store_network.models import Tenant
 
@@ -23,6 +24,7 @@ class Services:
     sms: SmsSender
     payments: PaymentProvider
     code_pepper: bytes
+    tracking: TrackingHub | None = None  # live tracking events (Redis pub/sub, in-process fallback)
     _tenant_ids: dict[str, int] = field(default_factory=dict)
 
     async def tenant_id_for_slug(self, slug: str) -> int | None:
@@ -51,4 +53,5 @@ def build_services(settings: Settings, database: Database | None = None, sms: Sm
         sms=sms or LoggingSmsSender(),
         payments=SandboxProvider(settings.payment_callback_secret),
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
+        tracking=TrackingHub(settings.redis_url),
     )

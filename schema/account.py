@@ -36,7 +36,7 @@ class RoleGrantType:
 
 @strawberry.type(description="Who the request is authenticated as.")
 class Viewer:
-    kind: str = strawberry.field(description="ANONYMOUS, CUSTOMER, STAFF or API_KEY")
+    kind: str = strawberry.field(description="ANONYMOUS, CUSTOMER, STAFF, API_KEY or RIDER")
     tenant: str | None
     customer_id: strawberry.ID | None
     mobile: str | None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,6 +18,9 @@ from schema.common import Money
 from schema.delivery import OrderSlot, PickupCode, SlotKind
 from schema.enums import FulfilmentType, OrderStatus, PaymentStatus
 from schema.store import Store
+
+if TYPE_CHECKING:
+    from schema.dispatch import DeliveryProof
 
 
 @strawberry.type
@@ -110,6 +114,12 @@ class Order(relay.Node):
         from resolvers.slot_queries import pickup_code_of
 
         return await pickup_code_of(info, self.id, self.customer_id)
+
+    @strawberry.field(description="SAME_CITY_DELIVERY orders once paid: the code the rider asks for at the door. Only the order's customer sees it.")
+    async def delivery_proof(self, info: Info) -> Annotated["DeliveryProof", strawberry.lazy("schema.dispatch")] | None:
+        from resolvers.dispatch_queries import delivery_proof_of
+
+        return await delivery_proof_of(info, self.id, self.customer_id)
 
     @classmethod
     def from_row(cls, row: models.Order) -> "Order":

@@ -23,6 +23,7 @@ from core.settings import Settings
 from resolvers import account_mutations, cart_mutations, catalog_mutations, catalog_queries, order_mutations, staff_mutations
 from resolvers import geo_queries, zone_mutations
 from resolvers import delivery_mutations, slot_queries
+from resolvers import dispatch_mutations, dispatch_queries, rider_mutations
 from resolvers import orders as order_queries
 from resolvers import stores as store_queries
 from resolvers.errors import UserInputError, should_mask_error
@@ -54,6 +55,10 @@ from schema.payloads import (
 )
 from schema.store import NetworkNode, ProductFilterInput, ProductSortingInput, Store
 from schema import delivery as delivery_types
+from schema import dispatch as dispatch_types
+from schema.coordinates import CoordinateSystem
+from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
+from collections.abc import AsyncGenerator
 from schema.geo import (
     DeliveryOption,
     DeliveryZoneDeletePayload,
@@ -186,6 +191,14 @@ class Query:
     ) -> list[delivery_types.RiderShift]:
         return await slot_queries.rider_shifts(info, store_id, from_, days)
 
+    @strawberry.field(description="A store's dispatch board: orders by dispatch state with time left on the promise, riders with position and route, the engine's suggestion. Staff with DISPATCH_ORDERS only (null otherwise).")
+    async def dispatch_board(self, info: Info, store_id: strawberry.ID) -> dispatch_types.DispatchBoard | None:
+        return await dispatch_queries.dispatch_board(info, store_id)
+
+    @strawberry.field(description="The signed-in rider's own tasks: active ones, and those ended in the last 12 hours.")
+    async def rider_tasks(self, info: Info, include_finished: bool = True) -> list[dispatch_types.RiderTask]:
+        return await dispatch_queries.rider_tasks(info, include_finished)
+
 
 @strawberry.type
 class Mutation:
@@ -222,6 +235,28 @@ class Mutation:
     rider_shift_remove: delivery_types.RiderShiftPayload = strawberry.mutation(resolver=delivery_mutations.rider_shift_remove)
     slot_cap_set: delivery_types.SlotCapSetPayload = strawberry.mutation(resolver=delivery_mutations.slot_cap_set)
     pickup_code_verify: delivery_types.PickupCodeVerifyPayload = strawberry.mutation(resolver=delivery_mutations.pickup_code_verify)
+    dispatch_now: dispatch_types.DispatchTaskPayload = strawberry.mutation(resolver=dispatch_mutations.dispatch_now)
+    dispatch_assign: dispatch_types.DispatchTaskPayload = strawberry.mutation(resolver=dispatch_mutations.dispatch_assign)
+    dispatch_unassign: dispatch_types.DispatchTaskPayload = strawberry.mutation(resolver=dispatch_mutations.dispatch_unassign)
+    rider_login: AuthPayload = strawberry.mutation(resolver=rider_mutations.rider_login)
+    rider_shift_start: dispatch_types.RiderShiftStatusPayload = strawberry.mutation(resolver=rider_mutations.rider_shift_start)
+    rider_shift_end: dispatch_types.RiderShiftStatusPayload = strawberry.mutation(resolver=rider_mutations.rider_shift_end)
+    rider_task_accept: dispatch_types.RiderTaskPayload = strawberry.mutation(resolver=rider_mutations.rider_task_accept)
+    rider_task_reject: dispatch_types.RiderTaskPayload = strawberry.mutation(resolver=rider_mutations.rider_task_reject)
+    rider_arrive_at_store: dispatch_types.RiderTaskPayload = strawberry.mutation(resolver=rider_mutations.rider_arrive_at_store)
+    rider_pick_up: dispatch_types.RiderTaskPayload = strawberry.mutation(resolver=rider_mutations.rider_pick_up)
+    rider_deliver: dispatch_types.RiderTaskPayload = strawberry.mutation(resolver=rider_mutations.rider_deliver)
+    rider_position_report: dispatch_types.RiderPositionReportPayload = strawberry.mutation(resolver=rider_mutations.rider_position_report)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Live position of the order's rider and status changes (graphql-transport-ws on /graphql). The order's customer, or staff who may view the store's orders. Starts with a SNAPSHOT; ends when the order completes.")
+    async def order_tracking(
+        self, info: Info, order_id: strawberry.ID, system: CoordinateSystem = DomainCoordinateSystem.GCJ02
+    ) -> AsyncGenerator[dispatch_types.TrackingEvent, None]:
+        async for event in dispatch_queries.order_tracking(info, order_id, system):
+            yield event
 
 
 EXTRA_TYPES = [Sku, NetworkNode]
@@ -253,4 +288,4 @@ def _build_schema(max_depth: int, max_aliases: int, max_tokens: int, max_cost: i
         extensions.append(DisableIntrospection)
     # Fresh instances per request; their LRU caches live at module level and are shared.
     extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
-    return strawberry.Schema(query=Query, mutation=Mutation, types=EXTRA_TYPES, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, types=EXTRA_TYPES, extensions=extensions)

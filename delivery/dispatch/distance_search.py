@@ -208,8 +208,10 @@ class DistanceSearch:
     """SISR + simulated annealing over the routes of a fixed set of vehicles."""
 
     def __init__(self, core: Core, routes: NodeRoutes, seed: int = 0,
-                 avg_removed: float = 10.0, max_string: int = 10, blink: float = 0.01):
+                 avg_removed: float = 10.0, max_string: int = 10, blink: float = 0.01,
+                 t0_factor: float = 0.3, tf_factor: float = 0.003):
         self.core = core
+        self.t0_factor, self.tf_factor = t0_factor, tf_factor
         self.rng = random.Random(seed)
         self.avg_removed, self.max_string, self.blink = avg_removed, max_string, blink
         self.n_vehicles = len(routes)
@@ -242,8 +244,8 @@ class DistanceSearch:
         if n_stops == 0:
             return self.routes()
         mean_edge = self.cur_cost / (n_stops + len(self.cur))
-        t0 = mean_edge * 0.3 if t_start is None else t_start
-        tf = mean_edge * 0.003 if t_end is None else t_end
+        t0 = mean_edge * self.t0_factor if t_start is None else t_start
+        tf = mean_edge * self.tf_factor if t_end is None else t_end
         began = _time.monotonic()
         span = max(1e-6, deadline - began)
         log_ratio = math.log(tf / t0) if t0 > 0 and tf > 0 else 0.0

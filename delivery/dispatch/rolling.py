@@ -68,6 +68,7 @@ from typing import Protocol
 import numpy as np
 
 from delivery.dispatch.checker import Violation, check_plan
+from delivery.dispatch.insertion import construct
 from delivery.dispatch.model import (
     DispatchOrder,
     Plan,
@@ -75,12 +76,13 @@ from delivery.dispatch.model import (
     Rider,
     RiderState,
     Route,
+    Stop,
     StopKind,
     Unassigned,
     UnassignedReason,
 )
 from delivery.dispatch.routing_model import CostSettings
-from delivery.dispatch.solver import SolverOptions, solve
+from delivery.dispatch.solver import InfeasibleError, SolverOptions, solve
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +179,7 @@ class OrderInfo:
     handoff_reason: UnassignedReason | None = None
     reported: set[str] = field(default_factory=set)  # alert kinds already raised
     reassignments: int = 0
+    unplanned_cycles: int = 0  # consecutive plans that left it out
 
 
 @dataclass
@@ -239,6 +242,7 @@ class PlanRecord:
     firm_orders: int = 0
     on_board: int = 0
     subproblems: int = 0
+    retries: int = 0  # solves restarted from the safe start
     committed: int = 0
     handed_off: int = 0
     late_planned: int = 0
@@ -259,14 +263,20 @@ class CycleResult:
 class DispatcherConfig:
     period: float = 30.0  # seconds between periodic re-plans
     min_event_gap: float = 2.0  # an event re-plans at most this often
-    commit_horizon: float | None = None  # None: one period
+    # Re-plan soon after these events; others (ready, pickup, delivered, order
+    # update) are picked up by the next periodic cycle.
+    event_triggers: frozenset[str] = frozenset(
+        {"start", "new_order", "rider", "rider_status", "rider_position", "release", "pin", "cancel"})
+    commit_horizon: float | None = None  # None: 1.5 periods (a cycle may start late)
     time_limit: float = 1.0  # wall-clock budget of one whole cycle (build + solve + check)
     min_solve_time: float = 0.05
-    solve_time_per_free_order: float = 0.02  # small cycles get less than time_limit
+    solve_time_per_free_order: float = 0.005  # small cycles get less than time_limit
+    insertion_candidates: int = 8  # nearest riders tried when inserting a new order into the warm start
     max_free_per_solve: int = 120  # larger partitions are split by store clusters
     riders_per_cluster_slack: int = 2
     max_lateness: float = 20 * 60.0  # hard cap past the promise; beyond it: cannot make promise
-    late_penalty_per_minute: float = 2_000.0  # cost units (metres) per minute late
+    deadline_margin: float = 4 * 60.0  # plan to arrive this much before the promise (travel / prep noise)
+    late_penalty_per_minute: float = 3_000.0  # cost units (metres) per minute past (promise - margin)
     courier_enabled: bool = True
     courier_quote: float = 12_000.0  # default quote, cost units (metres of rider travel)
     courier_lead: float = 10 * 60.0  # a courier must be booked this long before ready
@@ -291,6 +301,7 @@ class CityDispatcher:
         self.plan: Plan | None = None  # last committed merged plan (warm start, staff board)
         self._lock = threading.RLock()
         self._dirty: str | None = "start"
+        self._changed = True  # anything changed since the last committed plan
         self._last_run: float | None = None
         self._last_event: float = -math.inf
         self._cycle = 0
@@ -300,7 +311,11 @@ class CityDispatcher:
     # ----------------------------------------------------------------- events
 
     def _touch(self, why: str, now: float | None = None) -> None:
-        self._dirty = self._dirty or why
+        """Record a change; events in `config.event_triggers` make a cycle due
+        (after `min_event_gap`), the others wait for the periodic cycle."""
+        self._changed = True
+        if why in self.config.event_triggers:
+            self._dirty = self._dirty or why
         if now is not None:
             self._last_event = now
 
@@ -461,6 +476,7 @@ class CityDispatcher:
             self._cycle += 1
             self._last_run = now
             self._dirty = None
+            changed, self._changed = self._changed, False
             snap_orders = {oid: _copy_order(o) for oid, o in self.orders.items() if o.status in ACTIVE}
             snap_riders = {rid: _copy_rider(r) for rid, r in self.riders.items()}
             prev_plan = self.plan
@@ -474,8 +490,8 @@ class CityDispatcher:
         rec.free_orders = len(free)
         rec.firm_orders = sum(o.status is OrderStatus.FIRM for o in snap_orders.values())
         rec.on_board = sum(o.status is OrderStatus.ON_BOARD for o in snap_orders.values())
-        if not free:
-            # Nothing to decide: firm and on-board work is already the riders'.
+        if not free and not changed:
+            # Nothing to decide and nothing moved: firm and on-board work is already the riders'.
             rec.total_ms = (_time.perf_counter() - t0) * 1000
             self.records.append(rec)
             return result
@@ -489,14 +505,25 @@ class CityDispatcher:
             for gi, (g_riders, g_orders) in enumerate(groups):
                 tb = _time.perf_counter()
                 problem, ids = self._problem(g_riders, g_orders, now)
+                start = construct(problem, prev_plan, late_penalty_per_minute=cfg.late_penalty_per_minute,
+                                  handoff_penalty=cfg.courier_quote, candidates=cfg.insertion_candidates)
                 rec.build_ms += (_time.perf_counter() - tb) * 1000
                 remaining = deadline_wall - _time.perf_counter()
                 share = max(cfg.min_solve_time, remaining / (len(groups) - gi) * 0.9)
                 costs = CostSettings(handoff_penalty=cfg.courier_quote,
                                      late_penalty_per_minute=cfg.late_penalty_per_minute)
                 ts = _time.perf_counter()
-                plan = self._solve(problem, SolverOptions(time_limit=share, costs=costs,
-                                                          warm_start=_local_plan(prev_plan, ids)))
+                try:
+                    plan = self._solve(problem, SolverOptions(time_limit=share, costs=costs, warm_start=start))
+                except InfeasibleError:
+                    # OR-Tools' first-solution heuristics can fail to place the mandatory
+                    # on-board drops among many optional orders (seen in the city
+                    # simulation); start instead from a plan that is feasible by
+                    # construction: each rider only delivers what it carries.
+                    rec.retries += 1
+                    rest = max(cfg.min_solve_time, deadline_wall - _time.perf_counter())
+                    plan = self._solve(problem, SolverOptions(time_limit=rest, costs=costs,
+                                                              warm_start=_safe_start(problem)))
                 rec.solve_ms += (_time.perf_counter() - ts) * 1000
                 tc = _time.perf_counter()
                 violations = check_plan(problem, plan)
@@ -518,17 +545,18 @@ class CityDispatcher:
             log.exception("dispatch %s cycle %d: solve failed; previous commitments stand",
                           self.partition, self._cycle)
         if rec.status in ("rejected", "error"):
+            with self._lock:
+                self._changed = True  # try again next cycle
             rec.total_ms = (_time.perf_counter() - t0) * 1000
             self.records.append(rec)
             return result
 
         merged = Plan([], [], 0)
         for problem, plan, ids in sub_plans:
-            merged.routes += _global_routes(plan, ids)
-            merged.unassigned += [Unassigned(ids.get(u.order_id, u.order_id), u.reason) for u in plan.unassigned]
+            merged.routes += plan.routes
+            merged.unassigned += plan.unassigned
             merged.objective += plan.objective
-            late = plan.lateness(problem)
-            rec.late_planned += len(late)
+            rec.late_planned += len(_late_vs_promise(plan, snap_orders))
         rec.objective = merged.objective
         with self._lock:
             self._commit(merged, sub_plans, now, result)
@@ -564,7 +592,6 @@ class CityDispatcher:
         # Riders: quota per cluster proportional to its free orders, nearest first.
         pos = np.asarray([r.position for r in rlist], dtype=float).reshape(-1, 2)
         d2 = ((pos[:, None, :] - centres[None, :, :]) ** 2).sum(-1) if len(rlist) else np.zeros((0, k))
-        busy = {o.rider for o in held}
         quota = [math.ceil(len(rlist) * len(g) / len(free)) + cfg.riders_per_cluster_slack for g in g_orders]
         g_riders: list[list[RiderInfo]] = [[] for _ in range(k)]
         assigned: set[int] = set()
@@ -583,7 +610,6 @@ class CityDispatcher:
             c = cluster_of.get(o.rider)
             if c is not None:
                 g_orders[c].append(o)
-        del busy
         return [(g_riders[c], g_orders[c]) for c in range(k) if g_orders[c] or g_riders[c]]
 
     # ----------------------------------------------------------------- problem
@@ -619,40 +645,55 @@ class CityDispatcher:
             firm = o.status is OrderStatus.FIRM
             quote = o.courier_quote if o.courier_quote is not None else cfg.courier_quote
             d_orders.append(DispatchOrder(
-                o.id, pickup=loc(o.store), drop=loc(o.drop), ready_at=ready, deadline=o.deadline,
+                o.id, pickup=loc(o.store), drop=loc(o.drop), ready_at=ready,
+                deadline=o.deadline - cfg.deadline_margin,
                 pickup_service=o.pickup_service, drop_service=o.drop_service, size=o.size,
                 pinned_rider=o.rider if firm else None,
                 handoff_cost=FIRM_HANDOFF_COST if firm else (quote if cfg.courier_enabled else FIRM_HANDOFF_COST)))
-        d_riders = []
-        for r in riders:
-            avail = max(now, r.available_at) if r.available_at is not None else now
-            d_riders.append(Rider(
-                r.id, position=loc(r.position), shift_end=r.shift_end, capacity=r.capacity,
-                on_board=tuple(on_board.get(r.id, ())), available_at=avail,
-                state=RiderState.ACCEPTING if (r.accepting and r.on_shift and r.shift_end > now)
-                else RiderState.NOT_ACCEPTING))
+        rider_locs = [loc(r.position) for r in riders]
         dist, tt = self.travel.matrices(points) if points else ([], [])
-        problem = Problem(d_riders, d_orders, dist, tt, now=now, max_lateness=cfg.max_lateness)
-        return problem, {o.id: o.id for o in d_orders}
+        by_id = {o.id: o for o in d_orders}
+        d_riders = []
+        for r, here in zip(riders, rider_locs):
+            avail = max(now, r.available_at) if r.available_at is not None else now
+            accepting = r.accepting and r.on_shift and r.shift_end > now
+            shift_end = r.shift_end
+            board = tuple(on_board.get(r.id, ()))
+            if board:
+                # A rider who cannot finish what it carries before its shift ends takes
+                # nothing new, and its shift is stretched to cover those drops (whole
+                # seconds per leg, as the integer model rounds them): the model stays
+                # feasible instead of failing on an overrun.
+                finish = _nearest_drops_finish(here, avail, [by_id[i] for i in board], tt)
+                if finish > shift_end:
+                    accepting, shift_end = False, finish + 2.0 * (len(board) + 1)
+            d_riders.append(Rider(
+                r.id, position=here, shift_end=shift_end, capacity=r.capacity, on_board=board,
+                available_at=avail, state=RiderState.ACCEPTING if accepting else RiderState.NOT_ACCEPTING))
+        # The solver aims `deadline_margin` before the promise (penalised past it);
+        # the hard cap stays promise + max_lateness.
+        problem = Problem(d_riders, d_orders, dist, tt, now=now,
+                          max_lateness=cfg.max_lateness + cfg.deadline_margin)
+        return problem, {o.id: o.id for o in d_orders}  # ids are global: sub-plans merge as they are
 
     # ----------------------------------------------------------------- commit
 
     def _commit(self, merged: Plan, sub_plans, now: float, out: CycleResult) -> None:
         cfg = self.config
-        horizon = cfg.commit_horizon if cfg.commit_horizon is not None else cfg.period
+        horizon = cfg.commit_horizon if cfg.commit_horizon is not None else 1.5 * cfg.period
         for problem, plan, _ in sub_plans:
             riders = {r.id: r for r in problem.riders}
             tt = problem.travel_time
             for route in plan.routes:
                 rider = riders[route.rider_id]
                 live = self.riders.get(route.rider_id)
-                prev_loc, prev_dep = rider.position, rider.available_at or now
+                prev_loc = rider.position
                 drops = {s.order_id: s.start for s in route.stops if s.kind is StopKind.DELIVERY}
                 for stop in route.stops:
                     if stop.kind is StopKind.PICKUP:
                         o = self.orders.get(stop.order_id)
                         if o is not None:
-                            o.planned_rider = route.rider_id
+                            o.planned_rider, o.unplanned_cycles = route.rider_id, 0
                             o.planned_pickup, o.planned_delivery = stop.start, drops.get(o.id)
                             depart_by = stop.start - tt[prev_loc][stop.location]
                             if (o.status is OrderStatus.OPEN and depart_by <= now + horizon
@@ -665,9 +706,8 @@ class CityDispatcher:
                         o = self.orders.get(stop.order_id)
                         if o is not None:
                             o.planned_delivery = stop.start
-                    prev_loc, prev_dep = stop.location, stop.departure
-            deadlines = {d.id: d.deadline for d in problem.orders}
-            for oid, late in plan.lateness(problem).items():
+                    prev_loc = stop.location
+            for oid, late in _late_vs_promise(plan, self.orders).items():
                 o = self.orders.get(oid)
                 if o is not None and "planned_late" not in o.reported:
                     o.reported.add("planned_late")
@@ -691,15 +731,18 @@ class CityDispatcher:
                     o.reported.add("cannot_make_promise")
                     self._alert(Alert(o.id, "cannot_make_promise", now,
                                       f"no rider reaches the door by promise + {cfg.max_lateness / 60:.0f} min "
-                                      f"(promise {deadlines.get(o.id, o.deadline):.0f})"), out.alerts)
+                                      f"(promise {o.deadline:.0f})"), out.alerts)
+                o.unplanned_cycles += 1
+                # Book the courier only when it must be booked now, and only for an order
+                # that two plans in a row left out (one short search can miss an insertion);
+                # an order no rider can bring in time goes at once.
                 urgent = u.reason is UnassignedReason.CANNOT_MAKE_PROMISE or (
-                    o.ready_at - cfg.courier_lead <= now + horizon)
+                    o.ready_at - cfg.courier_lead <= now + horizon and o.unplanned_cycles >= 2)
                 if cfg.courier_enabled and urgent:
                     quote = o.courier_quote if o.courier_quote is not None else cfg.courier_quote
                     o.status, o.handoff_reason = OrderStatus.COURIER, u.reason
                     out.handoffs.append(Handoff(o.id, u.reason, quote, now))
                     self.orders.pop(o.id, None)
-            del riders
 
 
 class _Rejected(Exception):
@@ -727,14 +770,43 @@ def _copy_rider(r: RiderInfo) -> RiderInfo:
     return RiderInfo(**{k: getattr(r, k) for k in r.__dataclass_fields__})
 
 
-def _local_plan(plan: Plan | None, ids: dict[str, str]) -> Plan | None:
-    # Order ids are global (identity map); the solver skips stops / riders it
-    # does not know, so the merged previous plan serves as warm start as is.
-    return plan
+def _late_vs_promise(plan: Plan, orders: dict[str, OrderInfo]) -> dict[str, float]:
+    """Seconds past the promise (not the solver's margin-shifted target) per late order."""
+    out = {}
+    for route in plan.routes:
+        for s in route.stops:
+            o = orders.get(s.order_id)
+            if s.kind is StopKind.DELIVERY and o is not None and s.start > o.deadline:
+                out[s.order_id] = s.start - o.deadline
+    return out
 
 
-def _global_routes(plan: Plan, ids: dict[str, str]) -> list[Route]:
-    return plan.routes
+def _nearest_drops_finish(here: int, t: float, orders: list[DispatchOrder], tt) -> float:
+    todo = list(orders)
+    while todo:
+        nxt = min(todo, key=lambda o: tt[here][o.drop])
+        todo.remove(nxt)
+        t += tt[here][nxt.drop] + nxt.drop_service
+        here = nxt.drop
+    return t
+
+
+def _safe_start(problem: Problem) -> Plan:
+    """Warm start feasible by construction: every rider delivers what it has on
+    board, nearest drop first, and takes nothing new (times are recomputed by
+    the solver; only the stop order is read)."""
+    orders = {o.id: o for o in problem.orders}
+    tt = problem.travel_time
+    routes = []
+    for r in problem.riders:
+        here, todo, stops = r.position, list(r.on_board), []
+        while todo:
+            nxt = min(todo, key=lambda oid: tt[here][orders[oid].drop])
+            todo.remove(nxt)
+            here = orders[nxt].drop
+            stops.append(Stop(nxt, StopKind.DELIVERY, here, 0.0, 0.0, 0.0))
+        routes.append(Route(r.id, stops))
+    return Plan(routes)
 
 
 def _kmeans(points: np.ndarray, k: int, iters: int = 8) -> np.ndarray:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 import auth.models  # noqa: F401  (register every table on the metadata)
 import commerce.models  # noqa: F401
 import delivery.models  # noqa: F401
+import delivery.dispatch_models  # noqa: F401
 import payments.models  # noqa: F401
 import store_network.models  # noqa: F401
 from core.clock import utc_now
@@ -76,6 +77,7 @@ class Pair:
     pickup: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (Order gid awaiting pickup, its code)
     api_keys: dict[str, str] = field(default_factory=dict)  # slug -> ApiKey gid (HQ_ADMIN at HQ)
     zones: dict[str, str] = field(default_factory=dict)  # slug -> DeliveryZone gid (store a)
+    dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -91,6 +93,7 @@ async def build_pair(client, database, services) -> Pair:
     pair = Pair(await build_world(database, services), await build_world(database, services))
     for world in (pair.a, pair.b):
         await _delivery_fixtures(client, pair, world)  # first: its checkout empties alice's cart
+        await _dispatch_fixtures(client, pair, world)
         pair.unpaid[world.slug] = (await place_order(client, world, {"milk": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
@@ -143,6 +146,55 @@ async def _delivery_fixtures(client, pair: Pair, world: World) -> None:
     async with world.services.database.read() as session:
         nonce = await session.scalar(select(PickupCode.nonce).where(PickupCode.order_id == decode(order, "Order", CommonErrorCode, "id")))
     pair.pickup[world.slug] = (order, code_for(pickup_key(world.services.settings.secret_key), nonce))
+
+
+async def _dispatch_fixtures(client, pair: Pair, world: World) -> None:
+    """Four READY delivery orders of bob's; a rider on shift holding o3 and o4 (o1, o2 free); a
+    second rider on shift with no tasks (shift and position cases); a rider login code in A."""
+    from auth.roles import Principal
+    from delivery.board import assignments
+    from delivery.board.events import Outbox
+    from delivery.board.proof import code_for, proof_key
+    from delivery.models import Rider
+    from tests.dispatch_api.helpers import add_rider, delivery_order, order_row, pk
+    from tests.slots.helpers import roster
+
+    await roster(world, "a", riders=1, hours=10)  # a rider on shift now: today's slots are bookable
+    orders = {f"o{i}": await delivery_order(client, world, customer="bob") for i in range(1, 5)}
+    rider, idle = await add_rider(world), await add_rider(world)
+    async with world.services.database.write() as session:
+        hq = Principal.staff(world.tenant_id, world.staff_ids["hq"], (await _grants(session, world)))
+        for key in ("o3", "o4"):
+            await assignments.assign(session, hq, pk(orders[key]), rider, utc_now(), Outbox())
+        mobile = (await session.get(Rider, rider)).mobile
+    code = code_for(proof_key(world.services.settings.secret_key), await order_row(world, orders["o3"]))
+    pair.dispatch[world.slug] = {**orders, "rider": world.gid("Rider", rider), "rider_pk": rider, "idle_pk": idle,
+                                 "mobile": mobile, "code": code}
+    if world is pair.a:
+        sent = await post(client, REQUEST_CODE, {"m": mobile}, token=None, tenant=world.slug)
+        assert sent["data"]["requestLoginCode"]["sent"] is True
+        pair.dispatch[world.slug]["login_code"] = world.services.sms.last_code(mobile)
+
+
+async def _grants(session, world: World):
+    from auth.service import staff_grants
+
+    return await staff_grants(session, world.staff_ids["hq"])
+
+
+def _rider_of_a(status: str | None) -> Callable:
+    """A rider mutation that names no foreign id acts on the caller's own rider, in tenant A."""
+
+    async def check(pair: Pair, payload: dict, database) -> None:
+        assert payload["errors"] == [], payload
+        if status is not None:
+            assert payload["rider"] == {"id": pair.a.gid("Rider", pair.dispatch[pair.a.slug]["idle_pk"]), "status": status}, payload
+        rows = await tenant_rows(database, pair.a.tenant_id)
+        if status is None:  # a position report: stored for A's rider
+            index = [c.name for c in Base.metadata.tables["rider_position"].columns].index("rider_id")
+            assert any(row[index] == repr(pair.dispatch[pair.a.slug]["idle_pk"]) for row in rows["rider_position"])
+
+    return check
 
 
 def _slot(world: World) -> str:
@@ -288,10 +340,49 @@ CASES: dict[str, Case] = {
     "deliveryZoneDelete": Case(
         f"mutation($id: ID!) {{ deliveryZoneDelete(input: {{id: $id}}) {{ deletedId {E} }} }}",
         lambda p, t: {"id": p.zones[t.slug]}, ("hq",), "NOT_FOUND"),
+    # Dispatch (issue 5). Controls run in this order: each leaves what the next one needs.
+    "dispatchNow": Case(
+        f"mutation($o: ID!) {{ dispatchNow(input: {{orderId: $o}}) {{ task {{ id }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o2"]}, ("hq",), "NOT_FOUND"),
+    "dispatchAssign": Case(
+        f"mutation($o: ID!, $r: ID!) {{ dispatchAssign(input: {{orderId: $o, riderId: $r}}) {{ task {{ id }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o1"], "r": p.dispatch[t.slug]["rider"]}, ("hq",), "NOT_FOUND"),
+    "dispatchUnassign": Case(
+        f"mutation($o: ID!) {{ dispatchUnassign(input: {{orderId: $o}}) {{ task {{ id }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o1"]}, ("hq",), "NOT_FOUND"),
+    "riderLogin": Case(
+        f"mutation($m: String!, $c: String!) {{ riderLogin(input: {{mobile: $m, code: $c}}) {{ {AUTH_TOKENS} }} }}",
+        lambda p, t: {"m": p.dispatch[p.a.slug]["mobile"], "c": p.dispatch[p.a.slug]["login_code"]}, ("anon",), "CODE_INVALID"),
+    "riderShiftStart": Case(f"mutation {{ riderShiftStart {{ rider {{ id status }} {E} }} }}", lambda p, t: {}, ("rider2",),
+                            _rider_of_a("AVAILABLE")),
+    "riderPositionReport": Case(
+        f"mutation {{ riderPositionReport(input: {{positions: [{{longitude: 120.16, latitude: 30.28}}]}}) {{ accepted {E} }} }}",
+        lambda p, t: {}, ("rider2",), _rider_of_a(None)),
+    "riderShiftEnd": Case(f"mutation {{ riderShiftEnd {{ rider {{ id status }} {E} }} }}", lambda p, t: {}, ("rider2",),
+                          _rider_of_a("OFF_SHIFT")),
+    "riderTaskAccept": Case(
+        f"mutation($o: ID!) {{ riderTaskAccept(input: {{orderId: $o}}) {{ task {{ orderStatus }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o3"]}, ("rider",), "NOT_FOUND"),
+    "riderArriveAtStore": Case(
+        f"mutation($o: ID!) {{ riderArriveAtStore(input: {{orderId: $o}}) {{ task {{ orderStatus }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o3"]}, ("rider",), "NOT_FOUND"),
+    "riderPickUp": Case(
+        f"mutation($o: ID!) {{ riderPickUp(input: {{orderId: $o}}) {{ task {{ orderStatus }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o3"]}, ("rider",), "NOT_FOUND"),
+    "riderDeliver": Case(
+        f"mutation($o: ID!, $c: String!) {{ riderDeliver(input: {{orderId: $o, proofCode: $c}}) {{ task {{ orderStatus }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o3"], "c": p.dispatch[t.slug]["code"]}, ("rider",), "NOT_FOUND"),
+    "riderTaskReject": Case(
+        f"mutation($o: ID!) {{ riderTaskReject(input: {{orderId: $o}}) {{ task {{ orderStatus }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o4"]}, ("rider",), "NOT_FOUND"),
 }
 
 
 def _token(pair: Pair, principal: str) -> str | None:
+    if principal in ("rider", "rider2"):
+        fixtures = pair.dispatch[pair.a.slug]
+        rider = fixtures["rider_pk"] if principal == "rider" else fixtures["idle_pk"]
+        return pair.a.services.signer.issue_pair(f"rider:{rider}", pair.a.tenant_id).access
     return {"hq": pair.a.staff_token("hq"), "alice": pair.a.customer_token("alice"), "anon": None}[principal]
 
 
@@ -376,9 +467,10 @@ async def test_orders_and_carts_of_another_tenant_are_invisible(client, database
     pair = await build_pair(client, database, services)
     a, b = pair.a, pair.b
     own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0]}
-    for token in (a.staff_token("hq"), a.customer_token("alice")):
+    bobs = {v for k, v in pair.dispatch[a.slug].items() if k in ("o1", "o2", "o3", "o4")}  # bob's delivery orders
+    for token, visible in ((a.staff_token("hq"), own | bobs), (a.customer_token("alice"), own)):
         body = await post(client, ORDERS, {"s": None}, token=token, tenant=b.slug)
-        assert {n["id"] for n in body["data"]["orders"]["nodes"]} == own
+        assert {n["id"] for n in body["data"]["orders"]["nodes"]} == visible
         body = await post(client, ORDERS, {"s": b.store("a")}, token=token, tenant=b.slug)
         assert body == {"data": {"orders": {"nodes": []}}}
     body = await post(client, CART, {"s": b.store("a")}, token=a.customer_token("alice"), tenant=b.slug)

@@ -1,0 +1,28 @@
+"""Error codes of dispatch, rider and tracking operations (one enum for the whole area)."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class DispatchErrorCode(str, Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
+    NOT_DISPATCHABLE = "NOT_DISPATCHABLE"  # not a same-city delivery order waiting for a rider
+    NOT_ASSIGNED = "NOT_ASSIGNED"
+    ALREADY_PICKED_UP = "ALREADY_PICKED_UP"
+    NO_RIDER_AVAILABLE = "NO_RIDER_AVAILABLE"
+    RIDER_NOT_ON_SHIFT = "RIDER_NOT_ON_SHIFT"
+    RIDER_SUSPENDED = "RIDER_SUSPENDED"
+    HAS_ORDERS_ON_BOARD = "HAS_ORDERS_ON_BOARD"
+    TASK_NOT_ACTIVE = "TASK_NOT_ACTIVE"  # rejected, released or reassigned meanwhile
+    TASK_NOT_ACCEPTED = "TASK_NOT_ACCEPTED"
+    NOT_PICKED_UP = "NOT_PICKED_UP"
+    ORDER_NOT_READY = "ORDER_NOT_READY"
+    CODE_INVALID = "CODE_INVALID"
+    RATE_LIMITED = "RATE_LIMITED"
+    TOO_MANY_POSITIONS = "TOO_MANY_POSITIONS"
+    COORDINATE_OUT_OF_RANGE = "COORDINATE_OUT_OF_RANGE"
