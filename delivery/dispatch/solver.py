@@ -66,6 +66,15 @@ class SolverOptions:
 
 def solve(problem: Problem, options: SolverOptions | None = None) -> Plan:
     options = options or SolverOptions()
+    if not problem.riders:
+        # OR-Tools aborts the whole process (not an exception) on a model with no vehicles.
+        if options.costs is not None and options.costs.handoff_penalty is None and problem.orders:
+            raise InfeasibleError("no riders for mandatory orders")
+        return Plan(
+            routes=[],
+            unassigned=[Unassigned(o.id, UnassignedReason.NO_ELIGIBLE_RIDER) for o in problem.orders],
+            objective=0,
+        )
     t_end = _time.monotonic() + options.time_limit
     costs = options.costs or CostSettings()
     inst = build_instance(problem)

@@ -177,3 +177,10 @@ def test_scaled_costs_keep_double_precision_schedule():
     plan = solve(problem, SolverOptions(time_limit=0.2, costs=CostSettings(distance_scale=1000, time_scale=1000)))
     assert check_plan(problem, plan) == []
     assert not plan.unassigned
+
+
+def test_no_riders_leaves_every_order_unassigned_instead_of_crashing():
+    points, _riders, order = _two_riders()
+    plan = solve(grid_problem(points, [], [order]), SolverOptions(time_limit=0.2))
+    assert plan.routes == []
+    assert [(u.order_id, u.reason) for u in plan.unassigned] == [("o1", UnassignedReason.NO_ELIGIBLE_RIDER)]
