@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from strawberry.types import Info
 
 from auth import service as auth_service
@@ -16,18 +16,19 @@ from core.errors import DomainError
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
 from geo.coordinates import LonLat, check_lon_lat, to_wgs84
 from resolvers.errors import payload_errors
-from resolvers.ids import encode
+from resolvers.ids import decode, encode
 from resolvers.mutation_support import in_transaction
 from schema import account as types
 from schema.common import AccountError
 from schema.inputs import (
     AddressCreateInput,
+    AddressDeleteInput,
     CustomerLoginInput,
     RequestLoginCodeInput,
     StaffLoginInput,
     TokenRefreshInput,
 )
-from schema.payloads import AddressCreatePayload, AuthPayload, RequestLoginCodePayload
+from schema.payloads import AddressCreatePayload, AddressDeletePayload, AuthPayload, RequestLoginCodePayload
 
 Codes = auth_service.AccountErrorCode
 
@@ -133,6 +134,24 @@ async def address_create(info: Info, input: AddressCreateInput) -> AddressCreate
     return await in_transaction(info, AddressCreatePayload, AccountError, Codes, work)
 
 
+async def address_delete(info: Info, input: AddressDeleteInput) -> AddressDeletePayload:
+    """Orders keep their own copy of the address, so deleting one never rewrites history."""
+    principal = info.context.principal
+
+    async def work(session):
+        if principal.kind is not PrincipalKind.CUSTOMER:
+            raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer first", None)
+        pk = decode(input.id, "Address", Codes, "id")
+        deleted = await session.execute(
+            delete(Address).where(Address.id == pk, Address.customer_id == principal.customer_id, Address.tenant_id == principal.tenant_id)
+        )
+        if deleted.rowcount != 1:
+            raise DomainError(Codes.NOT_FOUND, "address not found", "id")
+        return {"deleted_id": input.id}
+
+    return await in_transaction(info, AddressDeletePayload, AccountError, Codes, work)
+
+
 def address_type(row: Address) -> types.Address:
     return types.Address(
         id=encode("Address", row.id),
@@ -177,6 +196,7 @@ async def viewer(info: Info) -> types.Viewer:
 
 __all__ = [
     "address_create",
+    "address_delete",
     "customer_login",
     "request_login_code",
     "staff_login",

@@ -43,6 +43,11 @@ class AddressCreateInput:
 
 
 @strawberry.input
+class AddressDeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.input
 class CategoryCreateInput:
     slug: str
     name: str

@@ -31,6 +31,12 @@ class AddressCreatePayload:
 
 
 @strawberry.type
+class AddressDeletePayload:
+    deleted_id: strawberry.ID | None = None
+    errors: list[AccountError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class CategoryCreatePayload:
     category: Category | None = None
     errors: list[CatalogError] = strawberry.field(default_factory=list)

@@ -36,6 +36,7 @@ from schema.enums import FulfilmentType, OrderStatus
 from schema.orders import Cart, Order
 from schema.payloads import (
     AddressCreatePayload,
+    AddressDeletePayload,
     ApiKeyCreatePayload,
     ApiKeyRevokePayload,
     AuthPayload,
@@ -207,6 +208,7 @@ class Mutation:
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
     token_refresh: AuthPayload = strawberry.mutation(resolver=account_mutations.token_refresh)
     address_create: AddressCreatePayload = strawberry.mutation(resolver=account_mutations.address_create)
+    address_delete: AddressDeletePayload = strawberry.mutation(resolver=account_mutations.address_delete)
     category_create: CategoryCreatePayload = strawberry.mutation(resolver=catalog_mutations.category_create)
     product_create: ProductPayload = strawberry.mutation(resolver=catalog_mutations.product_create)
     product_update: ProductPayload = strawberry.mutation(resolver=catalog_mutations.product_update)

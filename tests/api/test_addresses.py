@@ -33,3 +33,18 @@ async def test_bad_coordinates_are_a_typed_error(client, world):
     body = await world.gql(client, CREATE, {"lon": 200.0, "lat": 30.0, "system": "WGS84"}, token=world.customer_token())
     error = body["data"]["addressCreate"]["errors"][0]
     assert error["code"] == "INVALID" and error["field"] == "lon"
+
+
+DELETE = "mutation($id: ID!) { addressDelete(input: {id: $id}) { deletedId errors { field code } } }"
+
+
+async def test_a_customer_deletes_only_their_own_address(client, world):
+    alices = world.gid("Address", world.address_ids["alice"])
+    bobs_try = await world.gql(client, DELETE, {"id": alices}, token=world.customer_token("bob"))
+    assert bobs_try["data"]["addressDelete"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+    done = await world.gql(client, DELETE, {"id": alices}, token=world.customer_token("alice"))
+    assert done["data"]["addressDelete"] == {"deletedId": alices, "errors": []}
+    again = await world.gql(client, DELETE, {"id": alices}, token=world.customer_token("alice"))
+    assert again["data"]["addressDelete"]["errors"][0]["code"] == "NOT_FOUND"
+    viewer = await world.gql(client, "{ viewer { addresses { id } } }", token=world.customer_token("alice"))
+    assert viewer["data"]["viewer"]["addresses"] == []

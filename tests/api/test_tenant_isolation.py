@@ -258,6 +258,9 @@ CASES: dict[str, Case] = {
         f"""mutation($r: String!) {{ addressCreate(input: {{recipient: $r, mobile: "{MOBILE}", line: "2 Road",
             longitude: 120.16, latitude: 30.28}}) {{ address {{ id }} {E} }} }}""",
         lambda p, t: {"r": f"cross-{p.b.slug}"}, ("alice",), own_tenant("address", "recipient", lambda p: f"cross-{p.b.slug}")),
+    "addressDelete": Case(
+        f"mutation($id: ID!) {{ addressDelete(input: {{id: $id}}) {{ deletedId {E} }} }}",
+        lambda p, t: {"id": t.gid("Address", t.address_ids["alice"])}, ("alice",), "NOT_FOUND"),
     "categoryCreate": Case(
         f"mutation($s: String!) {{ categoryCreate(input: {{slug: $s, name: \"Veg\"}}) {{ category {{ id }} {E} }} }}",
         lambda p, t: {"s": f"veg-{p.b.slug}"}, ("hq",), own_tenant("category", "slug", lambda p: f"veg-{p.b.slug}")),
