@@ -199,15 +199,27 @@ async def express_policies(session: AsyncSession, tenant_id: int, store_ids: lis
         )
     ).all()
     node_ids = {node_id for _, _, path in stores for node_id in ancestor_ids(path)}
+    # Only the two express columns, as plain rows (no ORM entities: this runs on every
+    # deliveryOptions request). cfg.effective's rule for these two fields: the nearest node
+    # that sets a value wins, else DEFAULTS.
     rows = (
-        await session.scalars(
-            select(DeliverySettingsRow).where(DeliverySettingsRow.tenant_id == tenant_id, DeliverySettingsRow.node_id.in_(node_ids))
+        await session.execute(
+            select(DeliverySettingsRow.node_id, DeliverySettingsRow.express_enabled, DeliverySettingsRow.express_tiers).where(
+                DeliverySettingsRow.tenant_id == tenant_id, DeliverySettingsRow.node_id.in_(node_ids)
+            )
         )
     ).all()
-    by_node = {row.node_id: cfg.from_row(row) for row in rows}
+    by_node = {node_id: (enabled, tiers) for node_id, enabled, tiers in rows}
     policies = {}
     for store_id, prep_minutes, path in stores:
-        settings = cfg.effective([by_node.get(node_id, cfg.DeliverySettings()) for node_id in ancestor_ids(path)])
-        enabled = bool(settings.express_enabled) and prep_minutes < EXPRESS_MINUTES
-        policies[store_id] = (enabled, frozenset(settings.express_tiers or ()))
+        express_enabled, express_tiers = cfg.DEFAULTS.express_enabled, cfg.DEFAULTS.express_tiers
+        for node_id in ancestor_ids(path):  # root first: later (nearer) nodes override
+            own = by_node.get(node_id)
+            if own is not None:
+                if own[0] is not None:
+                    express_enabled = own[0]
+                if own[1] is not None:
+                    express_tiers = tuple(own[1])  # cfg.from_row
+        enabled = bool(express_enabled) and prep_minutes < EXPRESS_MINUTES
+        policies[store_id] = (enabled, frozenset(express_tiers or ()))
     return policies

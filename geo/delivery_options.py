@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 from geo.coordinates import LonLat
 from geo.distance import DetourFactorDistance, RoadDistanceProvider, haversine_m
 from geo.eta import CitySpeedProfile, estimate_eta, speed_kmh_for
-from geo.zones import DeliveryZone
+from geo.zones import DeliveryZone, innermost_order
 
 BusinessHours = Mapping[int | str, Sequence[Sequence[str]]]
 
@@ -235,7 +235,7 @@ def _option_for(
     else:
         road_m = road.road_distance_m(c.location, point)
     covering = [z for z in c.zones if z.store_id == c.store_id and z.covers(point, c.location)]
-    zone = min(covering, key=lambda z: (z.tier, z.id)) if covering else None
+    zone = min(covering, key=innermost_order) if covering else None
     if zone is None:
         reasons.append(UnavailableReason.OUTSIDE_ZONE)
 

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from geo.coordinates import LonLat
 from geo.distance import DetourFactorDistance, RoadDistanceProvider
 from geo.index_protocol import ZoneHits
-from geo.zones import DeliveryZone
+from geo.zones import DeliveryZone, innermost_order
 
 # The road-distance estimate used for fees and ETAs. Swap for a routing-service provider
 # (same interface) without touching callers.
@@ -63,8 +63,7 @@ def innermost(hits: ZoneHits, store_ids: set[int] | None = None) -> dict[int, tu
         store_id = int(zone.store_id)
         if store_ids is not None and store_id not in store_ids:
             continue
-        # Lowest tier wins; ties by zone id (numeric ids compare by length, then text).
-        key = (zone.tier, len(zone.id), zone.id)
+        key = innermost_order(zone)
         current = best.get(store_id)
         if current is None or key < current[0]:
             best[store_id] = (key, zone, distance)

@@ -236,3 +236,9 @@ def _check_area(area_m2: float, field: str) -> None:
         raise GeoInputError(GeoErrorCode.ZONE_TOO_LARGE, field, f"zone covers {area_m2 / 1e6:,.0f} km^2; at most 2,500 km^2")
     if area_m2 < MIN_ZONE_AREA_M2:
         raise GeoInputError(GeoErrorCode.ZONE_TOO_SMALL, field, f"zone covers {area_m2:,.1f} m^2; at least 100 m^2")
+
+
+def innermost_order(zone: DeliveryZone) -> tuple:
+    """Which covering zone decides: the lowest tier, then the lowest id (numeric ids compare
+    by length first, so "9" < "10"). Checkout, delivery options and slots all use this."""
+    return (zone.tier, len(zone.id), zone.id)

@@ -2,8 +2,6 @@
 point to WGS-84, take the tenant's cached geo index, call geo.delivery_options, translate."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy import select
 from strawberry.types import Info
 
@@ -11,7 +9,7 @@ from commerce.models import Address, Stock
 from core.clock import utc_now
 from core.errors import CommonErrorCode, DomainError
 from geo.coordinates import CoordinateSystem, LonLat, from_wgs84, to_wgs84
-from geo.delivery_options import CartLine, DeliveryOption, StoreCandidate, choose_serving_store, delivery_options, is_open_at
+from geo.delivery_options import CartLine, DeliveryOption, choose_serving_store, is_open_at
 from geo.errors import GeoInputError
 from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
 from delivery.promise import express_policies
@@ -123,40 +121,25 @@ NEAREST_FOR_OPTIONS = 30
 NEAREST_FOR_SERVING = 100  # whole-cart stock can favour a farther store: look wider
 
 
-async def _candidates(info: Info, tenant_id: int, index: TenantGeoIndex, point: LonLat, nearest: int) -> list[StoreCandidate]:
-    """The nearest stores, each with the zones of its own that cover the point (none ->
-    OUTSIDE_ZONE, so the client can say why rather than show nothing). Express follows the
-    same delivery settings as the slot planner, so the two screens never disagree."""
-    ids = [s for s, _ in index.index.nearest_stores(point, nearest)]
-    zones_by_store: dict[int, list] = {int(s): [] for s in ids}
-    for zone in index.index.zone_hits_for_stores(point, ids).zones:
-        zones_by_store[int(zone.store_id)].append(zone)
-    async with info.context.reader.lock:
-        session = await info.context.reader.session()
-        policies = await express_policies(session, tenant_id, list(zones_by_store))
-    out = []
-    for store_id, zones in zones_by_store.items():
-        s = index.stores[store_id]
-        enabled, tiers = policies.get(store_id, (False, frozenset()))
-        out.append(
-            StoreCandidate(
-                store_id=str(s.id), location=s.location, timezone=s.timezone, business_hours=s.business_hours,
-                status=s.status, prep_minutes=s.prep_minutes, fulfilment_types=frozenset(s.fulfilment_types),
-                zones=[z if z.tier in tiers else replace(z, express_allowed=False) for z in zones],
-                express_enabled=enabled, city=s.city,
-            )
-        )
-    return out
-
-
-async def _options(info: Info, location: types.LocationInput | None, address_id: str | None, nearest: int) -> tuple[TenantGeoIndex, list[DeliveryOption]]:
+async def _options(
+    info: Info, location: types.LocationInput | None, address_id: str | None, nearest: int, limit: int | None = None
+) -> tuple[TenantGeoIndex, list[DeliveryOption]]:
+    """The nearest stores, each judged with the zones of its own that cover the point (none
+    -> OUTSIDE_ZONE, so the client can say why rather than show nothing), best first; the
+    first `limit` of them. Express follows the same delivery settings as the slot planner,
+    so the two screens never disagree. The CPU work is geo.nearest_options (precomputed per
+    index build; equal to geo.delivery_options over StoreCandidates, see its tests)."""
     tenant_id = _tenant(info)
     if (location is None) == (address_id is None):
         raise UserInputError("give exactly one of location or addressId")
     point = wgs84_point(location) if location is not None else await _address_point(info, tenant_id, address_id)
     index = await _index(info, tenant_id)
-    options = delivery_options(point, await _candidates(info, tenant_id, index, point, nearest), utc_now(), road=ROAD_DISTANCE)
-    return index, options
+    engine = index.nearest_options
+    near = engine.nearest(point, nearest)
+    async with info.context.reader.lock:
+        session = await info.context.reader.session()
+        policies = await express_policies(session, tenant_id, near.store_ids)
+    return index, engine.delivery_options(near, utc_now(), policies, road=ROAD_DISTANCE, limit=limit)
 
 
 async def _address_point(info: Info, tenant_id: int, address_id: str) -> LonLat:
@@ -202,8 +185,8 @@ async def _to_types(info: Info, index: TenantGeoIndex, options: list[DeliveryOpt
 
 async def delivery_options_query(info: Info, location: types.LocationInput | None, address_id: str | None, first: int | None) -> list[types.DeliveryOption]:
     limit = _first(first)
-    index, options = await _options(info, location, address_id, max(NEAREST_FOR_OPTIONS, 3 * limit))
-    return await _to_types(info, index, options[:limit])
+    index, options = await _options(info, location, address_id, max(NEAREST_FOR_OPTIONS, 3 * limit), limit)
+    return await _to_types(info, index, options)
 
 
 async def serving_store(info: Info, location: types.LocationInput | None, address_id: str | None, lines: list[types.ServingCartLineInput]) -> types.DeliveryOption | None:

@@ -187,3 +187,19 @@ def test_async_adapter_satisfies_protocol():
     assert nearest == [("a", 0.0)]
     assert [z.id for z in zones] == ["z"]
     assert list(hits) == [(zones[0], 0.0)]
+
+
+def test_cell_cached_nearest_equals_the_tree_query_including_ties_and_cell_edges():
+    rng = random.Random(31)
+    stores = random_stores(rng, 1500, spread_deg=0.1)
+    stores += [(f"dup{i}", stores[i * 7][1]) for i in range(60)]  # same spot: exact distance ties
+    index = InMemoryGeoIndex(stores)
+    assert index.prewarm_nearest(30) > 0
+    points = [LonLat(CENTRE.lon + rng.uniform(-0.15, 0.15), CENTRE.lat + rng.uniform(-0.15, 0.15)) for _ in range(1500)]
+    points += [LonLat(round(p.lon, 2), round(p.lat, 2)) for p in points[:300]]  # on cell edges and corners
+    points += [loc for _, loc in stores[:200]] + [LonLat(CENTRE.lon + 3, CENTRE.lat)]  # far away: no cell entry
+    for point in points:
+        for k in (1, 5, 30, 100):
+            cached, tree = index._nearest(point, k), index._nearest_tree(point, k)
+            assert cached[0].tolist() == tree[0].tolist() and cached[1].tolist() == tree[1].tolist(), (point, k)
+    assert index._cell_rows > 0
