@@ -31,7 +31,7 @@ number of calls matters more than the number of candidates):
   parallel lists; zipping 300 tuples would cost as much as the whole query).
 
 The index is immutable: build a new one and swap the reference when stores or zones
-change (build time for 10k stores + 20k zones is reported by tests/geo/bench_inmemory_index.py).
+change (build time for 10k stores + 20k zones is reported by bench/geo_index_micro.py).
 """
 from __future__ import annotations
 

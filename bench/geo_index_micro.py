@@ -1,6 +1,6 @@
 """Latency of InMemoryGeoIndex lookups: 10,000 stores, 20,000 zones, one metro area.
 
-Not a test (no test_ prefix). Run:  .venv/bin/python -m tests.geo.bench_inmemory_index
+Not a test (no test_ prefix). Run:  .venv/bin/python bench/geo_index_micro.py
 Timing is per call with time.perf_counter_ns, GC on (as in production) unless --gc-off.
 Options: --polygons FRACTION (share of tier-2 zones drawn as 12-vertex polygons instead of
 circles), --queries N, --seed S. Prints build time and p50/p90/p99/max per call in us.
