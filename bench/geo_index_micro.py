@@ -11,7 +11,11 @@ import argparse
 import gc
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, like the other benches
 
 from geo.coordinates import LonLat
 from geo.distance import destination_point
