@@ -1,6 +1,6 @@
 """Simulated delivery day in one city: rolling-horizon engine vs greedy baseline.
 
-    .venv/bin/python bench/city_sim.py [--stores 15 --riders 48 --orders 1000 --hours 10 --seed 7]
+    .venv/bin/python bench/city_sim.py [--stores 15 --riders 70 --orders 1000 --hours 10 --seed 7]
     .venv/bin/python bench/city_sim.py --burst     # planning latency at >= 500 open orders
 
 Discrete-event simulation (no sleeping).  Times are seconds since the start of
@@ -162,7 +162,7 @@ def build_world(stores: int, riders: int, orders: int, hours: float, seed: int, 
     for j in range(riders):
         kind = j % 4
         if burst:
-            start, end = 0.0, horizon
+            start, end = 0.0, horizon + 7200
         elif kind in (0, 1):  # all day, staying one hour after the last order to finish
             start, end = 0.0, horizon + 3600
         elif kind == 2:  # lunch block 10:30-15:00
@@ -245,7 +245,7 @@ def run_greedy(world: World) -> dict:
         for oid in waiting:
             o = orders[oid]
             best, best_d = None, REACH_M
-            for rid in idle:
+            for rid in sorted(idle):  # sorted: ties (riders at one store) resolve the same every run
                 r = riders[rid]
                 d = math.hypot(r.pos[0] - o.store[0], r.pos[1] - o.store[1]) * DETOUR
                 if d <= best_d:
@@ -534,7 +534,7 @@ def fmt(v):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stores", type=int, default=15)
-    ap.add_argument("--riders", type=int, default=48)
+    ap.add_argument("--riders", type=int, default=70)
     ap.add_argument("--orders", type=int, default=1000)
     ap.add_argument("--hours", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=7)
@@ -551,7 +551,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     if args.burst:
         stores = args.stores if args.stores != 15 else 40
-        riders = args.riders if args.riders != 48 else 150
+        riders = args.riders if args.riders != 70 else 150
         n = args.orders if args.orders != 1000 else 700
         hours = args.hours if args.hours != 10.0 else 1.0
         world = build_world(stores, riders, n, hours, args.seed, args.peak_factor, burst=True)

@@ -57,7 +57,9 @@ from store_network.models import Store
 
 log = logging.getLogger(__name__)
 
-HORIZON = timedelta(hours=2)  # orders promised later than this wait for a later run
+# Orders promised later than this wait for a later run. The next bookable hourly slot can
+# end up to 2.5 h from now (30 min cut-off), so anything shorter would skip it.
+HORIZON = timedelta(hours=3)
 POSITION_FRESH = timedelta(minutes=10)  # older fixes are ignored: the rider is assumed at its home store
 UNROSTERED_SHIFT = timedelta(hours=4)  # a rider on shift without a rostered shift is planned this far ahead
 SLOT_LEAD = timedelta(minutes=20)  # window orders are not picked up earlier than this before the window

@@ -29,16 +29,22 @@ Cycle (`replan(now)`)
    * firm orders (committed, not yet picked up) are pinned to their rider with
      a prohibitive handoff cost, orders on board are delivery-only stops;
    * free orders carry their courier quote as the handoff (drop) penalty;
-3. solve warm-started from the previous plan under a wall-clock budget;
+   * the solver aims `deadline_margin` (4 min) before each promise; lateness
+     past that is penalised per minute, the hard cap is promise + max_lateness;
+3. warm start (insertion.py): the previous plan repaired, new orders added by
+   cheapest feasible insertion; then OR-Tools guided local search under a
+   wall-clock budget (`time_limit`, scaled down for small cycles; a
+   sub-problem gets at least what building its model takes);
 4. `check_plan` on every sub-plan: a plan with any violation is discarded and
    logged, nothing from it is committed, the previous commitments stand;
 5. commit only what must be committed now: a free order becomes FIRM on its
    planned rider when the latest useful departure towards its pickup (pickup
-   start minus the travel leg to it) falls within `commit_horizon` (default one
-   cycle).  Free orders the plan hands off become courier handoffs when the
-   courier must be booked now; orders that cannot make their promise are
-   reported at once (and handed to the courier when enabled); orders planned
-   late are reported (alert), never silently late;
+   start minus the travel leg to it) falls within `commit_horizon` (default 1.5
+   periods, since a cycle may start late).  A free order that two plans in a
+   row hand off goes to the courier when the courier must be booked now;
+   orders that cannot make their promise are reported at once (and handed to
+   the courier when enabled); orders planned past the promise are reported
+   (alert `planned_late`), never silently late;
 6. record a `PlanRecord` (objective, timings, counts, decisions).
 
 A firm assignment is never moved by the engine.  Only staff (`pin`, `unpin`),
@@ -272,7 +278,12 @@ class DispatcherConfig:
     min_solve_time: float = 0.05
     solve_time_per_free_order: float = 0.005  # small cycles get less than time_limit
     insertion_candidates: int = 8  # nearest riders tried when inserting a new order into the warm start
-    max_free_per_solve: int = 120  # larger partitions are split by store clusters
+    # Larger partitions are split by store clusters, each with its nearest riders, so
+    # that no OR-Tools model exceeds these sizes (model building alone is O(nodes^2)
+    # Python: ~0.75 s for 680 nodes on this 2-core machine under load).
+    max_free_per_solve: int = 100
+    max_nodes_per_solve: int = 260  # 2 per rider + 1 per order on board + 2 per other order
+    model_seconds_per_node_sq: float = 2e-6  # floor of a sub-solve's time limit (model building)
     riders_per_cluster_slack: int = 2
     max_lateness: float = 20 * 60.0  # hard cap past the promise; beyond it: cannot make promise
     deadline_margin: float = 4 * 60.0  # plan to arrive this much before the promise (travel / prep noise)
@@ -482,8 +493,8 @@ class CityDispatcher:
             prev_plan = self.plan
         rec = PlanRecord(self.partition, self._cycle, now, trigger, "skipped")
         result = CycleResult(rec)
-        active_riders = {rid: r for rid, r in snap_riders.items()
-                         if r.on_shift or any(o.rider == rid for o in snap_orders.values())}
+        holding = {o.rider for o in snap_orders.values()}
+        active_riders = {rid: r for rid, r in snap_riders.items() if r.on_shift or rid in holding}
         rec.riders = len(active_riders)
         rec.open_orders = len(snap_orders)
         free = [o for o in snap_orders.values() if o.status is OrderStatus.OPEN]
@@ -509,21 +520,26 @@ class CityDispatcher:
                                   handoff_penalty=cfg.courier_quote, candidates=cfg.insertion_candidates)
                 rec.build_ms += (_time.perf_counter() - tb) * 1000
                 remaining = deadline_wall - _time.perf_counter()
-                share = max(cfg.min_solve_time, remaining / (len(groups) - gi) * 0.9)
+                floor = cfg.min_solve_time + cfg.model_seconds_per_node_sq * _model_nodes(g_riders, g_orders) ** 2
+                share = max(floor, remaining / (len(groups) - gi) * 0.9)
                 costs = CostSettings(handoff_penalty=cfg.courier_quote,
                                      late_penalty_per_minute=cfg.late_penalty_per_minute)
                 ts = _time.perf_counter()
-                try:
-                    plan = self._solve(problem, SolverOptions(time_limit=share, costs=costs, warm_start=start))
-                except InfeasibleError:
-                    # OR-Tools' first-solution heuristics can fail to place the mandatory
-                    # on-board drops among many optional orders (seen in the city
-                    # simulation); start instead from a plan that is feasible by
-                    # construction: each rider only delivers what it carries.
-                    rec.retries += 1
-                    rest = max(cfg.min_solve_time, deadline_wall - _time.perf_counter())
-                    plan = self._solve(problem, SolverOptions(time_limit=rest, costs=costs,
-                                                              warm_start=_safe_start(problem)))
+                if not problem.riders:
+                    # Never hand OR-Tools a model without vehicles (it aborts the process).
+                    plan = Plan([], [Unassigned(o.id, UnassignedReason.NO_ELIGIBLE_RIDER) for o in problem.orders])
+                else:
+                    try:
+                        plan = self._solve(problem, SolverOptions(time_limit=share, costs=costs, warm_start=start))
+                    except InfeasibleError:
+                        # OR-Tools' first-solution heuristics can fail to place the mandatory
+                        # on-board drops among many optional orders (seen in the city
+                        # simulation); start instead from a plan that is feasible by
+                        # construction: each rider only delivers what it carries.
+                        rec.retries += 1
+                        rest = max(floor, deadline_wall - _time.perf_counter())
+                        plan = self._solve(problem, SolverOptions(time_limit=rest, costs=costs,
+                                                                  warm_start=_safe_start(problem)))
                 rec.solve_ms += (_time.perf_counter() - ts) * 1000
                 tc = _time.perf_counter()
                 violations = check_plan(problem, plan)
@@ -580,7 +596,9 @@ class CityDispatcher:
         held = [o for o in orders.values() if o.status is not OrderStatus.OPEN]
         # A rider's firm / on-board orders travel with it.
         rlist = list(riders.values())
-        k = math.ceil(len(free) / cfg.max_free_per_solve)
+        nodes = _model_nodes(rlist, orders.values())
+        k = max(math.ceil(len(free) / cfg.max_free_per_solve), math.ceil(nodes / cfg.max_nodes_per_solve))
+        k = min(k, len(free))
         if k <= 1:
             return [(rlist, list(orders.values()))]
         stores = np.asarray([o.store for o in free], dtype=float)
@@ -659,14 +677,15 @@ class CityDispatcher:
             accepting = r.accepting and r.on_shift and r.shift_end > now
             shift_end = r.shift_end
             board = tuple(on_board.get(r.id, ()))
-            if board:
-                # A rider who cannot finish what it carries before its shift ends takes
-                # nothing new, and its shift is stretched to cover those drops (whole
-                # seconds per leg, as the integer model rounds them): the model stays
-                # feasible instead of failing on an overrun.
-                finish = _nearest_drops_finish(here, avail, [by_id[i] for i in board], tt)
+            firm = [o for o in d_orders if o.pinned_rider == r.id]
+            if board or firm:
+                # A rider who cannot finish what it carries and what it was promised before
+                # its shift ends takes nothing new, and its shift is stretched to cover that
+                # work (plus whole seconds per leg, as the integer model rounds them up): the
+                # model stays feasible and keeps the firm stops in the rider's route.
+                finish = _nearest_neighbour_finish(here, avail, [by_id[i] for i in board], firm, tt)
                 if finish > shift_end:
-                    accepting, shift_end = False, finish + 2.0 * (len(board) + 1)
+                    accepting, shift_end = False, finish + 2.0 * (len(board) + 2 * len(firm) + 1)
             d_riders.append(Rider(
                 r.id, position=here, shift_end=shift_end, capacity=r.capacity, on_board=board,
                 available_at=avail, state=RiderState.ACCEPTING if accepting else RiderState.NOT_ACCEPTING))
@@ -770,6 +789,13 @@ def _copy_rider(r: RiderInfo) -> RiderInfo:
     return RiderInfo(**{k: getattr(r, k) for k in r.__dataclass_fields__})
 
 
+def _model_nodes(riders: Iterable[RiderInfo], orders: Iterable[OrderInfo]) -> int:
+    n = 2 * sum(1 for _ in riders)
+    for o in orders:
+        n += 1 if o.status is OrderStatus.ON_BOARD else 2
+    return n
+
+
 def _late_vs_promise(plan: Plan, orders: dict[str, OrderInfo]) -> dict[str, float]:
     """Seconds past the promise (not the solver's margin-shifted target) per late order."""
     out = {}
@@ -781,13 +807,22 @@ def _late_vs_promise(plan: Plan, orders: dict[str, OrderInfo]) -> dict[str, floa
     return out
 
 
-def _nearest_drops_finish(here: int, t: float, orders: list[DispatchOrder], tt) -> float:
-    todo = list(orders)
-    while todo:
-        nxt = min(todo, key=lambda o: tt[here][o.drop])
-        todo.remove(nxt)
-        t += tt[here][nxt.drop] + nxt.drop_service
-        here = nxt.drop
+def _nearest_neighbour_finish(here: int, t: float, board: list[DispatchOrder], firm: list[DispatchOrder],
+                              tt) -> float:
+    """When a rider is done with what it carries and its firm orders, visiting
+    the nearest open stop first (a pickup opens its drop): a quick estimate."""
+    stops = [(o, False) for o in board] + [(o, True) for o in firm]
+    while stops:
+        o, is_pickup = min(stops, key=lambda s: tt[here][s[0].pickup if s[1] else s[0].drop])
+        stops.remove((o, is_pickup))
+        loc = o.pickup if is_pickup else o.drop
+        t += tt[here][loc]
+        if is_pickup:
+            t = max(t, o.ready_at) + o.pickup_service
+            stops.append((o, False))
+        else:
+            t += o.drop_service
+        here = loc
     return t
 
 

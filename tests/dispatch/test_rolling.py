@@ -203,6 +203,14 @@ def test_invalid_plan_is_never_committed_and_previous_commitments_stand():
         assert check_plan(problem, plan) == []
 
 
+def test_orders_without_any_rider_are_reported_not_crashed():
+    d = make()
+    d.add_order(order("o1", ready=0.0), now=0.0)
+    res = d.replan(0.0)  # OR-Tools aborts the process on a model without vehicles: never built
+    assert res.record.status == "committed" and res.record.riders == 0
+    assert d.replan(30.0).handoffs[0].reason is UnassignedReason.NO_ELIGIBLE_RIDER
+
+
 def test_solver_crash_keeps_commitments():
     def crash(problem, options):
         raise RuntimeError("boom")
