@@ -239,7 +239,7 @@ class DistanceSearch:
             max_iterations: int | None = None) -> NodeRoutes:
         """Anneal until `deadline` (monotonic clock).  Temperatures default to
         a share of the mean edge length; they fall geometrically with time."""
-        core, rng = self.core, self.rng
+        rng = self.rng
         n_stops = sum(len(r.nodes) - 2 for r in self.cur.values())
         if n_stops == 0:
             return self.routes()

@@ -53,23 +53,19 @@ a rider rejection or a rider leaving the shift can release it.
 Threading: events and the commit step take `self._lock`; the solve runs outside
 it on a snapshot, and the commit step reconciles (an order that changed state
 during the solve is not committed from the stale plan).  `DispatchService`
-runs cycles outside the request path (see its docstring for multi-process).
+(delivery/dispatch/partitions.py) runs cycles outside the request path and shares
+partitions between processes. Types live in rolling_state.py, travel models in travel.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import enum
-import hashlib
 import logging
 import math
 import threading
 import time as _time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
 
 import numpy as np
 
@@ -87,212 +83,27 @@ from delivery.dispatch.model import (
     Unassigned,
     UnassignedReason,
 )
+from delivery.dispatch.rolling_state import (  # noqa: F401  (the dispatcher's vocabulary, imported from here by callers)
+    ACTIVE,
+    Alert,
+    Commitment,
+    CycleResult,
+    DispatcherConfig,
+    Handoff,
+    OrderInfo,
+    OrderStatus,
+    PlanRecord,
+    RiderInfo,
+)
 from delivery.dispatch.routing_model import CostSettings
 from delivery.dispatch.solver import InfeasibleError, SolverOptions, solve
+from delivery.dispatch.travel import LonLatTravel, PlaneTravel, Point, TravelModel  # noqa: F401
 
 log = logging.getLogger(__name__)
-
-Point = tuple[float, float]
 
 # Handoff cost that keeps a firm order with its rider (the solver may not drop it
 # unless no schedule exists at all; then the dispatcher alerts and keeps it firm).
 FIRM_HANDOFF_COST = 1e9
-
-
-# --------------------------------------------------------------------------- travel
-
-
-class TravelModel(Protocol):
-    def matrices(self, points: Sequence[Point]) -> tuple[list[list[float]], list[list[float]]]:
-        """(distance metres, travel seconds), both [from][to] over `points`."""
-        ...
-
-
-@dataclass(frozen=True)
-class PlaneTravel:
-    """Local metric plane: road distance = straight line x detour, constant speed."""
-
-    speed_mps: float = 5.0  # 18 km/h, an e-bike in city traffic
-    detour: float = 1.3  # geo.distance.DEFAULT_DETOUR_FACTOR
-    buffer: float = 1.0  # planning multiplier on travel time (> 1: safety margin)
-
-    def _dist(self, points: Sequence[Point]) -> np.ndarray:
-        a = np.asarray(points, dtype=float).reshape(-1, 2)
-        return np.hypot(a[:, None, 0] - a[None, :, 0], a[:, None, 1] - a[None, :, 1]) * self.detour
-
-    def matrices(self, points):
-        d = self._dist(points)
-        return d.tolist(), (d * (self.buffer / self.speed_mps)).tolist()
-
-    def distance(self, a: Point, b: Point) -> float:
-        return math.hypot(a[0] - b[0], a[1] - b[1]) * self.detour
-
-    def seconds(self, a: Point, b: Point) -> float:
-        return self.distance(a, b) * self.buffer / self.speed_mps
-
-
-@dataclass(frozen=True)
-class LonLatTravel(PlaneTravel):
-    """(longitude, latitude) points, equirectangular projection around the points'
-    mean latitude (error < 0.1 % inside a city), then as PlaneTravel."""
-
-    def _dist(self, points):
-        a = np.asarray(points, dtype=float).reshape(-1, 2)
-        lat0 = math.radians(float(a[:, 1].mean())) if len(a) else 0.0
-        r = 6371008.8  # geo.distance.EARTH_RADIUS_M
-        xy = np.column_stack([np.radians(a[:, 0]) * r * math.cos(lat0), np.radians(a[:, 1]) * r])
-        return PlaneTravel._dist(self, xy)
-
-    def distance(self, a, b):
-        return self._dist([a, b])[0, 1]
-
-
-# --------------------------------------------------------------------------- state
-
-
-class OrderStatus(str, enum.Enum):
-    OPEN = "open"  # not committed: the engine may plan it anywhere
-    FIRM = "firm"  # committed to a rider, not yet picked up
-    ON_BOARD = "on_board"
-    DELIVERED = "delivered"
-    COURIER = "courier"  # handed to the courier partner
-    CANCELLED = "cancelled"
-
-
-ACTIVE = (OrderStatus.OPEN, OrderStatus.FIRM, OrderStatus.ON_BOARD)
-
-
-@dataclass
-class OrderInfo:
-    id: str
-    store: Point
-    drop: Point
-    ready_at: float  # estimated until `mark_ready`
-    deadline: float  # the promise
-    created_at: float = 0.0
-    pickup_service: float = 60.0
-    drop_service: float = 120.0
-    size: int = 1
-    courier_quote: float | None = None  # cost units (metres of rider travel); None: config default
-    status: OrderStatus = OrderStatus.OPEN
-    rider: str | None = None  # FIRM / ON_BOARD rider
-    staff_pinned: bool = False  # FIRM because staff assigned it by hand
-    ready: bool = False  # staff marked it ready (ready_at is then actual)
-    planned_rider: str | None = None  # latest plan's suggestion (not a commitment)
-    planned_pickup: float | None = None
-    planned_delivery: float | None = None
-    firm_at: float | None = None
-    handoff_reason: UnassignedReason | None = None
-    reported: set[str] = field(default_factory=set)  # alert kinds already raised
-    reassignments: int = 0
-    unplanned_cycles: int = 0  # consecutive plans that left it out
-
-
-@dataclass
-class RiderInfo:
-    id: str
-    position: Point  # where the rider is, or the stop it is heading to
-    shift_end: float
-    capacity: int = 4
-    available_at: float | None = None  # when it is free at `position` (None: now)
-    accepting: bool = True
-    on_shift: bool = True
-
-
-# --------------------------------------------------------------------------- outputs
-
-
-@dataclass(frozen=True)
-class Commitment:
-    order_id: str
-    rider_id: str
-    at: float  # when committed
-    depart_by: float  # latest departure towards the pickup
-    pickup_eta: float
-    delivery_eta: float
-    manual: bool = False
-
-
-@dataclass(frozen=True)
-class Handoff:
-    order_id: str
-    reason: UnassignedReason
-    quote: float
-    at: float
-
-
-@dataclass(frozen=True)
-class Alert:
-    order_id: str | None
-    kind: str  # cannot_make_promise | planned_late | firm_at_risk | released | plan_rejected
-    at: float
-    detail: str = ""
-    minutes_late: float = 0.0
-
-
-@dataclass
-class PlanRecord:
-    partition: str
-    cycle: int
-    now: float
-    trigger: str  # "period" | "event" | "forced"
-    status: str  # "committed" | "rejected" | "skipped" | "error"
-    objective: int = 0
-    build_ms: float = 0.0
-    solve_ms: float = 0.0
-    check_ms: float = 0.0
-    total_ms: float = 0.0
-    riders: int = 0
-    open_orders: int = 0  # OPEN + FIRM + ON_BOARD in the partition
-    free_orders: int = 0  # OPEN (decided by this cycle)
-    firm_orders: int = 0
-    on_board: int = 0
-    subproblems: int = 0
-    retries: int = 0  # solves restarted from the safe start
-    committed: int = 0
-    handed_off: int = 0
-    late_planned: int = 0
-    violations: list[str] = field(default_factory=list)
-
-
-@dataclass
-class CycleResult:
-    record: PlanRecord
-    commitments: list[Commitment] = field(default_factory=list)
-    handoffs: list[Handoff] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-    plan: Plan | None = None  # merged plan (suggestion for every rider), None if not committed
-    checked: list[tuple[Problem, Plan]] = field(default_factory=list)  # the sub-problems and plans checked
-
-
-@dataclass
-class DispatcherConfig:
-    period: float = 30.0  # seconds between periodic re-plans
-    min_event_gap: float = 2.0  # an event re-plans at most this often
-    # Re-plan soon after these events; others (ready, pickup, delivered, order
-    # update) are picked up by the next periodic cycle.
-    event_triggers: frozenset[str] = frozenset(
-        {"start", "new_order", "rider", "rider_status", "rider_position", "release", "pin", "cancel"})
-    commit_horizon: float | None = None  # None: 1.5 periods (a cycle may start late)
-    time_limit: float = 1.0  # wall-clock budget of one whole cycle (build + solve + check)
-    min_solve_time: float = 0.05
-    solve_time_per_free_order: float = 0.005  # small cycles get less than time_limit
-    insertion_candidates: int = 8  # nearest riders tried when inserting a new order into the warm start
-    # Larger partitions are split by store clusters, each with its nearest riders, so
-    # that no OR-Tools model exceeds these sizes (model building alone is O(nodes^2)
-    # Python: ~0.75 s for 680 nodes on this 2-core machine under load).
-    max_free_per_solve: int = 100
-    max_nodes_per_solve: int = 260  # 2 per rider + 1 per order on board + 2 per other order
-    model_seconds_per_node_sq: float = 2e-6  # floor of a sub-solve's time limit (model building)
-    riders_per_cluster_slack: int = 2
-    max_lateness: float = 20 * 60.0  # hard cap past the promise; beyond it: cannot make promise
-    deadline_margin: float = 4 * 60.0  # plan to arrive this much before the promise (travel / prep noise)
-    late_penalty_per_minute: float = 3_000.0  # cost units (metres) per minute past (promise - margin)
-    courier_enabled: bool = True
-    courier_quote: float = 12_000.0  # default quote, cost units (metres of rider travel)
-    courier_lead: float = 10 * 60.0  # a courier must be booked this long before ready
-    unready_grace: float = 60.0  # an order past its estimated ready time is assumed ready in this
-    solver: Callable[[Problem, SolverOptions], Plan] | None = None  # test hook; None: solver.solve
 
 
 # --------------------------------------------------------------------------- dispatcher
@@ -858,100 +669,3 @@ def _kmeans(points: np.ndarray, k: int, iters: int = 8) -> np.ndarray:
             if len(m):
                 c[j] = m.mean(0)
     return c
-
-
-# --------------------------------------------------------------------------- service
-
-
-def partition_owner(partition: str, workers: int) -> int:
-    """Stable owner of a partition among `workers` processes (independent of
-    PYTHONHASHSEED): process i runs the partitions with owner == i."""
-    return int.from_bytes(hashlib.sha1(partition.encode()).digest()[:8], "big") % max(1, workers)
-
-
-class DispatchService:
-    """One CityDispatcher per partition key (a city), cycles run off the request path.
-
-    * `dispatcher(key)` returns (creating on demand) the partition's dispatcher;
-      the API applies events to it (cheap, under its lock) and reads its latest
-      plan / commitments; it never waits for a solve.
-    * `run(clock)` is an asyncio task: every `tick` seconds it asks each owned
-      partition whether a cycle is due and runs due cycles in `executor` (a
-      thread pool by default, which keeps the event loop free; for CPU
-      parallelism across cities use several processes as below), at most one
-      cycle per partition at a time.  Results go to `on_result`.
-    * Several processes: start each with `worker_index=i, workers=n`; a process
-      owns exactly the partitions with `partition_owner(key, n) == i`, so every
-      city is planned by one process and cities spread over cores/hosts.  (With
-      a database later: the same split, or a lease row per partition renewed
-      every cycle, so a dead worker's cities move on lease expiry.)  Events for
-      a partition must be routed to its owner (or replayed from the database).
-    """
-
-    def __init__(self, factory: Callable[[str], CityDispatcher] | None = None, *, workers: int = 1,
-                 worker_index: int = 0, executor=None,
-                 on_result: Callable[[str, CycleResult], None] | None = None):
-        self.factory = factory or (lambda key: CityDispatcher(key))
-        self.workers, self.worker_index = workers, worker_index
-        self.executor = executor
-        self.on_result = on_result
-        self.partitions: dict[str, CityDispatcher] = {}
-        self._running: set[str] = set()
-
-    def owns(self, key: str) -> bool:
-        return partition_owner(key, self.workers) == self.worker_index
-
-    def dispatcher(self, key: str) -> CityDispatcher:
-        if key not in self.partitions:
-            if not self.owns(key):
-                raise KeyError(f"partition {key} belongs to worker {partition_owner(key, self.workers)}")
-            self.partitions[key] = self.factory(key)
-        return self.partitions[key]
-
-    def run_due(self, now: float) -> dict[str, CycleResult]:
-        """Synchronous: run every due partition's cycle now (tests, simulations)."""
-        out = {}
-        for key, d in list(self.partitions.items()):
-            res = d.tick(now)
-            if res is not None:
-                out[key] = res
-                if self.on_result:
-                    self.on_result(key, res)
-        return out
-
-    async def cycle_once(self, now: float) -> dict[str, CycleResult]:
-        loop = asyncio.get_running_loop()
-        jobs = {}
-        for key, d in list(self.partitions.items()):
-            if key in self._running:
-                continue
-            why = d.due(now)
-            if why:
-                self._running.add(key)
-                jobs[key] = loop.run_in_executor(self.executor, d.replan, now, why)
-        out = {}
-        for key, fut in jobs.items():
-            try:
-                out[key] = await fut
-                if self.on_result:
-                    self.on_result(key, out[key])
-            finally:
-                self._running.discard(key)
-        return out
-
-    async def run(self, clock: Callable[[], float], tick: float = 1.0, stop: asyncio.Event | None = None) -> None:
-        stop = stop or asyncio.Event()
-        while not stop.is_set():
-            await self.cycle_once(clock())
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=tick)
-            except asyncio.TimeoutError:
-                pass
-
-
-def summarize(records: Iterable[PlanRecord]) -> dict[str, float]:
-    solved = sorted(r.total_ms for r in records if r.status != "skipped")
-    if not solved:
-        return {"cycles": 0}
-    return {"cycles": len(solved), "p50_ms": solved[len(solved) // 2],
-            "p95_ms": solved[min(len(solved) - 1, int(math.ceil(0.95 * len(solved))) - 1)]}

@@ -11,13 +11,12 @@ from delivery.dispatch import Plan, StopKind, UnassignedReason, check_plan
 from delivery.dispatch.rolling import (
     CityDispatcher,
     DispatcherConfig,
-    DispatchService,
     OrderInfo,
     OrderStatus,
     PlaneTravel,
     RiderInfo,
-    partition_owner,
 )
+from delivery.dispatch.partitions import DispatchService, partition_owner
 from delivery.dispatch.solver import solve
 
 TRAVEL = PlaneTravel(speed_mps=5.0, detour=1.0)  # 300 m per minute, straight lines
