@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from core.clock import utc_now
 from resolvers.ids import load_nodes, node_pk
-
 from schema.catalog import Product
 from schema.common import Connection
 from schema.coordinates import CoordinateSystem
-from schema.enums import ControlLevel, FulfilmentType, ProductSortField, SortDirection, SoldBy, StoreStatus
+from schema.enums import (
+    ControlLevel,
+    FulfilmentType,
+    ProductSortField,
+    SoldBy,
+    SortDirection,
+    StoreStatus,
+)
 from store_network import models
 
 
@@ -95,7 +101,7 @@ class Store(relay.Node):
     def is_open_now(self, info: Info) -> bool:
         from resolvers.stores import store_is_open
 
-        return store_is_open(self, datetime.now().astimezone())
+        return store_is_open(self, utc_now())
 
     @strawberry.field(description="Products with this store's prices and stock.")
     async def products(
