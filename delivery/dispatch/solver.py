@@ -30,7 +30,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from delivery.dispatch.model import Plan, Problem, Route, Stop, StopKind, Unassigned, UnassignedReason
 from delivery.dispatch.distance_search import Core, DistanceSearch
-from delivery.dispatch.fleet_reduction import _Tables, reduce_fleet
+from delivery.dispatch.fleet_reduction import _Tables, fleet_lower_bound, reduce_fleet
 from delivery.dispatch.routing_model import CostSettings, Instance, RoutingModel, build_instance, build_routing
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,13 @@ class SolverOptions:
     # Give up removing one more route after this share (0.25 measured: 409 vehicles / +8.2 % distance
     # vs 406 / +8.9 % without a cap, Li & Lim 100 at 10 s; vehicles come first).
     reduction_attempt_share: float = 0.6
+    # Abandon a route-removal attempt once its left-out orders stop shrinking: no new smallest
+    # pool for this many iterations (2x when only 1-2 orders are left out, 1/8 when 6+); None: off.
+    # The attempt that fails (the last one) otherwise ran to the cap above, ~6 of the 10 s.
+    reduction_stall_iterations: int | None = 2000
+    reduction_near_stall_iterations: int | None = 4000
+    # Skip reduction at a proven floor (pairwise-incompatible orders, fleet_lower_bound).
+    fleet_floor: bool = True
     # Fleet mode: distance phase by our SISR + simulated annealing (distance_search.py) instead
     # of OR-Tools' guided local search (used anyway when lateness is penalised).
     distance_search: bool = True
@@ -59,6 +66,10 @@ class SolverOptions:
     # more route-removal attempt, then annealing to the end.  Off (0): with reduction 0.45 / attempt
     # 0.35 it measured 406 vehicles / +1.33 % / 46 BKS vs 403 / +2.30 % / 48 without (Li & Lim 100, 10 s).
     warmup_share: float = 0.35
+    # Annealing start temperature as a share of the mean edge length (DistanceSearch.t0_factor).
+    # 1.0 instead of the search's 0.3: with the longer distance phase it escapes local optima
+    # such as lc104's (Li & Lim 100 at 10 s: lc104 +17.6 % -> 0, lrc208 +19.9 % -> 0, lr209 +9.4 % -> 0).
+    distance_t0_factor: float = 1.0
     second_reduction_share: float = 0.0
     seed: int = 0  # fixed seeds: runs repeat except where the clock stops a search
     finish_margin: float = 0.02  # seconds kept for building the plan
@@ -158,8 +169,11 @@ def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_
     # 2. vehicle reduction (our own ruin-and-recreate, see fleet_reduction.py).
     reduction_end = min(t_end, _time.monotonic() + budget * options.reduction_share)
     core = Core(_Tables(inst, costs.time_scale))
+    floor = fleet_lower_bound(core) if options.fleet_floor else 0
     reduced = reduce_fleet(inst, best, costs.time_scale, reduction_end, budget * options.reduction_attempt_share,
-                           seed=options.seed, core=core)
+                           seed=options.seed, core=core, floor=floor,
+                           stall_iterations=options.reduction_stall_iterations,
+                           near_stall_iterations=options.reduction_near_stall_iterations)
     log.debug("reduction: %d vehicles", sum(1 for r in reduced if r))
     if options.distance_search and (costs.late_penalty_per_minute <= 0
                                     or all(nd.soft_deadline is None for nd in inst.nodes)):
@@ -169,7 +183,8 @@ def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_
             # Anneal a while, then try once more to empty a route: the shorter,
             # better-shaped routes often have the room the first attempt lacked.
             left = t_end - _time.monotonic()
-            routes = DistanceSearch(core, routes, seed=options.seed).run(_time.monotonic() + left * options.warmup_share)
+            routes = DistanceSearch(core, routes, seed=options.seed, t0_factor=options.distance_t0_factor).run(
+                _time.monotonic() + left * options.warmup_share)
             left = t_end - _time.monotonic()
             again = reduce_fleet(inst, routes, costs.time_scale,
                                  _time.monotonic() + left * options.second_reduction_share, seed=options.seed + 1,
@@ -177,7 +192,7 @@ def _solve_fleet(inst: Instance, costs: CostSettings, options: SolverOptions, t_
             if sum(1 for r in again if r) < sum(1 for r in routes if r):
                 log.debug("second reduction: %d vehicles", sum(1 for r in again if r))
                 routes = again
-        search = DistanceSearch(core, routes, seed=options.seed)
+        search = DistanceSearch(core, routes, seed=options.seed, t0_factor=options.distance_t0_factor)
         routes = search.run(t_end - options.finish_margin)
         log.debug("distance search: %d iterations, %d accepted, %.2f -> %.2f", search.iterations,
                   search.accepted, search.start_cost, search.best_cost)
