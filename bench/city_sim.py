@@ -61,7 +61,6 @@ from delivery.dispatch.rolling import (  # noqa: E402
     CityDispatcher,
     DispatcherConfig,
     OrderInfo,
-    OrderStatus,
     PlaneTravel,
     RiderInfo,
 )

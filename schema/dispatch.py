@@ -16,7 +16,6 @@ from schema.store import Location
 
 if TYPE_CHECKING:
     from schema.orders import Order
-    from schema.store import Store
 
 DispatchErrorCode = strawberry.enum(board_errors.DispatchErrorCode, name="DispatchErrorCode")
 DispatchError = _error_type("DispatchError", DispatchErrorCode)

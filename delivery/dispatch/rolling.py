@@ -1,6 +1,6 @@
 """Rolling-horizon dispatch: one `CityDispatcher` per city partition.
 
-Plain Python, no database or GraphQL: the API layer (later) feeds events in and
+Plain Python, no database or GraphQL: the API layer (delivery/board/engine.py) feeds events in and
 reads commitments, handoffs, alerts and plan records out.
 
 Time

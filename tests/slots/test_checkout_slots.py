@@ -14,7 +14,7 @@ from delivery.errors import SlotKind
 from delivery.models import SlotUsage
 from delivery.slots.slot_id import decode, encode
 from tests.api import gql_documents as docs
-from tests.api.helpers import available, pay, place_order
+from tests.api.helpers import available, pay
 from tests.api.test_tenant_isolation import tenant_rows
 from tests.slots.helpers import first_slot, roster, slots
 from tests.worlds import build_world
