@@ -8,13 +8,15 @@ with --stores stores uniformly over a Shanghai-sized box (0.6 x 0.5 degrees, ~3,
 and two polygon zones per store (tier 1: 12 vertices at 2.5-3.5 km; tier 2: 12 vertices
 at 4-5.5 km), then times per call, for random points in the box:
 
-* inmemory: the nearest 30 stores, their covering zones, innermost tier and fee per store
-  (`TenantGeoIndex.nearest_matches`); all --points.
-  inmemory_options: all the CPU work of deliveryOptions(first: 10) but the express-policy
-  query: nearest 30, zones, open-now, fee, ETA, express, reasons, ranking (geo.nearest_options).
-  Each also as *_cpu_*: thread CPU time, which a loaded machine inflates far less.
-  inmemory_all: the same for *every* store serving the point (`TenantGeoIndex.matches`
-  without a store list; ~200 stores per point at full size), --all-points.
+* inmemory: all the CPU work of deliveryOptions(first: 10) but the express-policy query,
+  the same calls the resolver makes (geo.nearest_options): the nearest 30 stores, each
+  store's innermost covering zone, open-now, fee, ETA, express, reasons, ranking, the top 10
+  as DeliveryOption objects; all --points. Also as inmemory_cpu_*: thread CPU time, which
+  a loaded machine inflates far less. `options_kernel` says whether geo/options_kernel.py
+  ran compiled (as the API does) or interpreted.
+  inmemory_all: innermost zone and fee of *every* store serving the point
+  (`TenantGeoIndex.matches` without a store list, what checkout's zone check builds on;
+  ~200 stores per point at full size), --all-points.
 * postgis: `PostGisGeoIndex.zone_hits` + innermost tier per store, one SQL round trip per
   point (sampled: --postgis-points, PostGIS at ~ms per call would take hours for 100k).
 * graphql: `deliveryOptions(location, first: 10)` over HTTP on loopback to a uvicorn
@@ -46,6 +48,7 @@ from db.session import Database  # noqa: E402
 from geo.coordinates import LonLat  # noqa: E402
 from geo.distance import destination_point  # noqa: E402
 from geo.index_cache import load_tenant_index  # noqa: E402
+from geo.nearest_options import options_kernel  # noqa: E402
 from geo.postgis_index import PostGisGeoIndex  # noqa: E402
 from core.clock import utc_now  # noqa: E402
 from delivery.promise import express_policies  # noqa: E402
@@ -116,27 +119,21 @@ async def run(args) -> None:
             print(f"inmemory_build_s={time.perf_counter() - started:.2f}")
             clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
 
-            def options_geometry(p: LonLat) -> dict:
-                # Nearest 30 stores, their covering zones, innermost tier and fee per store:
-                # equal to index.matches(p, set(index.nearest_ids(p, 30))), in one pass.
-                return index.nearest_matches(p, NEAREST_FOR_OPTIONS)
-
-            # Everything deliveryOptions(first: 10) computes in memory: nearest 30, zones,
-            # status and hours, fee, ETA, express and reasons, ranked, top 10 built (the
-            # express policies come from the database per request; here fetched once).
+            # Everything deliveryOptions(first: 10) computes in memory, as the resolver calls
+            # it (the express policies come from the database per request; here fetched once).
             engine = index.nearest_options
             policies = await express_policies(session, city.tenant_id, list(index.stores))
             now = utc_now()
 
-            def options_full(p: LonLat) -> list:
+            def options(p: LonLat) -> list:
                 return engine.delivery_options(engine.nearest(p, NEAREST_FOR_OPTIONS), now, policies, road=ROAD_DISTANCE, limit=10)
 
+            print(f"options_kernel={'compiled' if options_kernel.COMPILED else 'interpreted'}")
             samples = (
-                ("inmemory", options_geometry, points),
-                ("inmemory_options", options_full, points),
-                ("inmemory_all", index.matches, points[: args.all_points]),
+                ("inmemory", options, points, "results"),
+                ("inmemory_all", index.matches, points[: args.all_points], "serving_stores"),
             )
-            for label, fn, sample in samples:
+            for label, fn, sample, counted in samples:
                 for p in sample[:200]:
                     fn(p)
                 timings, cpu, hits = [], [], 0
@@ -147,7 +144,7 @@ async def run(args) -> None:
                     timings.append((clock() - t0) / 1000)
                     hits += len(result)
                 print(f"{label}_points={len(sample)}")
-                print(f"{label}_{'results' if label == 'inmemory_options' else 'serving_stores'}_mean={hits / len(sample):.1f}")
+                print(f"{label}_{counted}_mean={hits / len(sample):.1f}")
                 print(f"{label}_p50_us={pct(timings, 0.5):.1f}")
                 print(f"{label}_p99_us={pct(timings, 0.99):.1f}")
                 # CPU time of this thread: what the code costs without the waits of a loaded box.

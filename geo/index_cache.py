@@ -72,10 +72,6 @@ class TenantGeoIndex:
         # The deliveryOptions hot path's per-store data (~50 ms for 10k stores).
         self.nearest_options = NearestOptions(self)
 
-    def nearest_matches(self, point: LonLat, k: int) -> dict[int, ZoneMatch]:
-        """matches(point, set(nearest_ids(point, k))) in one pass (geo.nearest_options)."""
-        return self.nearest_options.matches(point, k)
-
     def matches(self, point: LonLat, store_ids: set[int] | None = None) -> dict[int, ZoneMatch]:
         """Innermost zone and fee per serving store: among `store_ids` (checked directly,
         whatever their number) or, with None, among all stores (STRtree over all zones)."""

@@ -5,35 +5,35 @@ index build.
 It answers exactly what the straightforward composition answers --
 `InMemoryGeoIndex.nearest_stores` + `zone_hits_for_stores` + one `StoreCandidate` per store
 + `geo.delivery_options.delivery_options` (see `reference_delivery_options`, kept as the
-specification and as the fallback for unusual data) -- and `TenantGeoIndex.matches` over the
-nearest stores (`reference_matches`). tests/geo/test_nearest_options.py compares both ways
-on random data, including zone boundaries.
+specification and as the fallback for unusual data). tests/geo/test_nearest_options.py
+compares both ways with == on random data, zone boundaries, store states, opening hours,
+timezones, fee rules and express policies included.
 
-Where the time went before (10,000 stores, 20,000 polygon zones, nearest 30): per store a
-frozen dataclass or two (~2-3 us each on the bench VM), `replace()` of zones, a second and
-third haversine, a second zone check (GEOS for polygons), `is_open_at` (~2.7 us: ZoneInfo
-conversion per store) and `estimate_eta`'s validation. Here, per call: one nearest query,
-one local-time conversion per timezone, and per store a few float operations:
+Per call: the candidates cached for the point's ~1 km cell (spatial_index), ranked in
+geo.options_kernel; one local-time conversion per (city, timezone); then, per store, in
+the compiled kernel: the great-circle distance (haversine_m's operations), the store's zones
+innermost first with the first hit winning (circle shortcuts, GEOS only for points near a
+polygon's edge), the fee (built-in rules as integer maths, other rules called), ETA and
+express flags, and the ranking. "Open now" is memoised per store and local minute (business
+hours are whole minutes; is_open_at still computes it). Only the options returned
+(`limit`) become Python objects, filled without their generated __init__ (`_new_frozen`).
 
-* zones are tested per store in rank order (innermost first) and the first hit wins, so a
-  store's tier 1 usually decides with one comparison; tier 2 is looked at only when needed;
-* the great-circle distance is computed once per store with the store's radians and
-  cos(lat) precomputed (the same float operations as `haversine_m`, so the same value;
-  haversine_m is symmetric bit for bit, which the test checks) and reused for the road
-  distance and the radius re-check;
-* "open now" is memoised per store per local minute: business hours are whole minutes, so
-  the answer cannot change within one (`is_open_at` is still what computes it);
-* results are built only for the options returned (`limit`), and result dataclasses are
-  filled without their generated __init__ (`_new_frozen`), which is most of their cost.
+Why compiled: the same steps in CPython cost ~2 us per store judged, ~90 us per request for
+30 stores on the bench machine; bench/geo.py prints what it costs now.
 """
 from __future__ import annotations
 
+import importlib.util
 import math
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Mapping
 from dataclasses import fields, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from geo.coordinates import LonLat
 from geo.delivery_options import (
@@ -48,35 +48,40 @@ from geo.delivery_options import (
     delivery_options,
     is_open_at,
 )
-from geo.distance import EARTH_RADIUS_M, DetourFactorDistance, RoadDistanceProvider
+from geo.distance import DetourFactorDistance, RoadDistanceProvider
 from geo.eta import CitySpeedProfile, speed_kmh_for
 from geo.fees import BasePlusPerKmFee, DistanceBandFee
-from geo import zone_lookup
 from geo.zones import innermost_order
-from geo.zone_lookup import ZoneMatch
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo.index_cache import TenantGeoIndex
 
+
+
+def _load_kernel():
+    """geo.options_kernel as compiled by `pip install -e .`; if its source changed since
+    (an edit without ./scripts/setup.sh), the source itself, interpreted: slower, never
+    stale. tests/geo/test_options_kernel.py fails while that is so."""
+    from geo import options_kernel
+
+    source = Path(__file__).with_name("options_kernel.py")
+    built = Path(options_kernel.__file__)
+    if built == source or built.stat().st_mtime >= source.stat().st_mtime:
+        return options_kernel
+    warnings.warn(f"{source} changed since it was compiled; running it interpreted (run ./scripts/setup.sh)", stacklevel=2)
+    spec = importlib.util.spec_from_file_location("geo.options_kernel_source", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+options_kernel = _load_kernel()
 ExpressPolicies = Mapping[int, tuple[bool, frozenset[int]]]  # delivery.promise.express_policies
 NO_EXPRESS: tuple[bool, frozenset[int]] = (False, frozenset())
 
-_TWO_R = 2.0 * EARTH_RADIUS_M
 _RADIANS = math.pi / 180.0  # math.radians(x) is x * (pi / 180): the same double
-_INF = math.inf
-_R_OUTSIDE = UnavailableReason.OUTSIDE_ZONE
-_R_SUSPENDED = UnavailableReason.STORE_SUSPENDED
-_R_CLOSED = UnavailableReason.STORE_CLOSED
-_R_NOT_OFFERED = UnavailableReason.DELIVERY_NOT_OFFERED
-_R_NO_FEE = UnavailableReason.NO_FEE_FOR_DISTANCE
-_R_EXPRESS_DISABLED = UnavailableReason.EXPRESS_DISABLED
-_R_TOO_FAR = UnavailableReason.TOO_FAR_FOR_EXPRESS
-_R_TOO_SLOW = UnavailableReason.EXPRESS_TOO_SLOW
 _new_object = object.__new__
-_floor = math.floor
-_MISSING = object()
-_FEE_MEMO_MAX = 200_000
-_MEMO_RULES = (DistanceBandFee, BasePlusPerKmFee)
 
 
 def _new_frozen(cls: type, template: dict[str, Any], values: dict[str, Any]) -> Any:
@@ -97,7 +102,26 @@ def _field_template(cls: type) -> dict[str, Any]:
 
 
 _OPTION_TEMPLATE = _field_template(DeliveryOption)
-_MATCH_TEMPLATE = _field_template(ZoneMatch)
+_BIT = dict(options_kernel.REASON_BITS)
+_REASON_MEMBERS = tuple((bit, UnavailableReason(name)) for name, bit in options_kernel.REASON_BITS)
+_NO_LIMIT = -1
+_FEE_MAX = options_kernel.FEE_VALUE_LIMIT  # rules with bigger numbers run in Python
+
+
+def _small(*values: int | None) -> bool:
+    return all(v is None or (type(v) is int and 0 <= v < _FEE_MAX) for v in values)
+
+
+def _encode_fee_rule(rule: Any) -> tuple[int, list[tuple[int, int]], list[int]]:
+    """(kind, bands, [base, included, per km, max]) for options_kernel; kind "python" for
+    any other rule (subclasses too: they may override fee_fen) or unusually big numbers."""
+    kinds = options_kernel.FEE_KINDS
+    if type(rule) is DistanceBandFee and all(_small(up_to, fee) for up_to, fee in rule.bands):
+        return kinds["bands"], [(_NO_LIMIT if up_to is None else up_to, fee) for up_to, fee in rule.bands], [0, 0, 0, 0]
+    if type(rule) is BasePlusPerKmFee and _small(rule.base_fen, rule.included_m, rule.per_km_fen, rule.max_distance_m):
+        limit = _NO_LIMIT if rule.max_distance_m is None else rule.max_distance_m
+        return kinds["per_km"], [], [rule.base_fen, rule.included_m, rule.per_km_fen, limit]
+    return kinds["python"], [], [0, 0, 0, 0]
 
 
 class Nearest(NamedTuple):
@@ -106,8 +130,6 @@ class Nearest(NamedTuple):
     positions: list[int]  # store positions in the InMemoryGeoIndex, nearest first
     chord2: list[float]
     store_ids: list[int]
-
-
 
 
 class NearestOptions:
@@ -146,115 +168,23 @@ class NearestOptions:
             self._status.append(status)
             types = frozenset(str(getattr(t, "value", t)) for t in s.fulfilment_types)
             self._delivers.append(SAME_CITY_DELIVERY in types)
-        self._open_memo: list[tuple[tuple[int, int, int], bool] | None] = [None] * len(stores)
-        # Constant ZoneMatch fields per zone (~0.5 KB each), built here rather than on a
-        # zone's first use, which would land in request latency after every rebuild.
-        self._match_templates: list[dict[str, Any] | None] = [
-            {
-                **_MATCH_TEMPLATE, "store_id": int(zone.store_id), "zone_id": int(zone.id) if zone.id.isdigit() else None,
-                "tier": zone.tier, "zone_name": zone.name, "express_allowed": zone.express_allowed,
-            }
-            if zone.store_id.isdigit() else None  # (a non-numeric store id: built on use, raising as match_for would)
-            for zone in zones
-        ]
-        # Fee per (rule, whole metres): both built-in rules price whole_metres(road) only.
-        # Equal rules share a key, so a chain with a handful of fee schedules keeps a small
-        # memo; it stops growing at _FEE_MEMO_MAX entries.
-        rule_keys: dict[Any, int] = {}
-        self._fee_key: list[int] = []  # -1: not memoisable, call fee_fen
-        for zone in zones:
-            rule = zone.fee_rule
-            if type(rule) in _MEMO_RULES:
-                self._fee_key.append(rule_keys.setdefault(rule, len(rule_keys)) << 40)
-            else:
-                self._fee_key.append(-1)
-        self._fee_memo: dict[int, int | None] = {}
-
-    def _fee(self, zi: int, zone, road_m: float) -> int | None:
-        """zone.fee_rule.fee_fen(road_m), memoised per whole metre (see __init__)."""
-        base = self._fee_key[zi]
-        if base < 0 or type(road_m) is not float or not 0.0 <= road_m < 1e12:  # (not NaN, not inf)
-            return zone.fee_rule.fee_fen(road_m)
-        key = base | int(_floor(road_m + 0.5))  # == whole_metres(road_m)
-        memo = self._fee_memo
-        fee = memo.get(key, _MISSING)
-        if fee is _MISSING:
-            fee = zone.fee_rule.fee_fen(road_m)
-            if len(memo) < _FEE_MEMO_MAX:
-                memo[key] = fee
-        return fee
-
-    # --- shared -------------------------------------------------------------------------
-
-    def _haversine(self, point: LonLat, positions: Sequence[int]) -> list[float]:
-        """haversine_m(point, store) per position, with the same float operations."""
-        lat1 = point.lat * _RADIANS
-        cos_lat1 = math.cos(lat1)
-        lon1 = point.lon
-        lat_r, cos_lat, lons = self._lat_r, self._cos_lat, self._lon
-        sin, asin, sqrt = math.sin, math.asin, math.sqrt
-        out = []
-        for p in positions:
-            sin_dlat = sin((lat_r[p] - lat1) / 2.0)
-            sin_dlon = sin(((lons[p] - lon1) * _RADIANS) / 2.0)
-            h = sin_dlat * sin_dlat + cos_lat1 * cos_lat[p] * sin_dlon * sin_dlon
-            out.append(_TWO_R * asin(sqrt(h if h < 1.0 else 1.0)))
-        return out
-
-    # --- matches over the nearest stores -------------------------------------------------
-
-    def matches(self, point: LonLat, k: int) -> dict[int, ZoneMatch]:
-        """== TenantGeoIndex.matches(point, set(nearest_ids(point, k)))."""
-        index = self.tenant_index.index
-        positions, chord2, distances = index.nearest_positions(point, k)
-        inner = self._zone_order
-        hits = index.first_covering_zones(point, chord2, [inner[p] for p in positions])
-        road_provider = zone_lookup.ROAD_DISTANCE  # read per call, as match_for does
-        detour = road_provider if isinstance(road_provider, DetourFactorDistance) else None
-        zones, stores, templates, fee_of = self._zones, self._stores, self._match_templates, self._fee
-        factors: dict[str | None, float] = {}
-        out: dict[int, ZoneMatch] = {}
-        for j, zi in enumerate(hits):
-            if zi < 0:
-                continue
-            zone = zones[zi]
-            store = stores[positions[j]]
-            distance = distances[j]
-            if detour is not None:
-                city = store.city
-                factor = factors.get(city)
-                if factor is None:
-                    factor = factors[city] = detour.factor_for(city)
-                road = distance * factor
-            else:
-                road = road_provider.road_distance_m(store.location, point)
-            fee = fee_of(zi, zone, road)
-            if fee is None:
-                continue
-            template = templates[zi]
-            if template is None:
-                template = templates[zi] = {
-                    **_MATCH_TEMPLATE, "store_id": int(zone.store_id), "zone_id": int(zone.id) if zone.id.isdigit() else None,
-                    "tier": zone.tier, "zone_name": zone.name, "express_allowed": zone.express_allowed,
-                }
-            match = _new_object(ZoneMatch)  # _new_frozen, inlined
-            state = match.__dict__
-            state.update(template)
-            state["fee_fen"] = fee
-            state["distance_m"] = distance
-            state["road_distance_m"] = road
-            out[store.id] = match
-        return out
-
-    def reference_matches(self, point: LonLat, k: int) -> dict[int, ZoneMatch]:
-        tenant_index = self.tenant_index
-        return tenant_index.matches(point, set(tenant_index.nearest_ids(point, k)))
+        self._groups: list[tuple[str | None, str]] = []  # (city, timezone) per kernel group
+        self._kernel = options_kernel.OptionsKernel(self._kernel_columns(), self._reason_bits, _REASON_MEMBERS)
 
     # --- delivery options ---------------------------------------------------------------
 
     def nearest(self, point: LonLat, k: int) -> Nearest:
         """The k nearest stores (what nearest_stores(point, k) returns), for delivery_options."""
-        positions, chord2, _ = self.tenant_index.index.nearest_positions(point, k)
+        index = self.tenant_index.index
+        got = None
+        if 0 < k < index.store_count:
+            cell = index._cell_candidates(point, k)
+            if cell is not None:  # the kernel ranks the cell's candidates; a tie at the cut -> tree
+                got = self._kernel.nearest(cell[0], cell[1], cell[2], cell[3], point.lon, point.lat, k)
+        if got is None:
+            positions, chord2, _ = index.nearest_positions(point, k)
+        else:
+            positions, chord2 = got
         ids = self._store_ids
         return Nearest(point, k, positions, chord2, [ids[p] for p in positions])
 
@@ -274,120 +204,127 @@ class NearestOptions:
     ) -> list[DeliveryOption]:
         """== reference_delivery_options(near.point, near.k, ...)[:limit]: the nearest
         stores judged by geo.delivery_options with the express policy of `policies` (store
-        id -> (express enabled, express tiers); absent: no express), best first."""
+        id -> (express enabled, express tiers); absent: no express), best first. The
+        per-store work runs in geo.options_kernel; unusual input takes the reference path."""
         if now.tzinfo is None or now.utcoffset() is None:
             raise NaiveDatetimeError("now must be timezone-aware")
         road = road or DetourFactorDistance()
-        index = self.tenant_index.index
-        point, k, positions, chord2 = near.point, near.k, near.positions, near.chord2
-        status = self._status
-        simple = all(status[p] is not None for p in positions) and all(
-            math.isfinite(v) and v >= 0 for v in (pad_minutes, pickup_wait_minutes)
+        point, positions = near.point, near.positions
+        reference = dict(
+            road=road, limit=limit, speed_profiles=speed_profiles, pad_minutes=pad_minutes,
+            pickup_wait_minutes=pickup_wait_minutes, express_promise_minutes=express_promise_minutes,
+            express_max_road_m=express_max_road_m,
         )
-        if not simple:
-            return self.reference_delivery_options(
-                point, k, now, policies, road=road, limit=limit, speed_profiles=speed_profiles, pad_minutes=pad_minutes,
-                pickup_wait_minutes=pickup_wait_minutes, express_promise_minutes=express_promise_minutes,
-                express_max_road_m=express_max_road_m,
-            )
-        distances = self._haversine(point, positions)
-        order = self._zone_order
-        hits = index.first_covering_zones(point, chord2, [order[p] for p in positions], sphere_m=distances)
+        plain_numbers = all(
+            type(v) in (int, float) and math.isfinite(v) and v >= 0
+            for v in (pad_minutes, pickup_wait_minutes, express_promise_minutes, express_max_road_m)
+        )
+        if not plain_numbers or (limit is not None and limit < 0):
+            return self.reference_delivery_options(point, near.k, now, policies, **reference)
         detour = road if isinstance(road, DetourFactorDistance) else None
-        zones, stores, memo, fee_of = self._zones, self._stores, self._open_memo, self._fee
-        store_ids, id_text = self._store_ids, self._store_id_text
-        local_by_tz: dict[str, tuple[tuple[int, int, int], int]] = {}
-        factors: dict[str | None, float] = {}
-        speeds: dict[tuple[str | None, int], float] = {}
-        ceil = math.ceil
-        rows = []
-        for j, p in enumerate(positions):
-            store = stores[p]
-            distance = distances[j]
-            city = store.city
-            if detour is not None:
-                factor = factors.get(city)
-                if factor is None:
-                    factor = factors[city] = detour.factor_for(city)
-                road_m = distance * factor  # == haversine_m(store, point) * factor
-            else:
-                road_m = road.road_distance_m(store.location, point)
+        override = None
+        if detour is None:
+            stores = self._stores
+            override = [road.road_distance_m(stores[p].location, point) for p in positions]
+            for road_m in override:
                 if not math.isfinite(road_m) or road_m < 0:  # estimate_eta's check
                     raise ValueError(f"road_distance_m must be finite and non-negative, got {road_m!r}")
-            tz = store.timezone
-            local = local_by_tz.get(tz)
-            if local is None:
-                wall = now.astimezone(ZoneInfo(tz))
-                local = local_by_tz[tz] = ((wall.weekday(), wall.hour, wall.minute), wall.hour)
-            minute_key, local_hour = local
-            speed = speeds.get((city, local_hour))
-            if speed is None:
-                speed = speeds[(city, local_hour)] = speed_kmh_for(city, local_hour, speed_profiles)
-                if not math.isfinite(speed) or speed <= 0:  # estimate_eta's check
-                    raise ValueError(f"speed_kmh must be positive, got {speed!r}")
-            # Store rules 2 (status, hours, fulfilment) as a tuple of reasons, memoised per
-            # store and local minute (hours are whole minutes: nothing changes within one).
-            cached = memo[p]
-            if cached is not None and cached[0] == minute_key:
-                store_reasons = cached[1]
-            else:
-                store_reasons = self._store_reasons(p, now)
-                memo[p] = (minute_key, store_reasons)
+        groups = self._groups
 
-            zi = hits[j]
-            zone = zones[zi] if zi >= 0 else None
-            fee = fee_of(zi, zone, road_m) if zone is not None else None
-            if zone is None or fee is None or store_reasons:
-                if zone is None:
-                    reasons = [_R_OUTSIDE, *store_reasons]
-                else:
-                    reasons = list(store_reasons)
-                    if fee is None:
-                        reasons.append(_R_NO_FEE)
-                # Not serviceable: no ETA, fee or express shown (their inputs are checked above).
-                rows.append(((True, True, _INF, _INF, distance, id_text[p]), zone, None, None, False, distance, road_m, reasons))
-                continue
-            # geo.eta.estimate_eta, same operations in the same order (inputs checked above).
-            eta = max(0, ceil(store.prep_minutes + pickup_wait_minutes + road_m / 1000.0 / speed * 60.0 + pad_minutes - 1e-9))
-            reasons = []
-            enabled, tiers = policies.get(store_ids[p], NO_EXPRESS)
-            if not enabled or not (zone.express_allowed and zone.tier in tiers):
-                reasons.append(_R_EXPRESS_DISABLED)
-            if road_m > express_max_road_m:
-                reasons.append(_R_TOO_FAR)
-            if eta > express_promise_minutes:
-                reasons.append(_R_TOO_SLOW)
-            express = not reasons
-            rows.append(((False, not express, eta, fee, distance, id_text[p]), zone, fee, eta, express, distance, road_m, reasons))
-        rows.sort(key=lambda row: row[0])
-        if limit is not None:
-            rows = rows[:limit]
-        out = []
-        for (unserviceable, _, _, _, distance, sid), zone, fee, eta, express, _, road_m, reasons in rows:
-            serviceable = not unserviceable
-            out.append(_new_frozen(DeliveryOption, _OPTION_TEMPLATE, {
-                "store_id": sid, "serviceable": serviceable, "tier": zone.tier if zone else None,
-                "zone_id": zone.id if zone else None, "fee_fen": fee if serviceable else None,
-                "eta_minutes": eta if serviceable else None, "express_possible": express, "distance_m": distance,
-                "road_distance_m": road_m, "reasons": tuple(reasons),
-            }))
-        return out
+        def context_of(group: int) -> tuple[float | None, float, int]:
+            """A (city, timezone) group's detour factor, courier speed and local minute of the week."""
+            city, tz = groups[group]
+            wall = now.astimezone(ZoneInfo(tz))
+            speed = speed_kmh_for(city, wall.hour, speed_profiles)
+            if not math.isfinite(speed) or speed <= 0:  # estimate_eta's check
+                raise ValueError(f"speed_kmh must be positive, got {speed!r}")
+            factor = detour.factor_for(city) if detour is not None else None
+            return factor, speed, (wall.weekday() * 24 + wall.hour) * 60 + wall.minute
 
-    def _store_reasons(self, position: int, now: datetime) -> tuple[UnavailableReason, ...]:
-        """Rule 2 of geo.delivery_options for one store at `now`, in its order."""
+        options = self._kernel.options(
+            positions, near.chord2, point.lon, point.lat, now, policies, {}, context_of, override,
+            -1 if limit is None else limit, float(pickup_wait_minutes), float(pad_minutes),
+            float(express_promise_minutes), float(express_max_road_m), DeliveryOption, _OPTION_TEMPLATE, NO_EXPRESS,
+        )
+        if options is None:  # a store or fee rule the kernel does not model
+            return self.reference_delivery_options(point, near.k, now, policies, **reference)
+        return options
+
+    def _reason_bits(self, position: int, now: datetime) -> int:
+        """Rule 2 of geo.delivery_options (status, hours, fulfilment) for one store at
+        `now`, as options_kernel reason bits; the kernel memoises it per local minute."""
         status = self._status[position]
-        reasons = []
+        bits = 0
         if status is StoreStatus.SUSPENDED:
-            reasons.append(_R_SUSPENDED)
+            bits |= _BIT["STORE_SUSPENDED"]
         elif status is StoreStatus.CLOSED:
-            reasons.append(_R_CLOSED)
+            bits |= _BIT["STORE_CLOSED"]
         else:
             store = self._stores[position]
             if not is_open_at(store.business_hours, store.timezone, now):
-                reasons.append(_R_CLOSED)
+                bits |= _BIT["STORE_CLOSED"]
         if not self._delivers[position]:
-            reasons.append(_R_NOT_OFFERED)
-        return tuple(reasons)
+            bits |= _BIT["DELIVERY_NOT_OFFERED"]
+        return bits
+
+    def _kernel_columns(self) -> dict[str, Any]:
+        """The kernel's per-store and per-zone columns (see options_kernel.OptionsKernel)."""
+        index = self.tenant_index.index
+        stores, zones = self._stores, self._zones
+        n = len(stores)
+        group_of: dict[tuple[str | None, str], int] = {}
+        groups = [group_of.setdefault((s.city, s.timezone), len(group_of)) for s in stores]
+        self._groups = list(group_of)
+        rank = np.empty(n, dtype=np.int64)
+        rank[sorted(range(n), key=self._store_id_text.__getitem__)] = np.arange(n)
+        begin, end, flat = [], [], []
+        for order in self._zone_order:
+            begin.append(len(flat))
+            flat.extend(order)
+            end.append(len(flat))
+        fee_kind, band_begin, band_end, band_up_to, band_fee, per_km = [], [], [], [], [], []
+        for zone in zones:
+            kind, bands, params = _encode_fee_rule(zone.fee_rule)
+            fee_kind.append(kind)
+            band_begin.append(len(band_up_to))
+            for up_to, fee in bands:
+                band_up_to.append(up_to)
+                band_fee.append(fee)
+            band_end.append(len(band_up_to))
+            per_km.append(params)
+        simple = [status is not None for status in self._status]
+        return {
+            "lon": np.array(self._lon, dtype=np.float64),
+            "lat_r": np.array(self._lat_r, dtype=np.float64),
+            "cos_lat": np.array(self._cos_lat, dtype=np.float64),
+            "prep": np.array([float(s.prep_minutes) if ok else 0.0 for s, ok in zip(stores, simple)], dtype=np.float64),
+            "simple": np.array(simple, dtype=np.uint8),
+            "id_rank": rank,
+            "group": np.array(groups, dtype=np.intc),
+            "zone_begin": np.array(begin, dtype=np.intc),
+            "zone_end": np.array(end, dtype=np.intc),
+            "zone_order": np.array(flat, dtype=np.intc),
+            "radius_chord2": np.array(index._zone_limit_list, dtype=np.float64),
+            "radius_m": np.array(index._zone_radius_m, dtype=np.float64),
+            "poly_ax": np.array(index._poly_ax_list, dtype=np.float64),
+            "poly_ay": np.array(index._poly_ay_list, dtype=np.float64),
+            "poly_rin2": np.array(index._poly_rin2_list, dtype=np.float64),
+            "poly_rout2": np.array(index._poly_rout2_list, dtype=np.float64),
+            "tier": np.array([z.tier for z in zones], dtype=np.int64),
+            "express_allowed": np.array([bool(z.express_allowed) for z in zones], dtype=np.uint8),
+            "fee_kind": np.array(fee_kind, dtype=np.intc),
+            "band_begin": np.array(band_begin, dtype=np.intc),
+            "band_end": np.array(band_end, dtype=np.intc),
+            "band_up_to": np.array(band_up_to, dtype=np.int64),
+            "band_fee": np.array(band_fee, dtype=np.int64),
+            "per_km": np.array(per_km, dtype=np.int64).reshape(len(zones), 4),
+            "zones": list(zones),
+            "zone_ids": [z.id for z in zones],
+            "store_id_values": list(self._store_ids),
+            "store_id_text": list(self._store_id_text),
+            "polygons": index._zone_polygons,
+            "fee_rules": [z.fee_rule for z in zones],
+        }
 
     def reference_candidates(self, point: LonLat, k: int, policies: ExpressPolicies) -> list[StoreCandidate]:
         """What resolvers.geo_queries._candidates built before this module existed."""
