@@ -122,7 +122,7 @@ async def run(args) -> None:
             # Everything deliveryOptions(first: 10) computes in memory, as the resolver calls
             # it (the express policies come from the database per request; here fetched once).
             engine = index.nearest_options
-            policies = await express_policies(session, city.tenant_id, list(index.stores))
+            policies = await express_policies(session, city.tenant_id, None)
             now = utc_now()
 
             def options(p: LonLat) -> list:

@@ -183,21 +183,27 @@ async def hold_for_checkout(
     return Hold(offer.kind, offer.key, offer.starts_at, offer.ends_at, offer.units, offer.ends_at)
 
 
-async def express_policies(session: AsyncSession, tenant_id: int, store_ids: list[int]) -> dict[int, tuple[bool, frozenset[int]]]:
-    """Per store: may it promise 30-minute express at all, and for which zone tiers.
+async def express_policies(
+    session: AsyncSession, tenant_id: int, store_ids: list[int] | None
+) -> dict[int, tuple[bool, frozenset[int]]]:
+    """Per store (`store_ids`, or None: every store of the tenant): may it promise 30-minute
+    express at all, and for which zone tiers.
 
     The same rule the slot planner applies (settings, tiers, preparation time), batched for a
     delivery-options screen: one query for the stores' paths, one for the settings rows.
+    Every input of it bumps geo_index_version (migrations 0002, 0005), which is what lets
+    deliveryOptions cache the answer for all stores with the tenant's geo index.
     """
-    if not store_ids:
+    if store_ids is not None and not store_ids:
         return {}
-    stores = (
-        await session.execute(
-            select(Store.id, Store.prep_minutes, NetworkNode.path)
-            .join(NetworkNode, NetworkNode.id == Store.node_id)
-            .where(Store.tenant_id == tenant_id, Store.id.in_(store_ids))
-        )
-    ).all()
+    query = (
+        select(Store.id, Store.prep_minutes, NetworkNode.path)
+        .join(NetworkNode, NetworkNode.id == Store.node_id)
+        .where(Store.tenant_id == tenant_id)
+    )
+    if store_ids is not None:
+        query = query.where(Store.id.in_(store_ids))
+    stores = (await session.execute(query)).all()
     node_ids = {node_id for _, _, path in stores for node_id in ancestor_ids(path)}
     # Only the two express columns, as plain rows (no ORM entities: this runs on every
     # deliveryOptions request). cfg.effective's rule for these two fields: the nearest node

@@ -2,6 +2,8 @@
 point to WGS-84, take the tenant's cached geo index, call geo.delivery_options, translate."""
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from sqlalchemy import select
 from strawberry.types import Info
 
@@ -134,12 +136,25 @@ async def _options(
         raise UserInputError("give exactly one of location or addressId")
     point = wgs84_point(location) if location is not None else await _address_point(info, tenant_id, address_id)
     index = await _index(info, tenant_id)
+    policies = await _express_policies(info, tenant_id, index)
     engine = index.nearest_options
-    near = engine.nearest(point, nearest)
-    async with info.context.reader.lock:
-        session = await info.context.reader.session()
-        policies = await express_policies(session, tenant_id, near.store_ids)
-    return index, engine.delivery_options(near, utc_now(), policies, road=ROAD_DISTANCE, limit=limit)
+    return index, engine.delivery_options(engine.nearest(point, nearest), utc_now(), policies, road=ROAD_DISTANCE, limit=limit)
+
+
+# Each tenant's express policies (delivery.promise.express_policies, all stores), kept with
+# the geo index they were read for: every input of them bumps geo_index_version, so a new
+# version means a new index object and a fresh read. Read after the index's version, so
+# never older than the data the index is labelled with.
+_POLICIES: WeakKeyDictionary[TenantGeoIndex, dict[int, tuple[bool, frozenset[int]]]] = WeakKeyDictionary()
+
+
+async def _express_policies(info: Info, tenant_id: int, index: TenantGeoIndex) -> dict[int, tuple[bool, frozenset[int]]]:
+    policies = _POLICIES.get(index)
+    if policies is None:
+        async with info.context.reader.lock:
+            policies = await express_policies(await info.context.reader.session(), tenant_id, None)
+        _POLICIES[index] = policies
+    return policies
 
 
 async def _address_point(info: Info, tenant_id: int, address_id: str) -> LonLat:

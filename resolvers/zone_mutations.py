@@ -7,7 +7,6 @@ from core.errors import DomainError
 from core.money import MoneyError, parse_amount_to_fen
 from geo import zone_admin
 from geo.coordinates import CoordinateSystem
-from geo.index_cache import DEFAULT_CACHE
 from geo.models import DeliveryZoneRow
 from geo.zone_admin import ZoneErrorCode as Codes
 from geo.zone_admin import ZoneInput
@@ -35,7 +34,7 @@ def fee_rule_json(rule: types.FeeRuleInput | None) -> dict | None:
     if rule.bands is not None:
         return {
             "type": "DISTANCE_BANDS",
-            "bands": [[b.up_to_meters, _fen(b.fee, f"feeRule.bands.{i}.fee")] for i, b in enumerate(rule.bands)],
+            "bands": [[b.up_to_meters, _fen(b.fee, f"feeRule.bands[{i}].fee")] for i, b in enumerate(rule.bands)],
         }
     out = {
         "type": "BASE_PLUS_PER_KM",
@@ -72,20 +71,13 @@ def _input(source, fee_rule: dict | None) -> ZoneInput:
     )
 
 
-async def _committed(info: Info, payload):
-    # This process sees its own change at once; other processes within the version check interval.
-    if not payload.errors and info.context.tenant_id is not None:
-        DEFAULT_CACHE.invalidate(info.context.tenant_id)
-    return payload
-
-
 async def delivery_zone_create(info: Info, input: types.DeliveryZoneCreateInput) -> types.DeliveryZonePayload:
     async def work(session):
         store_id = ids.decode(input.store_id, "Store", Codes, "storeId")
         row = await zone_admin.create_zone(session, info.context.principal, store_id, _input(input, fee_rule_json(input.fee_rule)))
         return {"zone": zone_type(row)}
 
-    return await _committed(info, await in_transaction(info, types.DeliveryZonePayload, types.ZoneError, Codes, work))
+    return await in_transaction(info, types.DeliveryZonePayload, types.ZoneError, Codes, work)
 
 
 async def delivery_zone_update(info: Info, input: types.DeliveryZoneUpdateInput) -> types.DeliveryZonePayload:
@@ -94,7 +86,7 @@ async def delivery_zone_update(info: Info, input: types.DeliveryZoneUpdateInput)
         row = await zone_admin.update_zone(session, info.context.principal, zone_id, _input(input, fee_rule_json(input.fee_rule)))
         return {"zone": zone_type(row)}
 
-    return await _committed(info, await in_transaction(info, types.DeliveryZonePayload, types.ZoneError, Codes, work))
+    return await in_transaction(info, types.DeliveryZonePayload, types.ZoneError, Codes, work)
 
 
 async def delivery_zone_delete(info: Info, input: types.DeliveryZoneDeleteInput) -> types.DeliveryZoneDeletePayload:
@@ -103,4 +95,4 @@ async def delivery_zone_delete(info: Info, input: types.DeliveryZoneDeleteInput)
         await zone_admin.delete_zone(session, info.context.principal, zone_id)
         return {"deleted_id": input.id}
 
-    return await _committed(info, await in_transaction(info, types.DeliveryZoneDeletePayload, types.ZoneError, Codes, work))
+    return await in_transaction(info, types.DeliveryZoneDeletePayload, types.ZoneError, Codes, work)
