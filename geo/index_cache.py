@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,9 @@ from geo.zones import DeliveryZone
 from store_network.models import Store
 
 DEFAULT_CHECK_INTERVAL_S = float(os.environ.get("QIANDIAN_GEO_INDEX_CHECK_S", "1.0"))
+# Tenants whose index a process keeps (least recently used out first). An index costs
+# ~1 MB per 100 stores with polygon zones; a process serving many small chains stays bounded.
+DEFAULT_MAX_TENANTS = int(os.environ.get("QIANDIAN_GEO_INDEX_MAX_TENANTS", "64"))
 PREWARM_NEAREST_K = 30
 
 
@@ -128,12 +132,17 @@ class GeoIndexCache:
     """Tenant id -> TenantGeoIndex. One instance per process (`DEFAULT_CACHE`); tests make
     two to play two processes."""
 
-    def __init__(self, check_interval_s: float = DEFAULT_CHECK_INTERVAL_S, clock=time.monotonic):
+    def __init__(self, check_interval_s: float = DEFAULT_CHECK_INTERVAL_S, clock=time.monotonic,
+                 max_tenants: int = DEFAULT_MAX_TENANTS):
+        if max_tenants < 1:
+            raise ValueError("max_tenants must be at least 1")
         self.check_interval_s = check_interval_s
+        self.max_tenants = max_tenants
         self._clock = clock
-        self._entries: dict[tuple[str, int], _Entry] = {}
+        self._entries: OrderedDict[tuple[str, int], _Entry] = OrderedDict()  # least recently used first
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self.rebuilds = 0
+        self.evictions = 0
 
     def invalidate(self, tenant_id: int) -> None:
         """Force a version check on the next lookup (after this process wrote a change)."""
@@ -149,8 +158,10 @@ class GeoIndexCache:
         tenant_id_key = (str(getattr(bind, "engine", bind).url), tenant_id)
         entry = self._entries.get(tenant_id_key)
         now = self._clock()
-        if entry is not None and now - entry.checked_at < interval:
-            return entry.index
+        if entry is not None:
+            self._entries.move_to_end(tenant_id_key)
+            if now - entry.checked_at < interval:
+                return entry.index
         lock = self._locks.setdefault(tenant_id_key, asyncio.Lock())
         async with lock:
             entry = self._entries.get(tenant_id_key)
@@ -162,7 +173,14 @@ class GeoIndexCache:
                 return entry.index
             index = await self._rebuild(session, tenant_id)
             self._entries[tenant_id_key] = _Entry(index, self._clock())
+            self._entries.move_to_end(tenant_id_key)
             self.rebuilds += 1
+            while len(self._entries) > self.max_tenants:
+                evicted, _ = self._entries.popitem(last=False)
+                lock = self._locks.get(evicted)
+                if lock is not None and not lock.locked():
+                    del self._locks[evicted]
+                self.evictions += 1
             return index
 
     async def _rebuild(self, session: AsyncSession, tenant_id: int) -> TenantGeoIndex:

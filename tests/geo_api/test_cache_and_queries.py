@@ -9,6 +9,7 @@ from geo.models import DeliveryZoneRow
 from geo.zone_admin import ZoneInput, create_zone
 from geo.coordinates import CoordinateSystem, LonLat, from_wgs84
 from store_network.models import Store
+from tests.worlds import build_world
 from tests.geo_api.helpers import CREATE, NEARBY, OPTIONS, SERVING, STORE_A, east_of_a, radius_zone, wgs
 
 
@@ -154,3 +155,18 @@ class database_rows:
 
     async def __aexit__(self, *exc):
         await self.context.__aexit__(*exc)
+
+
+async def test_the_least_recently_used_tenant_index_is_evicted_beyond_the_cap(database, services):
+    worlds = [await build_world(database, services) for _ in range(3)]
+    clock = Clock()
+    cache = GeoIndexCache(1.0, clock, max_tenants=2)
+    async with database.read() as session:
+        first = await cache.get(session, worlds[0].tenant_id)
+        await cache.get(session, worlds[1].tenant_id)
+        assert await cache.get(session, worlds[0].tenant_id) is first  # used again: now the most recent
+        await cache.get(session, worlds[2].tenant_id)  # evicts worlds[1], the least recently used
+        assert cache.evictions == 1 and cache.rebuilds == 3
+        assert await cache.get(session, worlds[0].tenant_id) is first
+        await cache.get(session, worlds[1].tenant_id)  # built again
+        assert cache.rebuilds == 4 and cache.evictions == 2
