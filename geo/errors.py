@@ -22,6 +22,7 @@ class GeoErrorCode(str, Enum):
     ZONE_TOO_LARGE = "ZONE_TOO_LARGE"
     ZONE_TOO_SMALL = "ZONE_TOO_SMALL"
     TOO_MANY_VERTICES = "TOO_MANY_VERTICES"
+    ZONE_TOO_FAR_FROM_STORE = "ZONE_TOO_FAR_FROM_STORE"  # a polygon drawn around the wrong place
     INVALID_ZONE = "INVALID_ZONE"  # zone fields other than the shape (tier, store, ...)
 
 

@@ -3,7 +3,7 @@
 Tenant isolation and scope come from store_network.access.load_store: another brand's
 store or zone is NOT_FOUND; a store outside the staff member's subtree is
 PERMISSION_DENIED. Shape and fee input errors are GeoInputError with a field path into
-the mutation input (``polygon.coordinates[0][3]``, ``feeRule.bands.1``).
+the mutation input, in its names (``polygon.coordinates[0][3]``, ``feeRule.bands[1].upToMeters``).
 The geo_index_version bump happens in the database trigger, in this same transaction.
 """
 from __future__ import annotations
@@ -17,14 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Permission, Principal
 from core.errors import DomainError
-from geo.coordinates import CoordinateSystem
+from geo.coordinates import CoordinateSystem, LonLat
+from geo.distance import haversine_m
 from geo.errors import GeoErrorCode, GeoInputError
 from geo.models import DeliveryZoneRow
 from geo.zone_rules import fee_rule_to_json, parse_fee_rule
 from geo.zones import RadiusShape, parse_geojson_polygon
 from store_network.access import load_store, require_tenant
+from store_network.models import Store
 
 MAX_TIER = 9
+# Same-city delivery in 30-60 minutes: no part of a zone may lie farther than this from its
+# store. A polygon beyond it is almost always drawn around the wrong store or city, or in the
+# wrong coordinate system (a BD-09 polygon sent as WGS-84 is off by a few hundred metres and
+# passes; one pasted with lon/lat swapped lands thousands of km away and does not).
+MAX_ZONE_REACH_M = 50_000.0
 
 
 class ZoneErrorCode(str, Enum):
@@ -42,6 +49,7 @@ class ZoneErrorCode(str, Enum):
     ZONE_TOO_LARGE = GeoErrorCode.ZONE_TOO_LARGE.value
     ZONE_TOO_SMALL = GeoErrorCode.ZONE_TOO_SMALL.value
     TOO_MANY_VERTICES = GeoErrorCode.TOO_MANY_VERTICES.value
+    ZONE_TOO_FAR_FROM_STORE = GeoErrorCode.ZONE_TOO_FAR_FROM_STORE.value
     INVALID_ZONE = GeoErrorCode.INVALID_ZONE.value
 
 
@@ -58,7 +66,7 @@ class ZoneInput:
     express_allowed: bool | None = None
 
 
-def _apply(row: DeliveryZoneRow, data: ZoneInput, creating: bool) -> None:
+def _apply(row: DeliveryZoneRow, data: ZoneInput, creating: bool, store_location: LonLat) -> None:
     if data.radius_m is not None and data.polygon is not None:
         raise GeoInputError(GeoErrorCode.INVALID_ZONE, "radiusMeters", "give either radiusMeters or polygon, not both")
     if creating and data.radius_m is None and data.polygon is None:
@@ -77,11 +85,21 @@ def _apply(row: DeliveryZoneRow, data: ZoneInput, creating: bool) -> None:
     elif creating:
         row.name = f"tier {row.tier}"
     if data.radius_m is not None:
-        RadiusShape(data.radius_m)  # validates range and area
+        try:
+            RadiusShape(data.radius_m)  # validates range and area
+        except GeoInputError as exc:
+            raise GeoInputError(exc.code, "radiusMeters", exc.message) from None
         # The circle is around the store, so its system is irrelevant; store it plainly.
         row.kind, row.radius_m, row.polygon = "RADIUS", float(data.radius_m), None
     if data.polygon is not None:
         shape = parse_geojson_polygon(data.polygon, data.system, field="polygon")
+        reach = max(haversine_m(store_location, LonLat(x, y)) for x, y in shape.geometry.exterior.coords)
+        if reach > MAX_ZONE_REACH_M:
+            raise GeoInputError(
+                GeoErrorCode.ZONE_TOO_FAR_FROM_STORE, "polygon",
+                f"the polygon reaches {reach / 1000:.1f} km from the store; at most {MAX_ZONE_REACH_M / 1000:.0f} km "
+                "(check the store, the coordinate system and the longitude/latitude order)",
+            )
         # Stored in WGS-84 whatever the client sent; PostGIS derives `area` from this JSON.
         row.kind, row.radius_m, row.polygon = "POLYGON", None, _plain(shape.to_geojson())
     if data.fee_rule is not None:
@@ -106,32 +124,32 @@ def _plain(value: Any) -> Any:
 async def create_zone(session: AsyncSession, principal: Principal, store_id: int, data: ZoneInput) -> DeliveryZoneRow:
     store, _ = await load_store(session, principal, store_id, ZoneErrorCode, Permission.MANAGE_DELIVERY)
     row = DeliveryZoneRow(tenant_id=store.tenant_id, store_id=store.id)
-    _apply(row, data, creating=True)
+    _apply(row, data, creating=True, store_location=LonLat(store.lon, store.lat))
     session.add(row)
     await session.flush()
     return row
 
 
-async def _load_zone(session: AsyncSession, principal: Principal, zone_id: int) -> DeliveryZoneRow:
+async def _load_zone(session: AsyncSession, principal: Principal, zone_id: int) -> tuple[DeliveryZoneRow, Store]:
     tenant_id = require_tenant(principal, ZoneErrorCode)
     row = await session.scalar(
         select(DeliveryZoneRow).where(DeliveryZoneRow.id == zone_id, DeliveryZoneRow.tenant_id == tenant_id)
     )
     if row is None:
         raise DomainError(ZoneErrorCode.NOT_FOUND, "delivery zone not found", "id")
-    await load_store(session, principal, row.store_id, ZoneErrorCode, Permission.MANAGE_DELIVERY, field="id")
-    return row
+    store, _ = await load_store(session, principal, row.store_id, ZoneErrorCode, Permission.MANAGE_DELIVERY, field="id")
+    return row, store
 
 
 async def update_zone(session: AsyncSession, principal: Principal, zone_id: int, data: ZoneInput) -> DeliveryZoneRow:
-    row = await _load_zone(session, principal, zone_id)
-    _apply(row, data, creating=False)
+    row, store = await _load_zone(session, principal, zone_id)
+    _apply(row, data, creating=False, store_location=LonLat(store.lon, store.lat))
     await session.flush()
     return row
 
 
 async def delete_zone(session: AsyncSession, principal: Principal, zone_id: int) -> int:
-    row = await _load_zone(session, principal, zone_id)
+    row, _ = await _load_zone(session, principal, zone_id)
     await session.delete(row)
     await session.flush()
     return zone_id

@@ -26,40 +26,56 @@ from geo.zones import DeliveryZone, PolygonShape, RadiusShape, parse_geojson_pol
 
 DEFAULT_FEE_RULE_JSON: dict[str, Any] = {"type": "DISTANCE_BANDS", "bands": [[None, 400]]}
 MAX_FEE_FEN = 100_000  # 1,000 yuan: anything above is a typo in fen vs yuan
+MAX_RULE_METRES = 200_000  # 200 km: beyond any same-city delivery
 
 
 def parse_fee_rule(data: Mapping[str, Any], field: str = "feeRule") -> FeeRule:
-    """JSON -> FeeRule; GeoInputError(INVALID_ZONE) with a field path on bad input."""
+    """JSON -> FeeRule; GeoInputError(INVALID_ZONE) on bad input, with a field path in the
+    API's names (`feeRule.bands[1].upToMeters`, `feeRule.perKm`), not the storage keys."""
     if not isinstance(data, Mapping):
         raise GeoInputError(GeoErrorCode.INVALID_ZONE, field, "fee rule must be an object")
     kind = data.get("type")
-    try:
-        if kind == "DISTANCE_BANDS":
-            bands = data.get("bands")
-            if not isinstance(bands, list) or not bands:
-                raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.bands", "at least one band is required")
-            for i, band in enumerate(bands):
-                if not isinstance(band, (list, tuple)) or len(band) != 2:
-                    raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.bands.{i}", "a band is [upToM, feeFen]")
-                _check_fee(band[1], f"{field}.bands.{i}")
-            return DistanceBandFee(tuple((b[0], b[1]) for b in bands))
-        if kind == "BASE_PLUS_PER_KM":
-            _check_fee(data.get("base_fen"), f"{field}.base_fen")
-            _check_fee(data.get("per_km_fen"), f"{field}.per_km_fen")
-            return BasePlusPerKmFee(
-                base_fen=data.get("base_fen"),
-                included_m=data.get("included_m", 0),
-                per_km_fen=data.get("per_km_fen"),
-                max_distance_m=data.get("max_distance_m"),
-            )
-    except (TypeError, ValueError) as exc:
-        raise GeoInputError(GeoErrorCode.INVALID_ZONE, field, str(exc)) from exc
+    if kind == "DISTANCE_BANDS":
+        bands = data.get("bands")
+        if not isinstance(bands, list) or not bands:
+            raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.bands", "at least one band is required")
+        previous = -1
+        for i, band in enumerate(bands):
+            where = f"{field}.bands[{i}]"
+            if not isinstance(band, (list, tuple)) or len(band) != 2:
+                raise GeoInputError(GeoErrorCode.INVALID_ZONE, where, "a band is [upToMeters, fee]")
+            up_to, fee = band
+            if up_to is None:
+                if i != len(bands) - 1:
+                    raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{where}.upToMeters", "only the last band may be open (null)")
+            elif not _metres(up_to) or up_to <= previous:
+                raise GeoInputError(
+                    GeoErrorCode.INVALID_ZONE, f"{where}.upToMeters",
+                    f"upToMeters must be whole metres up to {MAX_RULE_METRES}, more than the previous band's",
+                )
+            else:
+                previous = up_to
+            _check_fee(fee, f"{where}.fee")
+        return DistanceBandFee(tuple((b[0], b[1]) for b in bands))
+    if kind == "BASE_PLUS_PER_KM":
+        _check_fee(data.get("base_fen"), f"{field}.base")
+        _check_fee(data.get("per_km_fen"), f"{field}.perKm")
+        included, limit = data.get("included_m", 0), data.get("max_distance_m")
+        if not _metres(included):
+            raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.includedMeters", f"must be whole metres within 0..{MAX_RULE_METRES}")
+        if limit is not None and not _metres(limit):
+            raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.maxDistanceMeters", f"must be whole metres within 0..{MAX_RULE_METRES}")
+        return BasePlusPerKmFee(base_fen=data["base_fen"], included_m=included, per_km_fen=data["per_km_fen"], max_distance_m=limit)
     raise GeoInputError(GeoErrorCode.INVALID_ZONE, f"{field}.type", "type must be DISTANCE_BANDS or BASE_PLUS_PER_KM")
+
+
+def _metres(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_RULE_METRES
 
 
 def _check_fee(value: object, field: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEE_FEN:
-        raise GeoInputError(GeoErrorCode.INVALID_ZONE, field, f"fee must be an integer number of fen within 0..{MAX_FEE_FEN}")
+        raise GeoInputError(GeoErrorCode.INVALID_ZONE, field, f"fee must be within 0.00..{MAX_FEE_FEN // 100}.00 yuan")
 
 
 def fee_rule_to_json(rule: FeeRule) -> dict[str, Any]:
