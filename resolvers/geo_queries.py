@@ -15,11 +15,14 @@ from geo.delivery_options import CartLine, DeliveryOption, choose_serving_store,
 from geo.errors import GeoInputError
 from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
 from delivery.promise import express_policies
+from geo.distance import DetourFactorDistance
+from geo import zone_lookup
 from geo.zone_lookup import ROAD_DISTANCE, road_distance_m
 from resolvers.errors import UserInputError
 from resolvers.ids import decode
+from resolvers.pagination import decode_cursor, encode_cursor
 from schema import geo as types
-from schema.common import Money
+from schema.common import Connection, Edge, Money, PageInfo
 from schema.enums import FulfilmentType
 from schema.store import Location, Store
 
@@ -74,9 +77,14 @@ def _open_now(store: StoreGeo, now) -> bool:
     return store.status == "OPEN" and is_open_at(store.business_hours, store.timezone, now)
 
 
-async def nearby_stores(info: Info, location: types.LocationInput, first: int | None, filter: types.NearbyStoresFilter | None) -> list[types.NearbyStore]:
+async def nearby_stores(
+    info: Info, location: types.LocationInput, first: int | None, after: str | None, filter: types.NearbyStoresFilter | None
+) -> Connection[types.NearbyStore]:
+    """Stores ranked by (estimated road distance, id), a page at a time. The cursor holds the
+    last store's (road distance, id): the next page is what ranks after it for the same point."""
     tenant_id, limit = _tenant(info), _first(first)
     point = wgs84_point(location)
+    after_key = tuple(decode_cursor(after, [float, int])) if after else None
     index = await _index(info, tenant_id)
     max_distance = None
     if filter and filter.max_distance_meters is not None:
@@ -90,30 +98,50 @@ async def nearby_stores(info: Info, location: types.LocationInput, first: int | 
             return False
         return not (filter and filter.fulfilment_type and filter.fulfilment_type.value not in store.fulfilment_types)
 
-    # Rank by road distance; the per-city detour factor can reorder stores near a city
-    # line, so take a generous straight-line candidate set and widen until enough pass.
-    k = limit * 3
+    # Road distance is the straight line times a per-city factor (never below the smallest
+    # factor), so it can reorder stores: widen the straight-line candidates until the next
+    # one is provably farther by road than the last store this page needs.
+    floor_factor = _smallest_detour_factor()
+    k = (limit + 1) * 3
     while True:
         nearest = index.index.nearest_stores(point, k, max_distance)
         ranked = []
         for store_id, distance in nearest:
             store = index.stores[int(store_id)]
-            if keep(store):
-                ranked.append((road_distance_m(store.location, point, store.city), distance, store))
-        if len(ranked) >= limit * 2 or len(nearest) < k:
+            key = (road_distance_m(store.location, point, store.city), store.id)
+            if (after_key is None or key > after_key) and keep(store):
+                ranked.append((key, distance, store))
+        ranked.sort(key=lambda r: r[0])
+        complete = len(nearest) < k or (len(ranked) > limit and nearest[-1][1] * floor_factor > ranked[limit][0][0])
+        if complete or k >= index.index.store_count:
             break
         k *= 4
-    ranked.sort(key=lambda r: (r[0], r[2].id))
-    ranked = ranked[:limit]
-    stores = await _stores(info, [s.id for _, _, s in ranked])
-    return [
-        types.NearbyStore(
-            store=stores[s.id], distance_meters=round(d, 1), road_distance_meters=round(road, 1),
-            is_open_now=_open_now(s, now), fulfilment_types=[FulfilmentType(t) for t in s.fulfilment_types],
+    page, has_next = ranked[:limit], len(ranked) > limit
+    stores = await _stores(info, [s.id for _, _, s in page])
+    edges = [
+        Edge(
+            node=types.NearbyStore(
+                store=stores[s.id], distance_meters=round(d, 1), road_distance_meters=round(key[0], 1),
+                is_open_now=_open_now(s, now), fulfilment_types=[FulfilmentType(t) for t in s.fulfilment_types],
+            ),
+            cursor=encode_cursor(list(key)),
         )
-        for road, d, s in ranked
+        for key, d, s in page
         if s.id in stores
     ]
+    return Connection(edges=edges, page_info=PageInfo(
+        has_next_page=has_next, has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+    ))
+
+
+def _smallest_detour_factor() -> float:
+    """The least road distance per metre of straight line any store can have; a routing
+    provider's road is never shorter than the straight line."""
+    road = zone_lookup.ROAD_DISTANCE  # read per call, as road_distance_m does
+    if isinstance(road, DetourFactorDistance):
+        return min([road.default_factor, *road.factor_by_city.values()])
+    return 1.0
 
 
 # A delivery-options screen shows a handful of stores; judging the nearest 30 (or 3 x

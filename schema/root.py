@@ -147,11 +147,15 @@ class Query:
     ) -> Connection[Order]:
         return await order_queries.orders(info, first, after, status, _store_pk(store_id))
 
-    @strawberry.field(description="Stores nearest to a point, ranked by estimated road distance (at most 50).")
+    @strawberry.field(
+        description="Stores nearest to a point, ranked by estimated road distance, up to 50 a page; "
+        "for the next page pass `after` (pageInfo.endCursor) with the same location and filter."
+    )
     async def nearby_stores(
-        self, info: Info, location: LocationInput, first: int | None = 10, filter: NearbyStoresFilter | None = None
-    ) -> list[NearbyStore]:
-        return await geo_queries.nearby_stores(info, location, first, filter)
+        self, info: Info, location: LocationInput, first: int | None = 10, after: str | None = None,
+        filter: NearbyStoresFilter | None = None,
+    ) -> Connection[NearbyStore]:
+        return await geo_queries.nearby_stores(info, location, first, after, filter)
 
     @strawberry.field(description="Per store that could deliver to a location or saved address: tier, fee, ETA, express, or the reasons it cannot. Best first.")
     async def delivery_options(

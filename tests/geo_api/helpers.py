@@ -12,8 +12,10 @@ UPDATE = f"mutation($i: DeliveryZoneUpdateInput!) {{ deliveryZoneUpdate(input: $
 DELETE = f"mutation($i: DeliveryZoneDeleteInput!) {{ deliveryZoneDelete(input: $i) {{ deletedId {E} }} }}"
 OPTIONS = """query($l: LocationInput, $a: ID, $first: Int) { deliveryOptions(location: $l, addressId: $a, first: $first) {
   store { code } serviceable tier zoneName fee { amount currency } etaMinutes expressPossible distanceMeters roadDistanceMeters reasons } }"""
-NEARBY = """query($l: LocationInput!, $first: Int, $f: NearbyStoresFilter) { nearbyStores(location: $l, first: $first, filter: $f) {
-  store { code } distanceMeters roadDistanceMeters isOpenNow fulfilmentTypes } }"""
+NEARBY = """query($l: LocationInput!, $first: Int, $after: String, $f: NearbyStoresFilter) {
+  nearbyStores(location: $l, first: $first, after: $after, filter: $f) {
+    nodes { store { code } distanceMeters roadDistanceMeters isOpenNow fulfilmentTypes }
+    pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
 SERVING = """query($l: LocationInput!, $lines: [ServingCartLineInput!]!) { servingStore(location: $l, lines: $lines) {
   store { code } tier fee { amount } } }"""
 

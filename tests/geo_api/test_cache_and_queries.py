@@ -62,7 +62,7 @@ async def test_a_change_in_one_process_reaches_the_other_within_the_check_interv
 
 async def test_nearby_stores_ranked_with_open_now_and_filters(client, world, database):
     body = await world.gql(client, NEARBY, {"l": wgs(east_of_a(100)), "first": 3})
-    ranked = body["data"]["nearbyStores"]
+    ranked = body["data"]["nearbyStores"]["nodes"]
     assert [s["store"]["code"] for s in ranked] == ["A", "B", "C"]
     assert 99 < ranked[0]["distanceMeters"] < 101 and abs(ranked[0]["roadDistanceMeters"] - 1.3 * ranked[0]["distanceMeters"]) < 0.2
     assert ranked[0]["isOpenNow"] is True and "SAME_CITY_DELIVERY" in ranked[0]["fulfilmentTypes"]
@@ -72,7 +72,7 @@ async def test_nearby_stores_ranked_with_open_now_and_filters(client, world, dat
 
     DEFAULT_CACHE.invalidate(world.tenant_id)
     body = await world.gql(client, NEARBY, {"l": wgs(east_of_a(100)), "first": 2, "f": {"openNow": True, "maxDistanceMeters": 4000}})
-    assert [s["store"]["code"] for s in body["data"]["nearbyStores"]] == ["B"]
+    assert [s["store"]["code"] for s in body["data"]["nearbyStores"]["nodes"]] == ["B"]
     options = (await world.gql(client, OPTIONS, {"l": wgs(east_of_a(100))}))["data"]["deliveryOptions"]
     a = next(o for o in options if o["store"]["code"] == "A")
     assert a["serviceable"] is False and a["reasons"] == ["STORE_CLOSED"] and options[0]["store"]["code"] == "B"
@@ -123,13 +123,13 @@ async def test_coordinate_systems_round_trip_through_the_api(client, world):
     # The store's own GCJ-02 / BD-09 position sent back (as a mini-program would) is ~0 m away.
     for system, p in (("GCJ02", gcj), ("BD09", bd)):
         body = await world.gql(client, NEARBY, {"l": {"longitude": p.lon, "latitude": p.lat, "system": system}, "first": 1})
-        assert body["data"]["nearbyStores"][0]["store"]["code"] == "A"
-        assert body["data"]["nearbyStores"][0]["distanceMeters"] < 0.01
+        assert body["data"]["nearbyStores"]["nodes"][0]["store"]["code"] == "A"
+        assert body["data"]["nearbyStores"]["nodes"][0]["distanceMeters"] < 0.01
     # The default input system is GCJ02: the same numbers read as WGS84 are ~500 m off.
     default = await world.gql(client, NEARBY, {"l": {"longitude": gcj.lon, "latitude": gcj.lat}, "first": 1})
-    assert default["data"]["nearbyStores"][0]["distanceMeters"] < 0.01
+    assert default["data"]["nearbyStores"]["nodes"][0]["distanceMeters"] < 0.01
     as_wgs = await world.gql(client, NEARBY, {"l": wgs(gcj), "first": 1})
-    assert as_wgs["data"]["nearbyStores"][0]["distanceMeters"] > 300
+    assert as_wgs["data"]["nearbyStores"]["nodes"][0]["distanceMeters"] > 300
     # A polygon drawn in GCJ-02 is stored in WGS-84 and read back in either system.
     ring = [[120.16, 30.27], [120.17, 30.27], [120.17, 30.28], [120.16, 30.28], [120.16, 30.27]]
     created = await world.gql(client, CREATE.replace("expressAllowed", "expressAllowed wgs: polygon g: polygon(system: GCJ02)"),
