@@ -1,10 +1,12 @@
 """Per-process cache of each tenant's in-memory geo index, kept in step with the database.
 
 Consistency across API processes: every change to a store's geo-relevant columns or to a
-zone bumps `geo_index_version` for the tenant in the same transaction (database triggers,
-migration 0002). A process reads that one row at most once per `check_interval_s`
-(default 1 s) per tenant and rebuilds the tenant's index when it moved. So a zone edit is
-visible everywhere within about a second, and the hot path costs no I/O at all.
+zone, or to an input of the express policy, bumps `geo_index_version` for the tenant in the
+same transaction (database triggers, migrations 0002 and 0005). A process reads that one row
+at most once per `check_interval_s` (default 1 s) per tenant and rebuilds the tenant's index
+when it moved, in the background while the old one keeps answering (see GeoIndexCache). So
+a zone edit is visible everywhere within about a second plus the rebuild, and the hot path
+costs no I/O at all; checkout always waits for the current version.
 
 Rebuilds read through their own short read connection, never the caller's session: the
 caller may be inside a write transaction whose (uncommitted) bump must not label a cached
@@ -13,6 +15,7 @@ index that a rollback would then leave behind.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections import OrderedDict
@@ -33,6 +36,7 @@ from geo.zone_rules import fallback_zone, zone_from_row
 from geo.zones import DeliveryZone
 from store_network.models import Store
 
+logger = logging.getLogger(__name__)
 DEFAULT_CHECK_INTERVAL_S = float(os.environ.get("QIANDIAN_GEO_INDEX_CHECK_S", "1.0"))
 # Tenants whose index a process keeps (least recently used out first). An index costs
 # ~1 MB per 100 stores with polygon zones; a process serving many small chains stays bounded.
@@ -98,22 +102,39 @@ class TenantGeoIndex:
         return haversine_m(self.stores[store_id].location, point)
 
 
+_STORE_COLUMNS = (
+    Store.id, Store.code, Store.name, Store.city, Store.lon, Store.lat, Store.status, Store.timezone, Store.business_hours,
+    Store.prep_minutes, Store.fulfilment_types, Store.node_id, Store.delivery_radius_m,
+)
+_ZONE_COLUMNS = (
+    DeliveryZoneRow.id, DeliveryZoneRow.store_id, DeliveryZoneRow.tier, DeliveryZoneRow.name, DeliveryZoneRow.kind,
+    DeliveryZoneRow.radius_m, DeliveryZoneRow.polygon, DeliveryZoneRow.fee_rule, DeliveryZoneRow.express_allowed,
+)
+
+
 async def load_tenant_index(session: AsyncSession, tenant_id: int, version: int) -> TenantGeoIndex:
-    rows = (await session.scalars(select(Store).where(Store.tenant_id == tenant_id).order_by(Store.id))).all()
+    """Read the tenant's stores and zones (plain rows, no ORM entities: a big chain has
+    tens of thousands), then parse and index them in a worker thread, so a rebuild (seconds
+    for 10,000 stores with polygon zones) does not stall the event loop's other requests."""
+    stores = (await session.execute(select(*_STORE_COLUMNS).where(Store.tenant_id == tenant_id).order_by(Store.id))).all()
+    zones = (
+        await session.execute(select(*_ZONE_COLUMNS).where(DeliveryZoneRow.tenant_id == tenant_id).order_by(DeliveryZoneRow.id))
+    ).all()
+    return await asyncio.to_thread(build_tenant_index, version, stores, zones)
+
+
+def build_tenant_index(version: int, store_rows: list, zone_rows: list) -> TenantGeoIndex:
     stores = [
         StoreGeo(
             id=r.id, code=r.code, name=r.name, city=r.city, location=LonLat(r.lon, r.lat), status=r.status,
             timezone=r.timezone, business_hours=r.business_hours or {}, prep_minutes=r.prep_minutes,
             fulfilment_types=tuple(r.fulfilment_types or ()), node_id=r.node_id,
         )
-        for r in rows
+        for r in store_rows
     ]
-    zone_rows = (
-        await session.scalars(select(DeliveryZoneRow).where(DeliveryZoneRow.tenant_id == tenant_id).order_by(DeliveryZoneRow.id))
-    ).all()
     zones = [zone_from_row(z) for z in zone_rows]
     configured = {int(z.store_id) for z in zones}
-    zones.extend(fallback_zone(r.id, r.delivery_radius_m) for r in rows if r.id not in configured)
+    zones.extend(fallback_zone(r.id, r.delivery_radius_m) for r in store_rows if r.id not in configured)
     return TenantGeoIndex(version, stores, zones)
 
 
@@ -126,11 +147,20 @@ async def read_version(session: AsyncSession, tenant_id: int) -> int:
 class _Entry:
     index: TenantGeoIndex
     checked_at: float
+    must_refresh: bool = False  # this process changed the tenant: the next lookup waits for it
+    refreshing: asyncio.Task | None = None
 
 
 class GeoIndexCache:
     """Tenant id -> TenantGeoIndex. One instance per process (`DEFAULT_CACHE`); tests make
-    two to play two processes."""
+    two to play two processes.
+
+    Freshness: a lookup checks the tenant's version at most every `check_interval_s`. When
+    another process changed something, lookups keep answering from the index they have while
+    one background task builds the new one (a big chain's rebuild takes seconds; stores
+    change status all day). The lookup that waits instead: the first one for a tenant, one
+    after `invalidate` (this process wrote the change, and its client expects to see it), and
+    one with max_staleness_s=0 (checkout, which charges the fee)."""
 
     def __init__(self, check_interval_s: float = DEFAULT_CHECK_INTERVAL_S, clock=time.monotonic,
                  max_tenants: int = DEFAULT_MAX_TENANTS):
@@ -143,48 +173,73 @@ class GeoIndexCache:
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self.rebuilds = 0
         self.evictions = 0
+        self.background_failures = 0
 
     def invalidate(self, tenant_id: int) -> None:
-        """Force a version check on the next lookup (after this process wrote a change)."""
+        """The next lookup checks the version and waits for a rebuild if it moved (after this
+        process wrote a change)."""
         for (_, tenant), entry in self._entries.items():
             if tenant == tenant_id:
-                entry.checked_at = float("-inf")
+                entry.must_refresh = True
+
+    async def settled(self) -> None:
+        """Wait for the background rebuilds running now (tests; graceful shutdown)."""
+        tasks = [e.refreshing for e in self._entries.values() if e.refreshing is not None and not e.refreshing.done()]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def get(self, session: AsyncSession, tenant_id: int, max_staleness_s: float | None = None) -> TenantGeoIndex:
         interval = self.check_interval_s if max_staleness_s is None else max_staleness_s
         # Keyed by database too: one process may talk to two databases (the test suite runs
         # SQLite and PostgreSQL side by side), where the same tenant id is a different brand.
         bind = session.bind
-        tenant_id_key = (str(getattr(bind, "engine", bind).url), tenant_id)
-        entry = self._entries.get(tenant_id_key)
-        now = self._clock()
+        key = (str(getattr(bind, "engine", bind).url), tenant_id)
+        entry = self._entries.get(key)
         if entry is not None:
-            self._entries.move_to_end(tenant_id_key)
-            if now - entry.checked_at < interval:
+            self._entries.move_to_end(key)
+            if not entry.must_refresh and self._clock() - entry.checked_at < interval:
                 return entry.index
-        lock = self._locks.setdefault(tenant_id_key, asyncio.Lock())
+        lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            entry = self._entries.get(tenant_id_key)
-            if entry is not None and self._clock() - entry.checked_at < interval:
+            entry = self._entries.get(key)
+            if entry is not None and not entry.must_refresh and self._clock() - entry.checked_at < interval:
                 return entry.index  # another coroutine checked while we waited
             version = await read_version(session, tenant_id)
             if entry is not None and entry.index.version == version:
-                entry.checked_at = self._clock()
+                entry.checked_at, entry.must_refresh = self._clock(), False
                 return entry.index
-            index = await self._rebuild(session, tenant_id)
-            self._entries[tenant_id_key] = _Entry(index, self._clock())
-            self._entries.move_to_end(tenant_id_key)
-            self.rebuilds += 1
-            while len(self._entries) > self.max_tenants:
-                evicted, _ = self._entries.popitem(last=False)
-                lock = self._locks.get(evicted)
-                if lock is not None and not lock.locked():
-                    del self._locks[evicted]
-                self.evictions += 1
+            if entry is not None and not entry.must_refresh and max_staleness_s is None:
+                entry.checked_at = self._clock()
+                if entry.refreshing is None or entry.refreshing.done():
+                    entry.refreshing = asyncio.create_task(self._refresh(key, bind, tenant_id))
+                return entry.index
+            index = await self._rebuild(bind, tenant_id)
+            self._install(key, index)
             return index
 
-    async def _rebuild(self, session: AsyncSession, tenant_id: int) -> TenantGeoIndex:
-        bind = session.bind
+    async def _refresh(self, key: tuple[str, int], bind: Any, tenant_id: int) -> None:
+        try:
+            index = await self._rebuild(bind, tenant_id)
+        except Exception:  # the old index keeps serving; the next check after the interval retries
+            self.background_failures += 1
+            logger.exception("background rebuild of the geo index of tenant %s failed", tenant_id)
+            return
+        current = self._entries.get(key)
+        if current is None or current.index.version < index.version:
+            self._install(key, index)
+
+    def _install(self, key: tuple[str, int], index: TenantGeoIndex) -> None:
+        self._entries[key] = _Entry(index, self._clock())
+        self._entries.move_to_end(key)
+        self.rebuilds += 1
+        while len(self._entries) > self.max_tenants:
+            evicted, _ = self._entries.popitem(last=False)
+            lock = self._locks.get(evicted)
+            if lock is not None and not lock.locked():
+                del self._locks[evicted]
+            self.evictions += 1
+
+    async def _rebuild(self, bind: Any, tenant_id: int) -> TenantGeoIndex:
         async with bind.connect() as connection:
             connection = await connection.execution_options(**{WRITE_OPTION: False})
             async with AsyncSession(bind=connection, expire_on_commit=False, autoflush=False) as own:

@@ -38,7 +38,14 @@ async def test_a_change_in_one_process_reaches_the_other_within_the_check_interv
         clock.now += 0.5  # process two has checked within the last second: still the old answer
         assert world.store_ids["a"] in (await two.get(session, world.tenant_id)).matches(point)
         clock.now += 0.6
-        assert world.store_ids["a"] not in (await two.get(session, world.tenant_id)).matches(point)
+        # Past the interval process two sees the new version: it keeps answering from the
+        # index it has while one background task rebuilds, then answers from the new one.
+        stale = await two.get(session, world.tenant_id)
+        assert world.store_ids["a"] in stale.matches(point)
+        await two.settled()
+        fresh = await two.get(session, world.tenant_id)
+        assert fresh is not stale and world.store_ids["a"] not in fresh.matches(point)
+        assert two.rebuilds == 2 and two.background_failures == 0
         rebuilds = two.rebuilds
         clock.now += 5  # version unchanged: a check, no rebuild
         await two.get(session, world.tenant_id)
@@ -170,3 +177,30 @@ async def test_the_least_recently_used_tenant_index_is_evicted_beyond_the_cap(da
         assert await cache.get(session, worlds[0].tenant_id) is first
         await cache.get(session, worlds[1].tenant_id)  # built again
         assert cache.rebuilds == 4 and cache.evictions == 2
+
+
+async def test_a_failed_background_rebuild_keeps_the_old_index_and_retries(world, database):
+    clock = Clock()
+    cache = GeoIndexCache(1.0, clock)
+    async with database.read() as session:
+        old = await cache.get(session, world.tenant_id)
+    async with database.write() as session:
+        await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(status="SUSPENDED"))
+    rebuild, calls = cache._rebuild, []
+
+    async def failing(bind, tenant_id):
+        calls.append(tenant_id)
+        raise ConnectionError("database went away")
+
+    cache._rebuild = failing
+    async with database.read() as session:
+        clock.now += 1.1
+        assert await cache.get(session, world.tenant_id) is old
+        await cache.settled()
+        assert cache.background_failures == 1 and calls == [world.tenant_id]
+        assert await cache.get(session, world.tenant_id) is old  # within the interval: no retry yet
+        cache._rebuild = rebuild
+        clock.now += 1.1
+        assert await cache.get(session, world.tenant_id) is old  # retried in the background
+        await cache.settled()
+        assert (await cache.get(session, world.tenant_id)).stores[world.store_ids["b"]].status == "SUSPENDED"
