@@ -17,6 +17,9 @@ at 4-5.5 km), then times per call, for random points in the box:
   inmemory_all: innermost zone and fee of *every* store serving the point
   (`TenantGeoIndex.matches` without a store list, what checkout's zone check builds on;
   ~200 stores per point at full size), --all-points.
+* inmemory_build_s: reading and indexing the tenant (what a zone edit costs each API
+  process, in a background thread); inmemory_rebuild_store_change_s: the same after a
+  store status, hours or preparation-time change, which keeps the spatial index.
 * postgis: `PostGisGeoIndex.zone_hits` + innermost tier per store, one SQL round trip per
   point (sampled: --postgis-points, PostGIS at ~ms per call would take hours for 100k).
 * graphql: `deliveryOptions(location, first: 10)` over HTTP on loopback to a uvicorn
@@ -47,7 +50,7 @@ from db.migrate import upgrade_async  # noqa: E402
 from db.session import Database  # noqa: E402
 from geo.coordinates import LonLat  # noqa: E402
 from geo.distance import destination_point  # noqa: E402
-from geo.index_cache import load_tenant_index  # noqa: E402
+from geo.index_cache import load_tenant_index, read_versions  # noqa: E402
 from geo.nearest_options import options_kernel  # noqa: E402
 from geo.postgis_index import PostGisGeoIndex  # noqa: E402
 from core.clock import utc_now  # noqa: E402
@@ -114,9 +117,16 @@ async def run(args) -> None:
         points = [LonLat(rng.uniform(lon0, lon1), rng.uniform(lat0, lat1)) for _ in range(args.points)]
 
         async with database.read() as session:
+            version, shape_version = await read_versions(session, city.tenant_id)
             started = time.perf_counter()
-            index = await load_tenant_index(session, city.tenant_id, 0)
+            index = await load_tenant_index(session, city.tenant_id, version, shape_version)
             print(f"inmemory_build_s={time.perf_counter() - started:.2f}")
+            # What a store status/hours/prep change costs each API process: the stores are
+            # re-read, the spatial index is kept (shape_version unchanged, migration 0006).
+            started = time.perf_counter()
+            rebuilt = await load_tenant_index(session, city.tenant_id, version, shape_version, previous=index)
+            assert rebuilt.index is index.index
+            print(f"inmemory_rebuild_store_change_s={time.perf_counter() - started:.2f}")
             clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
 
             # Everything deliveryOptions(first: 10) computes in memory, as the resolver calls

@@ -32,7 +32,7 @@ from geo.models import DeliveryZoneRow, GeoIndexVersion
 from geo.nearest_options import NearestOptions
 from geo.spatial_index import InMemoryGeoIndex
 from geo.zone_lookup import ZoneMatch, innermost, match_for
-from geo.zone_rules import fallback_zone, zone_from_row
+from geo.zone_rules import fallback_zone, fallback_zone_id, zone_from_row
 from geo.zones import DeliveryZone
 from store_network.models import Store
 
@@ -64,19 +64,27 @@ class StoreGeo:
 class TenantGeoIndex:
     """One tenant's stores and zones at one geo_index_version."""
 
-    def __init__(self, version: int, stores: list[StoreGeo], zones: list[DeliveryZone]):
+    def __init__(self, version: int, stores: list[StoreGeo], zones: list[DeliveryZone], shape_version: int = 0,
+                 spatial: InMemoryGeoIndex | None = None):
+        """`spatial`: the InMemoryGeoIndex of an earlier TenantGeoIndex with the same stores
+        (ids and locations, in order) and zones, reused as is (immutable but for its
+        nearest-candidate cache); see build_tenant_index."""
         self.version = version
+        self.shape_version = shape_version
         self.store_list = list(stores)  # position i = store position i in self.index
         self.stores = {s.id: s for s in stores}
         self.zones = list(zones)  # configured zones plus fallbacks (geo.zone_rules)
-        self.index = InMemoryGeoIndex([(str(s.id), s.location) for s in stores], self.zones)
         self.zones_by_store: dict[int, list[DeliveryZone]] = {}
         for zone in self.zones:
             self.zones_by_store.setdefault(int(zone.store_id), []).append(zone)
-        # deliveryOptions asks for the nearest 30 (resolvers.geo_queries.NEAREST_FOR_OPTIONS):
-        # build those candidate cells now (~0.25 s for 10k stores in one metro) rather than
-        # on the first request in each cell after every rebuild.
-        self.index.prewarm_nearest(PREWARM_NEAREST_K)
+        if spatial is None:
+            self.index = InMemoryGeoIndex([(str(s.id), s.location) for s in stores], self.zones)
+            # deliveryOptions asks for the nearest 30 (resolvers.geo_queries.NEAREST_FOR_OPTIONS):
+            # build those candidate cells now (~0.25 s for 10k stores in one metro) rather than
+            # on the first request in each cell after every rebuild.
+            self.index.prewarm_nearest(PREWARM_NEAREST_K)
+        else:
+            self.index = spatial
         # The deliveryOptions hot path's per-store data (~50 ms for 10k stores).
         self.nearest_options = NearestOptions(self)
 
@@ -112,35 +120,66 @@ _ZONE_COLUMNS = (
 )
 
 
-async def load_tenant_index(session: AsyncSession, tenant_id: int, version: int) -> TenantGeoIndex:
+async def load_tenant_index(
+    session: AsyncSession, tenant_id: int, version: int, shape_version: int = 0, previous: TenantGeoIndex | None = None
+) -> TenantGeoIndex:
     """Read the tenant's stores and zones (plain rows, no ORM entities: a big chain has
     tens of thousands), then parse and index them in a worker thread, so a rebuild (seconds
-    for 10,000 stores with polygon zones) does not stall the event loop's other requests."""
+    for 10,000 stores with polygon zones) does not stall the event loop's other requests.
+
+    With `previous` at the same shape_version (only store attributes changed: status,
+    hours, preparation time...), the zones are not read and its spatial index is reused."""
     stores = (await session.execute(select(*_STORE_COLUMNS).where(Store.tenant_id == tenant_id).order_by(Store.id))).all()
+    if previous is not None and previous.shape_version == shape_version:
+        reused = await asyncio.to_thread(_rebuild_stores_only, version, shape_version, stores, previous)
+        if reused is not None:
+            return reused
     zones = (
         await session.execute(select(*_ZONE_COLUMNS).where(DeliveryZoneRow.tenant_id == tenant_id).order_by(DeliveryZoneRow.id))
     ).all()
-    return await asyncio.to_thread(build_tenant_index, version, stores, zones)
+    return await asyncio.to_thread(build_tenant_index, version, stores, zones, shape_version)
 
 
-def build_tenant_index(version: int, store_rows: list, zone_rows: list) -> TenantGeoIndex:
-    stores = [
-        StoreGeo(
-            id=r.id, code=r.code, name=r.name, city=r.city, location=LonLat(r.lon, r.lat), status=r.status,
-            timezone=r.timezone, business_hours=r.business_hours or {}, prep_minutes=r.prep_minutes,
-            fulfilment_types=tuple(r.fulfilment_types or ()), node_id=r.node_id,
-        )
-        for r in store_rows
-    ]
+def _store_geo(r: Any) -> StoreGeo:
+    return StoreGeo(
+        id=r.id, code=r.code, name=r.name, city=r.city, location=LonLat(r.lon, r.lat), status=r.status,
+        timezone=r.timezone, business_hours=r.business_hours or {}, prep_minutes=r.prep_minutes,
+        fulfilment_types=tuple(r.fulfilment_types or ()), node_id=r.node_id,
+    )
+
+
+def build_tenant_index(version: int, store_rows: list, zone_rows: list, shape_version: int = 0) -> TenantGeoIndex:
+    stores = [_store_geo(r) for r in store_rows]
     zones = [zone_from_row(z) for z in zone_rows]
     configured = {int(z.store_id) for z in zones}
     zones.extend(fallback_zone(r.id, r.delivery_radius_m) for r in store_rows if r.id not in configured)
-    return TenantGeoIndex(version, stores, zones)
+    return TenantGeoIndex(version, stores, zones, shape_version)
+
+
+def _rebuild_stores_only(version: int, shape_version: int, store_rows: list, previous: TenantGeoIndex) -> TenantGeoIndex | None:
+    """previous's zones and spatial index with fresh store attributes; None if the stores'
+    ids, points or fallback radii differ after all (then the caller rebuilds everything)."""
+    stores = [_store_geo(r) for r in store_rows]
+    if [(s.id, s.location) for s in stores] != [(s.id, s.location) for s in previous.store_list]:
+        return None
+    fallback_radius = {int(z.store_id): z.shape.radius_m for z in previous.zones if z.id == fallback_zone_id(int(z.store_id))}
+    for r in store_rows:
+        if r.id in fallback_radius and float(r.delivery_radius_m) != fallback_radius[r.id]:
+            return None
+    return TenantGeoIndex(version, stores, previous.zones, shape_version, spatial=previous.index)
 
 
 async def read_version(session: AsyncSession, tenant_id: int) -> int:
     value = await session.scalar(select(GeoIndexVersion.version).where(GeoIndexVersion.tenant_id == tenant_id))
     return int(value or 0)
+
+
+async def read_versions(session: AsyncSession, tenant_id: int) -> tuple[int, int]:
+    """(version, shape_version) of the tenant; (0, 0) before its first geo change."""
+    row = (await session.execute(
+        select(GeoIndexVersion.version, GeoIndexVersion.shape_version).where(GeoIndexVersion.tenant_id == tenant_id)
+    )).first()
+    return (int(row.version), int(row.shape_version)) if row is not None else (0, 0)
 
 
 @dataclass
@@ -211,15 +250,15 @@ class GeoIndexCache:
             if entry is not None and not entry.must_refresh and max_staleness_s is None:
                 entry.checked_at = self._clock()
                 if entry.refreshing is None or entry.refreshing.done():
-                    entry.refreshing = asyncio.create_task(self._refresh(key, bind, tenant_id))
+                    entry.refreshing = asyncio.create_task(self._refresh(key, bind, tenant_id, entry.index))
                 return entry.index
-            index = await self._rebuild(bind, tenant_id)
+            index = await self._rebuild(bind, tenant_id, entry.index if entry is not None else None)
             self._install(key, index)
             return index
 
-    async def _refresh(self, key: tuple[str, int], bind: Any, tenant_id: int) -> None:
+    async def _refresh(self, key: tuple[str, int], bind: Any, tenant_id: int, previous: TenantGeoIndex) -> None:
         try:
-            index = await self._rebuild(bind, tenant_id)
+            index = await self._rebuild(bind, tenant_id, previous)
         except Exception:  # the old index keeps serving; the next check after the interval retries
             self.background_failures += 1
             logger.exception("background rebuild of the geo index of tenant %s failed", tenant_id)
@@ -239,14 +278,14 @@ class GeoIndexCache:
                 del self._locks[evicted]
             self.evictions += 1
 
-    async def _rebuild(self, bind: Any, tenant_id: int) -> TenantGeoIndex:
+    async def _rebuild(self, bind: Any, tenant_id: int, previous: TenantGeoIndex | None = None) -> TenantGeoIndex:
         async with bind.connect() as connection:
             connection = await connection.execution_options(**{WRITE_OPTION: False})
             async with AsyncSession(bind=connection, expire_on_commit=False, autoflush=False) as own:
-                # Version first: data read after it is at least as new, so at worst we
+                # Versions first: data read after them is at least as new, so at worst we
                 # rebuild once more later, never label old data with a newer version.
-                version = await read_version(own, tenant_id)
-                return await load_tenant_index(own, tenant_id, version)
+                version, shape_version = await read_versions(own, tenant_id)
+                return await load_tenant_index(own, tenant_id, version, shape_version, previous)
 
 
 DEFAULT_CACHE = GeoIndexCache()

@@ -54,3 +54,5 @@ class GeoIndexVersion(Base):
     __tablename__ = "geo_index_version"
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Moves only when the geometry changes (zones, store points, fallback radii): migration 0006.
+    shape_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

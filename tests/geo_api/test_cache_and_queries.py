@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from auth.roles import Principal, PrincipalKind, RoleGrant
+from core.clock import utc_now
 from geo.index_cache import GeoIndexCache
 from geo.models import DeliveryZoneRow
 from geo.zone_admin import ZoneInput, create_zone
@@ -188,7 +189,7 @@ async def test_a_failed_background_rebuild_keeps_the_old_index_and_retries(world
         await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(status="SUSPENDED"))
     rebuild, calls = cache._rebuild, []
 
-    async def failing(bind, tenant_id):
+    async def failing(bind, tenant_id, previous=None):
         calls.append(tenant_id)
         raise ConnectionError("database went away")
 
@@ -204,3 +205,39 @@ async def test_a_failed_background_rebuild_keeps_the_old_index_and_retries(world
         assert await cache.get(session, world.tenant_id) is old  # retried in the background
         await cache.settled()
         assert (await cache.get(session, world.tenant_id)).stores[world.store_ids["b"]].status == "SUSPENDED"
+
+
+async def test_store_attribute_changes_keep_the_spatial_index_geometry_changes_rebuild_it(world, database):
+    """shape_version (migration 0006) moves only with geometry: a status, hours or prep change
+    re-reads the stores and keeps the spatial index; a zone edit or a store move rebuilds it."""
+    cache = GeoIndexCache(1.0, Clock())
+    a, b = world.store_ids["a"], world.store_ids["b"]
+
+    async def current():
+        cache.invalidate(world.tenant_id)
+        async with database.read() as session:
+            return await cache.get(session, world.tenant_id)
+
+    first = await current()
+    async with database.write() as session:
+        await session.execute(update(Store).where(Store.id == b).values(status="SUSPENDED", prep_minutes=25))
+    second = await current()
+    assert second is not first and second.index is first.index
+    assert all(new is old for new, old in zip(second.zones, first.zones, strict=True))  # not re-parsed
+    assert second.stores[b].status == "SUSPENDED" and second.stores[b].prep_minutes == 25
+    options = second.nearest_options.delivery_options(second.nearest_options.nearest(east_of_a(500), 3), utc_now(), {})
+    assert "STORE_SUSPENDED" in {r.value for o in options if o.store_id == str(b) for r in o.reasons}
+
+    async with database.write() as session:
+        hq = Principal(PrincipalKind.STAFF, world.tenant_id, staff_id=world.staff_ids["hq"], grants=(RoleGrant("HQ_ADMIN", world.hq_node_id, f"/{world.hq_node_id}/"),))
+        await create_zone(session, hq, a, ZoneInput(tier=1, radius_m=1000, fee_rule={"type": "DISTANCE_BANDS", "bands": [[None, 500]]}))
+    third = await current()
+    assert third.index is not second.index and a not in third.matches(east_of_a(2000))
+    async with database.write() as session:
+        await session.execute(update(Store).where(Store.id == b).values(delivery_radius_m=1234))  # b's fallback circle
+    fourth = await current()
+    assert fourth.index is not third.index and fourth.zones_by_store[b][0].shape.radius_m == 1234
+    async with database.write() as session:
+        await session.execute(update(Store).where(Store.id == b).values(lat=Store.lat + 0.01))
+    fifth = await current()
+    assert fifth.index is not fourth.index and fifth.stores[b].location.lat == fourth.stores[b].location.lat + 0.01
