@@ -71,5 +71,6 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {_name(table, event)}" + (f" ON {table}" if postgresql else ""))
     if postgresql:
         op.execute("DROP FUNCTION IF EXISTS geo_shape_bump()")
-    with op.batch_alter_table('geo_index_version', schema=None) as batch_op:
-        batch_op.drop_column('shape_version')
+    # Not batch mode: recreating the table would break the other tables' triggers that name it
+    # (SQLite checks them on the rename). SQLite drops columns itself since 3.35.
+    op.execute("ALTER TABLE geo_index_version DROP COLUMN shape_version")
