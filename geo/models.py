@@ -5,11 +5,13 @@ client's system on input). On PostgreSQL the migration adds `delivery_zone.area`
 geometry(Polygon, 4326) generated from that JSON (so the two can never disagree) with a
 GiST index; SQLite has no such column and uses the in-memory index.
 
-`geo_index_version.version` is bumped by database triggers (both backends, see migration
-0002) in the same transaction as any change to a store's location, status, delivery
-radius or fulfilment types, or to any zone. Triggers rather than application code because
-seeding scripts, bulk UPDATEs and future mutations cannot forget them. API processes
-compare it with the version their cached index was built from.
+`geo_index_version.version` is bumped by database triggers (migrations 0002 and 0005-0007)
+in the same transaction as any change to a store's geo-relevant columns, to a zone, or to an
+input of the express policy (delivery settings, a node's place in the network);
+`shape_version` only when geometry changes (zones, store points, fallback radii). Triggers
+rather than application code because seeding scripts, bulk UPDATEs and future mutations
+cannot forget them. On PostgreSQL they fire once per statement and compare old and new
+values. API processes compare the versions with those their cached index was built from.
 """
 from __future__ import annotations
 
