@@ -54,8 +54,20 @@ async def product_connection(info: Info, store_id: int | None, first, after, fil
     rows = await info.context.reader.scalars(query)
     for row in rows:  # prime the loader: later hops by id cost nothing
         info.context.loaders.product.prime(row.id, row)
+    rows = list(rows)
     cursor_of = (lambda p: [p.name, p.id]) if field == ProductSortField.NAME else (lambda p: [p.id])
-    return build_connection(list(rows), limit, after, cursor_of, lambda p: ProductType.from_row(p, store_id))
+    skus = await ProductType.prefetch_skus(info, rows[:limit], store_id) if _selects(info.selected_fields, "skus") else {}
+    return build_connection(rows, limit, after, cursor_of, lambda p: ProductType.from_row(p, store_id, skus.get(p.id)))
+
+
+def _selects(selections, name: str) -> bool:
+    """Is a field called `name` selected anywhere below (fragments included)?"""
+    for selection in selections:
+        if getattr(selection, "name", None) == name:
+            return True
+        if _selects(getattr(selection, "selections", ()), name):
+            return True
+    return False
 
 
 async def categories(info: Info) -> list[CategoryType]:

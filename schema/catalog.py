@@ -106,9 +106,12 @@ class Product(relay.Node):
     status: ProductStatus
     category_id: strawberry.Private[int]
     store_id: strawberry.Private[int | None]
+    # Filled by a listing that loaded the page's SKUs in one go (resolvers.catalog_queries):
+    # `skus` is then a plain value, not one awaited resolver per product.
+    prefetched_skus: strawberry.Private[list[Sku] | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Product, store_id: int | None = None) -> "Product":
+    def from_row(cls, row: models.Product, store_id: int | None = None, skus: list[Sku] | None = None) -> "Product":
         return cls(
             id=row.id,
             slug=row.slug,
@@ -119,6 +122,7 @@ class Product(relay.Node):
             status=ProductStatus(row.status),
             category_id=row.category_id,
             store_id=store_id,
+            prefetched_skus=skus,
         )
 
     @strawberry.field
@@ -127,9 +131,31 @@ class Product(relay.Node):
         return Category.from_row(row) if row else None
 
     @strawberry.field
-    async def skus(self, info: Info) -> list[Sku]:
+    def skus(self, info: Info) -> list[Sku]:
+        # Sync on purpose: a prefetched list costs graphql-core no awaitable; otherwise the
+        # coroutine returned here is awaited like any async resolver's result.
+        if self.prefetched_skus is not None:
+            return self.prefetched_skus
+        return self._load_skus(info)  # type: ignore[return-value]
+
+    async def _load_skus(self, info: Info) -> list[Sku]:
         rows = await info.context.loaders.skus_by_product.load(self.id)
         return await Sku.in_store(info, rows, self.sold_by.value, self.store_id)
+
+    @classmethod
+    async def prefetch_skus(cls, info: Info, rows: list[models.Product], store_id: int | None) -> dict[int, list[Sku]]:
+        """Every product's SKUs with their store price and stock: the same two batched loads
+        the per-product resolver makes, done once for the page."""
+        sku_rows = await info.context.loaders.skus_by_product.load_many([row.id for row in rows])
+        if store_id is None:
+            return {row.id: [Sku.from_row(sku, row.sold_by) for sku in skus] for row, skus in zip(rows, sku_rows, strict=True)}
+        flat = [sku for skus in sku_rows for sku in skus]
+        offers = await info.context.loaders.offer.load_many([(store_id, sku.id) for sku in flat])
+        offer_of = dict(zip((sku.id for sku in flat), offers, strict=True))
+        return {
+            row.id: [Sku.from_row(sku, row.sold_by, offer_of[sku.id]) for sku in skus]
+            for row, skus in zip(rows, sku_rows, strict=True)
+        }
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):

@@ -109,3 +109,40 @@ async def test_unexpected_errors_are_masked_but_validation_errors_are_not(client
     assert "hunter2" not in str(body)
     invalid = await world.gql(client, "{ store { nmae } }")
     assert "nmae" in invalid["errors"][0]["message"] or "argument" in invalid["errors"][0]["message"]
+
+
+PRODUCT_ONE = """query($id: ID!, $store: ID) { product(id: $id, storeId: $store) {
+  id skus { id code price { amount } stock { quantityAvailable } } } }"""
+LISTING_WITH_FRAGMENT = """fragment Offer on Sku { id code price { amount } stock { quantityAvailable } }
+fragment Card on Product { id skus { ...Offer } }
+query($store: ID!) { store(id: $store) { products(first: 30) { nodes { ...Card } } } }"""
+LISTING_WITHOUT_STORE = """query { products(first: 30) { edges { node { id skus { id code price { amount } stock { quantityAvailable } } } } } }"""
+
+
+async def test_a_listing_prefetches_skus_through_fragments_and_answers_what_each_product_answers(
+    client, database, world, monkeypatch
+):
+    """The products listing loads its page's SKUs, prices and stock in one go when `skus` is
+    selected (fragments included); each product must read exactly as it does on its own."""
+    from schema.catalog import Product
+
+    await _add_products(database, world, 7)
+    per_product = Product._load_skus
+
+    async def refuse(self, info):
+        raise AssertionError("a listing resolved skus product by product")
+
+    monkeypatch.setattr(Product, "_load_skus", refuse)
+    body = await world.gql(client, LISTING_WITH_FRAGMENT, {"store": world.store("a")})
+    no_store = await world.gql(client, LISTING_WITHOUT_STORE)
+    monkeypatch.setattr(Product, "_load_skus", per_product)
+    assert "errors" not in body and "errors" not in no_store, (body, no_store)
+    listed = body["data"]["store"]["products"]["nodes"]
+    assert len(listed) >= 7 and any(p["skus"] and p["skus"][0]["price"]["amount"] == "0.99" for p in listed)
+    for product in listed:
+        alone = await world.gql(client, PRODUCT_ONE, {"id": product["id"], "store": world.store("a")})
+        assert alone["data"]["product"] == product
+    for edge in no_store["data"]["products"]["edges"]:
+        assert all(sku["price"] is None and sku["stock"] is None for sku in edge["node"]["skus"])
+        alone = await world.gql(client, PRODUCT_ONE, {"id": edge["node"]["id"]})
+        assert alone["data"]["product"] == edge["node"]
