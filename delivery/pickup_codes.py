@@ -26,6 +26,7 @@ from core.errors import DomainError
 from delivery.errors import DeliveryErrorCode as Codes
 from delivery.models import PickupCode, PickupVerification
 from store_network.access import load_store
+from store_network.models import Store
 
 CODE_DIGITS = 6
 ORDER_MAX_ATTEMPTS = 5
@@ -110,6 +111,10 @@ async def verify(
 
     if principal.kind not in (PrincipalKind.STAFF, PrincipalKind.API_KEY) or not principal.can(Permission.MANAGE_ORDERS, path):
         return await fail(Codes.PERMISSION_DENIED, "only this store's staff verify pickup codes", "storeId")
+    # Count and record one attempt at a time per store (PostgreSQL: the store's row locked
+    # until commit; SQLite has one writer), so parallel guesses cannot overshoot the limit.
+    # NO KEY UPDATE: orders and other rows that merely reference the store are not blocked.
+    await session.execute(select(Store.id).where(Store.id == store.id).with_for_update(key_share=True))
     failures = await session.scalar(
         select(func.count(PickupVerification.id)).where(
             PickupVerification.store_id == store.id,

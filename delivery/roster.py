@@ -33,7 +33,12 @@ async def add_shift(
     session: AsyncSession, principal: Principal, rider_id: int, store_id: int, starts_at: datetime, ends_at: datetime, now: datetime
 ) -> RiderShift:
     store, _ = await load_store(session, principal, store_id, Codes, Permission.MANAGE_DELIVERY)
-    rider = await session.scalar(select(Rider).where(Rider.id == rider_id, Rider.tenant_id == store.tenant_id))
+    # The rider's row is locked (PostgreSQL; SQLite has one writer) so two concurrent adds
+    # for one rider run the overlap check one after the other. NO KEY UPDATE: inserts that
+    # merely reference the rider (shifts, assignments) are not blocked.
+    rider = await session.scalar(
+        select(Rider).where(Rider.id == rider_id, Rider.tenant_id == store.tenant_id).with_for_update(key_share=True)
+    )
     if rider is None:
         raise DomainError(Codes.NOT_FOUND, "rider not found", "riderId")
     starts_at, ends_at = _aware(starts_at, "startsAt"), _aware(ends_at, "endsAt")
