@@ -67,8 +67,11 @@ async def load_fleet(session: AsyncSession, store_id: int, start: datetime, end:
             .where(RiderShift.store_id == store_id, RiderShift.starts_at < end, RiderShift.ends_at > start)
         )
     ).all()
+    # A suspended rider's rostered hours are no capacity: they will not ride them.
     shifts = tuple(
-        Shift(s.rider_id, s.starts_at, s.ends_at, status not in UNAVAILABLE_RIDER_STATUSES) for s, status in shift_rows
+        Shift(s.rider_id, s.starts_at, s.ends_at, status not in UNAVAILABLE_RIDER_STATUSES)
+        for s, status in shift_rows
+        if status != "SUSPENDED"
     )
     caps = (
         await session.execute(

@@ -23,7 +23,7 @@ from core.settings import Settings
 from resolvers import account_mutations, cart_mutations, catalog_mutations, catalog_queries, order_mutations, staff_mutations
 from resolvers import geo_queries, zone_mutations
 from resolvers import delivery_mutations, slot_queries
-from resolvers import dispatch_mutations, dispatch_queries, rider_mutations
+from resolvers import dispatch_mutations, dispatch_queries, rider_admin, rider_mutations
 from resolvers import orders as order_queries
 from resolvers import stores as store_queries
 from resolvers.errors import UserInputError, should_mask_error
@@ -57,6 +57,7 @@ from schema.payloads import (
 from schema.store import NetworkNode, ProductFilterInput, ProductSortingInput, Store
 from schema import delivery as delivery_types
 from schema import dispatch as dispatch_types
+from schema import riders as rider_types
 from schema.coordinates import CoordinateSystem
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
 from collections.abc import AsyncGenerator
@@ -190,6 +191,12 @@ class Query:
     async def delivery_settings(self, info: Info, node_id: strawberry.ID) -> delivery_types.DeliverySettings | None:
         return await slot_queries.delivery_settings(info, node_id)
 
+    @strawberry.field(description="Riders whose home store this is, oldest first; staff who dispatch or manage delivery there (empty otherwise).")
+    async def riders(
+        self, info: Info, store_id: strawberry.ID, first: int | None = 50, after: str | None = None
+    ) -> Connection[rider_types.Rider]:
+        return await rider_admin.store_riders(info, store_id, first, after)
+
     @strawberry.field(description="Rider shifts at a store from `from` (default now) for `days` (default 7).")
     async def rider_shifts(
         self, info: Info, store_id: strawberry.ID, from_: Annotated[datetime | None, strawberry.argument(name="from")] = None, days: int | None = None
@@ -237,6 +244,12 @@ class Mutation:
     delivery_zone_update: DeliveryZonePayload = strawberry.mutation(resolver=zone_mutations.delivery_zone_update)
     delivery_zone_delete: DeliveryZoneDeletePayload = strawberry.mutation(resolver=zone_mutations.delivery_zone_delete)
     delivery_settings_set: delivery_types.DeliverySettingsPayload = strawberry.mutation(resolver=delivery_mutations.delivery_settings_set)
+    rider_create: rider_types.RiderPayload = strawberry.mutation(
+        resolver=rider_admin.rider_create, description="Add a rider to the fleet (staff with MANAGE_DELIVERY over the home store)."
+    )
+    rider_update: rider_types.RiderPayload = strawberry.mutation(
+        resolver=rider_admin.rider_update, description="Edit, suspend or reinstate a rider (MANAGE_DELIVERY over the home store)."
+    )
     rider_shift_add: delivery_types.RiderShiftPayload = strawberry.mutation(resolver=delivery_mutations.rider_shift_add)
     rider_shift_remove: delivery_types.RiderShiftPayload = strawberry.mutation(resolver=delivery_mutations.rider_shift_remove)
     slot_cap_set: delivery_types.SlotCapSetPayload = strawberry.mutation(resolver=delivery_mutations.slot_cap_set)

@@ -308,6 +308,14 @@ CASES: dict[str, Case] = {
     "deliverySettingsSet": Case(
         f"mutation($id: ID!) {{ deliverySettingsSet(input: {{nodeId: $id, expressEnabled: false, cutoffMinutes: 45}}) {{ settings {{ nodeId }} {E} }} }}",
         lambda p, t: {"id": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "riderCreate": Case(
+        f"""mutation($s: ID!, $m: String!) {{ riderCreate(input: {{homeStoreId: $s, name: "Intruder", mobile: $m}}) {{
+            rider {{ id }} {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "m": f"1390000{uuid.uuid4().int % 10**4:04d}"}, ("hq",), "NOT_FOUND"),
+    "riderUpdate": Case(
+        f"""mutation($r: ID!) {{ riderUpdate(input: {{id: $r, name: "Renamed", capacity: 2, suspended: true}}) {{
+            rider {{ id }} {E} }} }}""",
+        lambda p, t: {"r": p.riders[t.slug]}, ("hq",), "NOT_FOUND"),
     "riderShiftAdd": Case(
         f"""mutation($r: ID!, $s: ID!, $a: DateTime!, $b: DateTime!) {{ riderShiftAdd(input: {{riderId: $r, storeId: $s,
             startsAt: $a, endsAt: $b}}) {{ shift {{ id }} {E} }} }}""",
