@@ -23,7 +23,7 @@ from core.clock import utc_now
 from core.settings import Settings, load_settings
 from core.signing import SignatureError, verify
 from payments.provider import CallbackEvent, SandboxProvider, parse_callback_body
-from payments.service import apply_callback
+from payments.service import apply_callback, refund_late_payments
 from resolvers.context import authenticate_connection, build_context
 from resolvers.response_cache import AnonymousQueryCache
 from resolvers.services import Services, build_services
@@ -182,8 +182,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 
 async def sweep_once(services: Services) -> int:
+    """Expire unpaid orders past their TTL; then refund payments that arrived too late."""
     async with services.database.write() as session:
-        return await expire_unpaid_orders(session, utc_now())
+        cancelled = await expire_unpaid_orders(session, utc_now())
+    refunded = await refund_late_payments(services.database, services.payments, utc_now())
+    if refunded:
+        log.info("refunded %d payments that arrived after their order expired or was cancelled", refunded)
+    return cancelled
 
 
 async def _sweep_forever(services: Services) -> None:

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed-demo", help="load the demo chain (idempotent)")
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", type=Path, default=SCHEMA_FILE)
-    sub.add_parser("sweep-expired", help="cancel unpaid orders past their TTL and release stock")
+    sub.add_parser("sweep-expired", help="cancel unpaid orders past their TTL, release stock, refund late payments")
     sub.add_parser("dispatch-once", help="run the dispatch engine once for every city partition with work")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -32,7 +32,11 @@ class PaymentProvider(Protocol):
 
     def create_intent(self, *, order_number: str, amount_fen: int, currency: str) -> PaymentIntent: ...
 
-    def refund(self, *, provider_ref: str, amount_fen: int) -> None: ...
+    def refund(self, *, provider_ref: str, amount_fen: int, refund_id: str) -> None:
+        """Give `amount_fen` of the payment back. `refund_id` is ours and stable per refund
+        (WeChat Pay's out_refund_no, Alipay's out_request_no): a retry after a lost answer
+        must not refund twice. Raises on failure; the caller retries later."""
+        ...
 
 
 class SandboxProvider:
@@ -42,13 +46,15 @@ class SandboxProvider:
 
     def __init__(self, callback_secret: str):
         self._secret = callback_secret.encode()
+        self.refunds: dict[str, tuple[str, int]] = {}  # refund_id -> (provider_ref, amount_fen)
 
     def create_intent(self, *, order_number: str, amount_fen: int, currency: str) -> PaymentIntent:
         ref = "sbx_" + secrets.token_urlsafe(12)
         return PaymentIntent(ref, {"provider": self.name, "providerRef": ref, "amount": amount_fen, "currency": currency})
 
-    def refund(self, *, provider_ref: str, amount_fen: int) -> None:
-        return None  # the sandbox refunds instantly
+    def refund(self, *, provider_ref: str, amount_fen: int, refund_id: str) -> None:
+        # The sandbox refunds instantly and, like a real provider, once per refund_id.
+        self.refunds.setdefault(refund_id, (provider_ref, amount_fen))
 
     def signed_callback(self, event: CallbackEvent, timestamp: int) -> tuple[bytes, str]:
         """Body and signature header exactly as the sandbox would POST them."""

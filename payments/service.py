@@ -7,6 +7,7 @@ REFUND_REQUIRED for the refund job instead of silently ignored.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,6 +22,8 @@ from db.session import Database
 from payments.errors import PaymentErrorCode
 from payments.models import Payment, PaymentCallbackEvent
 from payments.provider import CallbackEvent, PaymentIntent, PaymentProvider
+
+log = logging.getLogger(__name__)
 
 
 async def start_payment(
@@ -99,7 +102,43 @@ async def refund_order(
         select(Payment).where(Payment.order_id == order.id, Payment.status == "SUCCEEDED")
     )
     if payment is not None:
-        provider.refund(provider_ref=payment.provider_ref, amount_fen=payment.amount_fen)
+        provider.refund(provider_ref=payment.provider_ref, amount_fen=payment.amount_fen, refund_id=refund_id_of(payment))
         payment.status = "REFUNDED"
     await session.flush()
     return order
+
+
+def refund_id_of(payment: Payment) -> str:
+    """One refund per payment, so the payment's id names it at the provider."""
+    return f"refund-{payment.id}"
+
+
+async def refund_late_payments(database: Database, provider: PaymentProvider, now: datetime, batch: int = 50) -> int:
+    """Give back money that arrived for an order already expired or cancelled
+    (REFUND_REQUIRED); run by the sweeper and `qiandian sweep-expired`. Each payment is
+    refunded in its own transaction, locked (PostgreSQL: rows another process is refunding
+    are skipped), and named by refund_id_of: if the provider refunded but our commit was
+    lost, the next run's retry is recognised by the provider, not paid twice. A provider
+    error leaves the payment REFUND_REQUIRED for the next run. Returns payments refunded."""
+    async with database.read() as session:
+        ids = list(await session.scalars(
+            select(Payment.id).where(Payment.status == "REFUND_REQUIRED", Payment.provider == provider.name)
+            .order_by(Payment.id).limit(batch)
+        ))
+    refunded = 0
+    for payment_id in ids:
+        try:
+            async with database.write() as session:
+                payment = await session.scalar(
+                    select(Payment).where(Payment.id == payment_id, Payment.status == "REFUND_REQUIRED")
+                    .with_for_update(skip_locked=True)
+                )
+                if payment is None:
+                    continue  # refunded meanwhile, or being refunded by another process
+                provider.refund(provider_ref=payment.provider_ref, amount_fen=payment.amount_fen, refund_id=refund_id_of(payment))
+                payment.status = "REFUNDED"
+                payment.updated_at = now
+                refunded += 1
+        except Exception:  # noqa: BLE001 - one provider failure must not stop the others
+            log.exception("refund of late payment %s failed; retried on the next run", payment_id)
+    return refunded

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from asgi import sweep_once
 from commerce.models import Order
 from core.clock import utc_now
 from core.errors import CommonErrorCode
+from payments.models import Payment
 from resolvers.ids import decode
 from tests.api.helpers import available, place_order, send_callback
 from tests.worlds import PASSWORD
@@ -55,6 +56,42 @@ async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client,
     await sweep_once(services)
     late = await send_callback(client, world, ref, body["data"]["orderPay"]["clientPayload"]["amount"])
     assert late.json()["outcome"] == "REFUND_REQUIRED"
+    # The next sweep gives the money back, once, however often it runs.
+    refunds_before = dict(services.payments.refunds)
+    await sweep_once(services)
+    await sweep_once(services)
+    async with database.read() as session:
+        payment = await session.scalar(select(Payment).where(Payment.provider_ref == ref))
+    assert payment.status == "REFUNDED"
+    new = {k: v for k, v in services.payments.refunds.items() if k not in refunds_before}
+    assert new == {f"refund-{payment.id}": (ref, payment.amount_fen)}
+
+
+async def test_a_failed_refund_stays_due_and_is_retried(client, world, database, services, monkeypatch):
+    order = (await place_order(client, world, {"bread": 1}))["order"]
+    body = await world.gql(
+        client,
+        "mutation($o: ID!) { orderPay(input: {orderId: $o, idempotencyKey: \"late-pay-002\"}) { clientPayload errors { code } } }",
+        {"o": order["id"]},
+        token=world.customer_token(),
+    )
+    payload = body["data"]["orderPay"]["clientPayload"]
+    await _expire(database, order["id"])
+    await sweep_once(services)
+    failing = services.payments.refund
+
+    def down(**kwargs):
+        raise ConnectionError("provider unavailable")
+
+    monkeypatch.setattr(services.payments, "refund", down)
+    assert (await send_callback(client, world, payload["providerRef"], payload["amount"])).json()["outcome"] == "REFUND_REQUIRED"
+    await sweep_once(services)  # the provider fails: nothing lost, the refund stays due
+    async with database.read() as session:
+        assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == payload["providerRef"]))) == "REFUND_REQUIRED"
+    monkeypatch.setattr(services.payments, "refund", failing)
+    await sweep_once(services)
+    async with database.read() as session:
+        assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == payload["providerRef"]))) == "REFUNDED"
 
 
 async def test_customer_signs_in_with_a_one_time_code(client, world, services):
