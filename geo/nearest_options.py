@@ -318,7 +318,6 @@ class NearestOptions:
             "band_up_to": np.array(band_up_to, dtype=np.int64),
             "band_fee": np.array(band_fee, dtype=np.int64),
             "per_km": np.array(per_km, dtype=np.int64).reshape(len(zones), 4),
-            "zones": list(zones),
             "zone_ids": [z.id for z in zones],
             "store_id_values": list(self._store_ids),
             "store_id_text": list(self._store_id_text),

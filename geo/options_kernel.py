@@ -94,7 +94,6 @@ class OptionsKernel:
     memo_minute: cython.int[::1]
     memo_bits: cython.int[::1]
     # Python objects
-    zones: list
     zone_ids: list
     store_id_values: list
     store_id_text: list
@@ -129,7 +128,6 @@ class OptionsKernel:
         self.band_up_to = columns["band_up_to"]
         self.band_fee = columns["band_fee"]
         self.per_km = columns["per_km"]
-        self.zones = columns["zones"]
         self.zone_ids = columns["zone_ids"]
         self.store_id_values = columns["store_id_values"]
         self.store_id_text = columns["store_id_text"]
