@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from strawberry.types import Info
 
 from auth import service as auth_service
 from auth.errors import AuthError
-from auth.one_time_codes import normalize_mobile
-from auth.roles import PrincipalKind
+from commerce import addresses
 from commerce.models import Address, Customer
 from core.clock import utc_now
 from core.errors import DomainError
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
-from geo.coordinates import LonLat, check_lon_lat, to_wgs84
 from resolvers.errors import payload_errors
 from resolvers.ids import decode, encode
 from resolvers.mutation_support import in_transaction
@@ -23,12 +21,19 @@ from schema.common import AccountError
 from schema.inputs import (
     AddressCreateInput,
     AddressDeleteInput,
+    AddressUpdateInput,
     CustomerLoginInput,
     RequestLoginCodeInput,
     StaffLoginInput,
     TokenRefreshInput,
 )
-from schema.payloads import AddressCreatePayload, AddressDeletePayload, AuthPayload, RequestLoginCodePayload
+from schema.payloads import (
+    AddressCreatePayload,
+    AddressDeletePayload,
+    AddressUpdatePayload,
+    AuthPayload,
+    RequestLoginCodePayload,
+)
 
 Codes = auth_service.AccountErrorCode
 
@@ -102,51 +107,37 @@ async def token_refresh(info: Info, input: TokenRefreshInput) -> AuthPayload:
     return await in_transaction(info, AuthPayload, AccountError, Codes, work)
 
 
+def _address_input(input) -> addresses.AddressInput:
+    return addresses.AddressInput(
+        label=input.label, recipient=input.recipient, mobile=input.mobile, line=input.line,
+        longitude=input.longitude, latitude=input.latitude, system=DomainCoordinateSystem(input.system.value),
+    )
+
+
 async def address_create(info: Info, input: AddressCreateInput) -> AddressCreatePayload:
     principal = info.context.principal
 
     async def work(session):
-        if principal.kind is not PrincipalKind.CUSTOMER:
-            raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer first", None)
-        check_lon_lat(input.longitude, input.latitude)
-        point = to_wgs84(LonLat(input.longitude, input.latitude), DomainCoordinateSystem(input.system.value))
-        mobile = normalize_mobile(input.mobile)
-        for name in ("recipient", "line"):
-            value = getattr(input, name).strip()
-            if not value:
-                raise DomainError(Codes.REQUIRED, f"{name} is required", name)
-            if len(value) > 400:
-                raise DomainError(Codes.INVALID, f"{name} is too long", name)
-        address = Address(
-            tenant_id=principal.tenant_id,
-            customer_id=principal.customer_id,
-            label=input.label[:50],
-            recipient=input.recipient.strip(),
-            mobile=mobile,
-            line=input.line.strip(),
-            lon=point.lon,
-            lat=point.lat,
-        )
-        session.add(address)
-        await session.flush()
-        return {"address": address_type(address)}
+        return {"address": address_type(await addresses.create_address(session, principal, _address_input(input)))}
 
     return await in_transaction(info, AddressCreatePayload, AccountError, Codes, work)
 
 
-async def address_delete(info: Info, input: AddressDeleteInput) -> AddressDeletePayload:
-    """Orders keep their own copy of the address, so deleting one never rewrites history."""
+async def address_update(info: Info, input: AddressUpdateInput) -> AddressUpdatePayload:
     principal = info.context.principal
 
     async def work(session):
-        if principal.kind is not PrincipalKind.CUSTOMER:
-            raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer first", None)
         pk = decode(input.id, "Address", Codes, "id")
-        deleted = await session.execute(
-            delete(Address).where(Address.id == pk, Address.customer_id == principal.customer_id, Address.tenant_id == principal.tenant_id)
-        )
-        if deleted.rowcount != 1:
-            raise DomainError(Codes.NOT_FOUND, "address not found", "id")
+        return {"address": address_type(await addresses.update_address(session, principal, pk, _address_input(input)))}
+
+    return await in_transaction(info, AddressUpdatePayload, AccountError, Codes, work)
+
+
+async def address_delete(info: Info, input: AddressDeleteInput) -> AddressDeletePayload:
+    principal = info.context.principal
+
+    async def work(session):
+        await addresses.delete_address(session, principal, decode(input.id, "Address", Codes, "id"))
         return {"deleted_id": input.id}
 
     return await in_transaction(info, AddressDeletePayload, AccountError, Codes, work)

@@ -42,6 +42,20 @@ class AddressCreateInput:
     )
 
 
+@strawberry.input(description="Omitted fields are unchanged; longitude and latitude come together, in `system`.")
+class AddressUpdateInput:
+    id: strawberry.ID
+    label: str | None = None
+    recipient: str | None = None
+    mobile: str | None = None
+    line: str | None = None
+    longitude: float | None = None
+    latitude: float | None = None
+    system: CoordinateSystem = strawberry.field(
+        default=CoordinateSystem.GCJ02, description="What the map SDK sent; stored as WGS-84."
+    )
+
+
 @strawberry.input
 class AddressDeleteInput:
     id: strawberry.ID

@@ -31,6 +31,12 @@ class AddressCreatePayload:
 
 
 @strawberry.type
+class AddressUpdatePayload:
+    address: Address | None = None
+    errors: list[AccountError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class AddressDeletePayload:
     deleted_id: strawberry.ID | None = None
     errors: list[AccountError] = strawberry.field(default_factory=list)

@@ -37,6 +37,7 @@ from schema.orders import Cart, Order
 from schema.payloads import (
     AddressCreatePayload,
     AddressDeletePayload,
+    AddressUpdatePayload,
     ApiKeyCreatePayload,
     ApiKeyRevokePayload,
     AuthPayload,
@@ -219,6 +220,7 @@ class Mutation:
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
     token_refresh: AuthPayload = strawberry.mutation(resolver=account_mutations.token_refresh)
     address_create: AddressCreatePayload = strawberry.mutation(resolver=account_mutations.address_create)
+    address_update: AddressUpdatePayload = strawberry.mutation(resolver=account_mutations.address_update)
     address_delete: AddressDeletePayload = strawberry.mutation(resolver=account_mutations.address_delete)
     category_create: CategoryCreatePayload = strawberry.mutation(resolver=catalog_mutations.category_create)
     product_create: ProductPayload = strawberry.mutation(resolver=catalog_mutations.product_create)

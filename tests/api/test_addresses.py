@@ -32,7 +32,7 @@ async def test_address_is_stored_in_wgs84(client, world, system):
 async def test_bad_coordinates_are_a_typed_error(client, world):
     body = await world.gql(client, CREATE, {"lon": 200.0, "lat": 30.0, "system": "WGS84"}, token=world.customer_token())
     error = body["data"]["addressCreate"]["errors"][0]
-    assert error["code"] == "INVALID" and error["field"] == "lon"
+    assert error["code"] == "INVALID" and error["field"] == "longitude"
 
 
 DELETE = "mutation($id: ID!) { addressDelete(input: {id: $id}) { deletedId errors { field code } } }"
@@ -48,3 +48,39 @@ async def test_a_customer_deletes_only_their_own_address(client, world):
     assert again["data"]["addressDelete"]["errors"][0]["code"] == "NOT_FOUND"
     viewer = await world.gql(client, "{ viewer { addresses { id } } }", token=world.customer_token("alice"))
     assert viewer["data"]["viewer"]["addresses"] == []
+
+
+UPDATE = """mutation($i: AddressUpdateInput!) { addressUpdate(input: $i) {
+  address { id recipient mobile line label longitude latitude } errors { field code } } }"""
+
+
+async def test_a_customer_edits_their_own_address_field_by_field(client, world):
+    alices = world.gid("Address", world.address_ids["alice"])
+    before = (await world.gql(client, "{ viewer { addresses { id recipient mobile line longitude latitude } } }",
+                              token=world.customer_token("alice")))["data"]["viewer"]["addresses"][0]
+    renamed = await world.gql(client, UPDATE, {"i": {"id": alices, "recipient": " Li Lei ", "mobile": "+86 139-0000-1111"}},
+                              token=world.customer_token("alice"))
+    address = renamed["data"]["addressUpdate"]["address"]
+    assert renamed["data"]["addressUpdate"]["errors"] == []
+    assert (address["recipient"], address["mobile"]) == ("Li Lei", "+8613900001111")
+    assert (address["line"], address["longitude"], address["latitude"]) == (before["line"], before["longitude"], before["latitude"])
+    moved = await world.gql(client, UPDATE, {"i": {"id": alices, "longitude": GCJ[0], "latitude": GCJ[1]}},
+                            token=world.customer_token("alice"))
+    point = moved["data"]["addressUpdate"]["address"]
+    assert haversine_m(LonLat(point["longitude"], point["latitude"]), to_wgs84(LonLat(*GCJ), CoordinateSystem.GCJ02)) < 0.01
+    cases = [
+        ({"longitude": 120.1}, [{"field": "latitude", "code": "REQUIRED"}]),
+        ({"longitude": 120.1, "latitude": 95.0}, [{"field": "latitude", "code": "INVALID"}]),
+        ({"recipient": "   "}, [{"field": "recipient", "code": "REQUIRED"}]),
+        ({"line": "x" * 401}, [{"field": "line", "code": "INVALID"}]),
+        ({"mobile": "12345"}, [{"field": "mobile", "code": "MOBILE_INVALID"}]),
+    ]
+    for change, errors in cases:
+        body = await world.gql(client, UPDATE, {"i": {"id": alices, **change}}, token=world.customer_token("alice"))
+        assert body["data"]["addressUpdate"] == {"address": None, "errors": errors}, change
+    bobs_try = await world.gql(client, UPDATE, {"i": {"id": alices, "recipient": "Bob"}}, token=world.customer_token("bob"))
+    assert bobs_try["data"]["addressUpdate"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+    staff_try = await world.gql(client, UPDATE, {"i": {"id": alices, "recipient": "Staff"}}, token=world.staff_token("hq"))
+    assert staff_try["data"]["addressUpdate"]["errors"] == [{"field": None, "code": "UNAUTHENTICATED"}]
+    after = (await world.gql(client, "{ viewer { addresses { recipient } } }", token=world.customer_token("alice")))["data"]
+    assert after["viewer"]["addresses"] == [{"recipient": "Li Lei"}]  # nothing from the refused edits

@@ -258,6 +258,10 @@ CASES: dict[str, Case] = {
         f"""mutation($r: String!) {{ addressCreate(input: {{recipient: $r, mobile: "{MOBILE}", line: "2 Road",
             longitude: 120.16, latitude: 30.28}}) {{ address {{ id }} {E} }} }}""",
         lambda p, t: {"r": f"cross-{p.b.slug}"}, ("alice",), own_tenant("address", "recipient", lambda p: f"cross-{p.b.slug}")),
+    "addressUpdate": Case(
+        f"""mutation($id: ID!) {{ addressUpdate(input: {{id: $id, recipient: "Moved", longitude: 121.0, latitude: 31.0}}) {{
+            address {{ id }} {E} }} }}""",
+        lambda p, t: {"id": t.gid("Address", t.address_ids["alice"])}, ("alice",), "NOT_FOUND"),
     "addressDelete": Case(
         f"mutation($id: ID!) {{ addressDelete(input: {{id: $id}}) {{ deletedId {E} }} }}",
         lambda p, t: {"id": t.gid("Address", t.address_ids["alice"])}, ("alice",), "NOT_FOUND"),
