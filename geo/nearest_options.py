@@ -57,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from geo.index_cache import TenantGeoIndex
 
 
-
 def _load_kernel():
     """geo.options_kernel as compiled by `pip install -e .`; if its source changed since
     (an edit without ./scripts/setup.sh), the source itself, interpreted: slower, never
@@ -77,6 +76,7 @@ def _load_kernel():
 
 
 options_kernel = _load_kernel()
+
 ExpressPolicies = Mapping[int, tuple[bool, frozenset[int]]]  # delivery.promise.express_policies
 NO_EXPRESS: tuple[bool, frozenset[int]] = (False, frozenset())
 

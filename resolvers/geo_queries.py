@@ -15,9 +15,9 @@ from geo.delivery_options import CartLine, DeliveryOption, choose_serving_store,
 from geo.errors import GeoInputError
 from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
 from delivery.promise import express_policies
-from geo.distance import DetourFactorDistance
 from geo import zone_lookup
-from geo.zone_lookup import ROAD_DISTANCE, road_distance_m
+from geo.distance import DetourFactorDistance
+from geo.zone_lookup import road_distance_m
 from resolvers.errors import UserInputError
 from resolvers.ids import decode
 from resolvers.pagination import decode_cursor, encode_cursor
@@ -166,7 +166,8 @@ async def _options(
     index = await _index(info, tenant_id)
     policies = await _express_policies(info, tenant_id, index)
     engine = index.nearest_options
-    return index, engine.delivery_options(engine.nearest(point, nearest), utc_now(), policies, road=ROAD_DISTANCE, limit=limit)
+    near = engine.nearest(point, nearest)
+    return index, engine.delivery_options(near, utc_now(), policies, road=zone_lookup.ROAD_DISTANCE, limit=limit)
 
 
 # Each tenant's express policies (delivery.promise.express_policies, all stores), kept with
