@@ -19,7 +19,8 @@ at 4-5.5 km), then times per call, for random points in the box:
   ~200 stores per point at full size), --all-points.
 * inmemory_build_s: reading and indexing the tenant (what a zone edit costs each API
   process, in a background thread); inmemory_rebuild_store_change_s: the same after a
-  store status, hours or preparation-time change, which keeps the spatial index.
+  store status, hours or preparation-time change, which keeps the spatial index;
+  inmemory_rebuild_zone_edit_s: after a zone edit (unchanged zones are not re-parsed).
 * postgis: `PostGisGeoIndex.zone_hits` + innermost tier per store, one SQL round trip per
   point (sampled: --postgis-points, PostGIS at ~ms per call would take hours for 100k).
 * graphql: `deliveryOptions(location, first: 10)` over HTTP on loopback to a uvicorn
@@ -127,6 +128,12 @@ async def run(args) -> None:
             rebuilt = await load_tenant_index(session, city.tenant_id, version, shape_version, previous=index)
             assert rebuilt.index is index.index
             print(f"inmemory_rebuild_store_change_s={time.perf_counter() - started:.2f}")
+            # After a zone edit (shape_version moved): every zone re-read, the unchanged ones
+            # not re-parsed, the stores' nearest cells kept.
+            started = time.perf_counter()
+            rebuilt = await load_tenant_index(session, city.tenant_id, version + 1, shape_version + 1, previous=index)
+            assert rebuilt.index is not index.index
+            print(f"inmemory_rebuild_zone_edit_s={time.perf_counter() - started:.2f}")
             clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
 
             # Everything deliveryOptions(first: 10) computes in memory, as the resolver calls

@@ -65,12 +65,16 @@ class TenantGeoIndex:
     """One tenant's stores and zones at one geo_index_version."""
 
     def __init__(self, version: int, stores: list[StoreGeo], zones: list[DeliveryZone], shape_version: int = 0,
-                 spatial: InMemoryGeoIndex | None = None):
+                 spatial: InMemoryGeoIndex | None = None, previous: TenantGeoIndex | None = None,
+                 zone_sources: dict[str, tuple] | None = None):
         """`spatial`: the InMemoryGeoIndex of an earlier TenantGeoIndex with the same stores
         (ids and locations, in order) and zones, reused as is (immutable but for its
-        nearest-candidate cache); see build_tenant_index."""
+        nearest-candidate cache). `previous`: an earlier index whose nearest-store cells
+        may be reused when the stores are the same. `zone_sources`: the rows the
+        configured zones were parsed from, by zone id (see build_tenant_index)."""
         self.version = version
         self.shape_version = shape_version
+        self.zone_sources = zone_sources or {}
         self.store_list = list(stores)  # position i = store position i in self.index
         self.stores = {s.id: s for s in stores}
         self.zones = list(zones)  # configured zones plus fallbacks (geo.zone_rules)
@@ -78,7 +82,10 @@ class TenantGeoIndex:
         for zone in self.zones:
             self.zones_by_store.setdefault(int(zone.store_id), []).append(zone)
         if spatial is None:
-            self.index = InMemoryGeoIndex([(str(s.id), s.location) for s in stores], self.zones)
+            self.index = InMemoryGeoIndex(
+                [(str(s.id), s.location) for s in stores], self.zones,
+                nearest_cells_from=previous.index if previous is not None else None,
+            )
             # deliveryOptions asks for the nearest 30 (resolvers.geo_queries.NEAREST_FOR_OPTIONS):
             # build those candidate cells now (~0.25 s for 10k stores in one metro) rather than
             # on the first request in each cell after every rebuild.
@@ -137,7 +144,7 @@ async def load_tenant_index(
     zones = (
         await session.execute(select(*_ZONE_COLUMNS).where(DeliveryZoneRow.tenant_id == tenant_id).order_by(DeliveryZoneRow.id))
     ).all()
-    return await asyncio.to_thread(build_tenant_index, version, stores, zones, shape_version)
+    return await asyncio.to_thread(build_tenant_index, version, stores, zones, shape_version, previous)
 
 
 def _store_geo(r: Any) -> StoreGeo:
@@ -148,12 +155,24 @@ def _store_geo(r: Any) -> StoreGeo:
     )
 
 
-def build_tenant_index(version: int, store_rows: list, zone_rows: list, shape_version: int = 0) -> TenantGeoIndex:
+def build_tenant_index(
+    version: int, store_rows: list, zone_rows: list, shape_version: int = 0, previous: TenantGeoIndex | None = None
+) -> TenantGeoIndex:
+    """A zone whose row is unchanged since `previous` keeps its parsed shape (and the
+    polygon shortcut cached on it), and unchanged stores keep their nearest-store cells:
+    a zone edit re-parses one zone, not twenty thousand."""
     stores = [_store_geo(r) for r in store_rows]
-    zones = [zone_from_row(z) for z in zone_rows]
+    old_sources = previous.zone_sources if previous is not None else {}
+    old_zones = {z.id: z for z in previous.zones} if previous is not None else {}
+    zones, sources = [], {}
+    for row in zone_rows:
+        zone_id, source = str(row.id), tuple(row)
+        sources[zone_id] = source
+        reused = old_zones.get(zone_id) if old_sources.get(zone_id) == source else None
+        zones.append(reused if reused is not None else zone_from_row(row))
     configured = {int(z.store_id) for z in zones}
     zones.extend(fallback_zone(r.id, r.delivery_radius_m) for r in store_rows if r.id not in configured)
-    return TenantGeoIndex(version, stores, zones, shape_version)
+    return TenantGeoIndex(version, stores, zones, shape_version, previous=previous, zone_sources=sources)
 
 
 def _rebuild_stores_only(version: int, shape_version: int, store_rows: list, previous: TenantGeoIndex) -> TenantGeoIndex | None:
@@ -166,7 +185,7 @@ def _rebuild_stores_only(version: int, shape_version: int, store_rows: list, pre
     for r in store_rows:
         if r.id in fallback_radius and float(r.delivery_radius_m) != fallback_radius[r.id]:
             return None
-    return TenantGeoIndex(version, stores, previous.zones, shape_version, spatial=previous.index)
+    return TenantGeoIndex(version, stores, previous.zones, shape_version, spatial=previous.index, zone_sources=previous.zone_sources)
 
 
 async def read_version(session: AsyncSession, tenant_id: int) -> int:

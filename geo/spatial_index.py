@@ -90,6 +90,20 @@ def _chord2(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, indices: np.ndarray,
     return out
 
 
+def _polygon_shortcut(polygon: shapely.Geometry) -> tuple[float, float, float, float]:
+    """(anchor x, anchor y, r_in^2, r_out^2) with the margins described in
+    InMemoryGeoIndex._build_polygon_shortcuts."""
+    # A 2% tolerance is plenty for a shortcut and keeps the build fast.
+    min_x, min_y, max_x, max_y = polygon.bounds
+    circle = shapely.maximum_inscribed_circle(polygon, 0.02 * max(max_x - min_x, max_y - min_y))
+    anchor = shapely.get_point(circle, 0)
+    ax, ay = anchor.x, anchor.y
+    r_in = shapely.distance(anchor, polygon.boundary) if polygon.covers(anchor) else 0.0
+    ring = np.asarray(polygon.exterior.coords)
+    r_out2 = float(((ring[:, 0] - ax) ** 2 + (ring[:, 1] - ay) ** 2).max())
+    return ax, ay, r_in * r_in * (1.0 - 1e-9), r_out2 * (1.0 + 1e-9)
+
+
 def _chord2_for(distance_m: float) -> float:
     """Squared chord length of a great-circle arc of distance_m (unit sphere)."""
     angle = min(math.pi, distance_m / EARTH_RADIUS_M)
@@ -110,7 +124,13 @@ def _metres_from_chord2(chord2: np.ndarray) -> np.ndarray:
 class InMemoryGeoIndex:
     """Sync SyncGeoIndex over a fixed set of stores and zones. `.as_async()` -> GeoIndex."""
 
-    def __init__(self, stores: Iterable[tuple[str, LonLat]], zones: Iterable[DeliveryZone] = ()):
+    def __init__(
+        self, stores: Iterable[tuple[str, LonLat]], zones: Iterable[DeliveryZone] = (),
+        nearest_cells_from: InMemoryGeoIndex | None = None,
+    ):
+        """`nearest_cells_from`: an earlier index of the same stores (ids and locations, in
+        order) whose nearest-store candidate cells are still right for this one; they depend
+        on the stores only, so a zone edit keeps them."""
         store_ids: list[str] = []
         locations: list[LonLat] = []
         position: dict[str, int] = {}
@@ -145,6 +165,7 @@ class InMemoryGeoIndex:
         chord2_limit: list[float] = []
         envelopes: list[shapely.Geometry] = []
         polygons: list[shapely.Geometry | None] = []
+        shapes: list[PolygonShape | None] = []
         seen_zone_ids: set[str] = set()
         for zone in zones:
             if zone.id in seen_zone_ids:
@@ -160,10 +181,12 @@ class InMemoryGeoIndex:
                 envelopes.append(shapely.box(*bbox) if bbox else _WORLD_BOX)
                 chord2_limit.append(_chord2_for(zone.shape.radius_m + RADIUS_BOUNDARY_TOLERANCE_M))
                 polygons.append(None)
+                shapes.append(None)
             elif isinstance(zone.shape, PolygonShape):
                 envelopes.append(zone.shape.geometry)
                 chord2_limit.append(-1.0)  # never passes the radius test; decided by covers
                 polygons.append(zone.shape.geometry)
+                shapes.append(zone.shape)
             else:  # pragma: no cover - DeliveryZone already validates the shape type
                 raise TypeError(f"zone {zone.id!r}: unsupported shape {type(zone.shape).__name__}")
         self._zones = np.empty(len(zone_list), dtype=object)
@@ -178,10 +201,15 @@ class InMemoryGeoIndex:
         self._zone_is_polygon = np.array([p is not None for p in polygons], dtype=bool)
         self._has_polygons = bool(self._zone_is_polygon.any())
         shapely.prepare(self._zone_polygons[self._zone_is_polygon])
-        self._build_polygon_shortcuts(polygons)
+        self._build_polygon_shortcuts(shapes)
         self._zone_tree = STRtree(envelopes)
         self._cells: dict[tuple[int, int, int], tuple[np.ndarray, ...] | None] = {}
         self._cell_rows = 0
+        if nearest_cells_from is not None and nearest_cells_from._store_locations == locations and list(
+            nearest_cells_from._store_ids
+        ) == store_ids:
+            self._cells = dict(nearest_cells_from._cells)  # one C-level copy: safe while the other is in use
+            self._cell_rows = nearest_cells_from._cell_rows
         self._zones_of_store: list[np.ndarray] | None = None  # built on first zone_hits_for_stores
         # Plain-list copies for first_covering_zones, which tests a handful of zones per
         # store one by one (a Python float op is ~20x cheaper than a numpy call).
@@ -198,32 +226,27 @@ class InMemoryGeoIndex:
         self._poly_rin2_list = self._poly_rin2.tolist()
         self._poly_rout2_list = self._poly_rout2.tolist()
 
-    def _build_polygon_shortcuts(self, polygons: list[shapely.Geometry | None]) -> None:
+    def _build_polygon_shortcuts(self, shapes: list[PolygonShape | None]) -> None:
         """Per polygon, two circles in the polygon's own planar lon/lat space around an
         anchor: everything within r_in is inside (maximum inscribed circle), everything
         beyond r_out is outside (farthest vertex). Only points between them need a GEOS
         `covers` call (~0.25 us each, the dominant cost with many polygon zones). The
         1e-9 relative margins keep boundary points in the "ask GEOS" band, so answers are
-        exactly GEOS's (and therefore PostGIS's)."""
-        n = len(polygons)
+        exactly GEOS's (and therefore PostGIS's). Kept on the shape, which a rebuild reuses
+        for unchanged zones (~25 us per polygon otherwise)."""
+        n = len(shapes)
         self._poly_ax = np.zeros(n)
         self._poly_ay = np.zeros(n)
         self._poly_rin2 = np.full(n, -1.0)  # -1: no shortcut, never "surely inside"
         self._poly_rout2 = np.full(n, np.inf)  # inf: never "surely outside"
-        for i, polygon in enumerate(polygons):
-            if polygon is None:
+        for i, shape in enumerate(shapes):
+            if shape is None:
                 continue
-            # A 2% tolerance is plenty for a shortcut and keeps the build fast.
-            min_x, min_y, max_x, max_y = polygon.bounds
-            circle = shapely.maximum_inscribed_circle(polygon, 0.02 * max(max_x - min_x, max_y - min_y))
-            anchor = shapely.get_point(circle, 0)
-            ax, ay = anchor.x, anchor.y
-            r_in = shapely.distance(anchor, polygon.boundary) if polygon.covers(anchor) else 0.0
-            ring = np.asarray(polygon.exterior.coords)
-            r_out2 = float(((ring[:, 0] - ax) ** 2 + (ring[:, 1] - ay) ** 2).max())
-            self._poly_ax[i], self._poly_ay[i] = ax, ay
-            self._poly_rin2[i] = r_in * r_in * (1.0 - 1e-9)
-            self._poly_rout2[i] = r_out2 * (1.0 + 1e-9)
+            shortcut = shape.__dict__.get("_index_shortcut")
+            if shortcut is None:
+                shortcut = _polygon_shortcut(shape.geometry)
+                object.__setattr__(shape, "_index_shortcut", shortcut)  # a cache, not a field: eq/hash unaffected
+            self._poly_ax[i], self._poly_ay[i], self._poly_rin2[i], self._poly_rout2[i] = shortcut
 
     def _polygons_cover(self, polygon_candidates: np.ndarray, point: LonLat, geom: shapely.Geometry) -> np.ndarray:
         dx = self._poly_ax.take(polygon_candidates)

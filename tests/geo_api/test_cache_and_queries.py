@@ -241,3 +241,34 @@ async def test_store_attribute_changes_keep_the_spatial_index_geometry_changes_r
         await session.execute(update(Store).where(Store.id == b).values(lat=Store.lat + 0.01))
     fifth = await current()
     assert fifth.index is not fourth.index and fifth.stores[b].location.lat == fourth.stores[b].location.lat + 0.01
+
+
+async def test_a_zone_edit_reparses_only_the_changed_zone(world, database):
+    """After a zone edit the rebuild keeps unchanged zones' parsed shapes (and the polygon
+    shortcut cached on them) and the stores' nearest-candidate cells."""
+    cache = GeoIndexCache(1.0, Clock())
+    hq = Principal(PrincipalKind.STAFF, world.tenant_id, staff_id=world.staff_ids["hq"], grants=(RoleGrant("HQ_ADMIN", world.hq_node_id, f"/{world.hq_node_id}/"),))
+    square = [[STORE_A.lon - 0.01, STORE_A.lat - 0.01], [STORE_A.lon + 0.01, STORE_A.lat - 0.01],
+              [STORE_A.lon + 0.01, STORE_A.lat + 0.01], [STORE_A.lon - 0.01, STORE_A.lat + 0.01], [STORE_A.lon - 0.01, STORE_A.lat - 0.01]]
+    fee = {"type": "DISTANCE_BANDS", "bands": [[None, 500]]}
+    async with database.write() as session:
+        kept = await create_zone(session, hq, world.store_ids["a"], ZoneInput(
+            tier=1, polygon={"type": "Polygon", "coordinates": [square]}, system=CoordinateSystem.WGS84, fee_rule=fee))
+
+    async def current():
+        cache.invalidate(world.tenant_id)
+        async with database.read() as session:
+            return await cache.get(session, world.tenant_id)
+
+    before = await current()
+    before.nearest_options.nearest(east_of_a(100), 2)  # fill a nearest-candidate cell
+    async with database.write() as session:
+        await create_zone(session, hq, world.store_ids["a"], ZoneInput(tier=2, radius_m=4000, fee_rule=fee))
+    after = await current()
+    old_zone = next(z for z in before.zones if z.id == str(kept.id))
+    new_zone = next(z for z in after.zones if z.id == str(kept.id))
+    assert new_zone is old_zone and "_index_shortcut" in vars(new_zone.shape)
+    assert len(after.zones) == len(before.zones) + 1 and after.index is not before.index
+    assert after.index._cells.keys() >= before.index._cells.keys() and before.index._cells
+    assert after.matches(east_of_a(500))[world.store_ids["a"]].tier == 1
+    assert after.matches(east_of_a(3000))[world.store_ids["a"]].tier == 2
