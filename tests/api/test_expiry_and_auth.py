@@ -43,55 +43,52 @@ async def test_sweeper_cancels_expired_unpaid_orders_and_releases_stock(client, 
     assert still["data"]["node"]["status"] == "UNPAID"
 
 
-async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client, world, database, services):
+async def _pay_after_expiry(client, world, database, services, key: str) -> str:
+    """An order whose payment is started, which then expires: returns the payment's ref
+    and the outcome of the provider's success callback arriving afterwards."""
     order = (await place_order(client, world, {"bread": 1}))["order"]
     body = await world.gql(
         client,
-        "mutation($o: ID!) { orderPay(input: {orderId: $o, idempotencyKey: \"late-pay-001\"}) { clientPayload errors { code } } }",
-        {"o": order["id"]},
-        token=world.customer_token(),
-    )
-    ref = body["data"]["orderPay"]["clientPayload"]["providerRef"]
-    await _expire(database, order["id"])
-    await sweep_once(services)
-    late = await send_callback(client, world, ref, body["data"]["orderPay"]["clientPayload"]["amount"])
-    assert late.json()["outcome"] == "REFUND_REQUIRED"
-    # The next sweep gives the money back, once, however often it runs.
-    refunds_before = dict(services.payments.refunds)
-    await sweep_once(services)
-    await sweep_once(services)
-    async with database.read() as session:
-        payment = await session.scalar(select(Payment).where(Payment.provider_ref == ref))
-    assert payment.status == "REFUNDED"
-    new = {k: v for k, v in services.payments.refunds.items() if k not in refunds_before}
-    assert new == {f"refund-{payment.id}": (ref, payment.amount_fen)}
-
-
-async def test_a_failed_refund_stays_due_and_is_retried(client, world, database, services, monkeypatch):
-    order = (await place_order(client, world, {"bread": 1}))["order"]
-    body = await world.gql(
-        client,
-        "mutation($o: ID!) { orderPay(input: {orderId: $o, idempotencyKey: \"late-pay-002\"}) { clientPayload errors { code } } }",
-        {"o": order["id"]},
+        "mutation($o: ID!, $k: String!) { orderPay(input: {orderId: $o, idempotencyKey: $k}) { clientPayload errors { code } } }",
+        {"o": order["id"], "k": key},
         token=world.customer_token(),
     )
     payload = body["data"]["orderPay"]["clientPayload"]
     await _expire(database, order["id"])
     await sweep_once(services)
-    failing = services.payments.refund
+    late = await send_callback(client, world, payload["providerRef"], payload["amount"])
+    assert late.json()["outcome"] == "REFUND_REQUIRED"
+    return payload["providerRef"]
+
+
+async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client, world, database, services):
+    refunds_before = dict(services.payments.refunds)
+    ref = await _pay_after_expiry(client, world, database, services, "late-pay-001")
+    # The next sweep gives the money back, once, however often it runs.
+    await sweep_once(services)
+    await sweep_once(services)
+    async with database.read() as session:
+        payment = await session.scalar(select(Payment).where(Payment.provider_ref == ref))
+    assert payment.status == "REFUNDED"
+    ours = {k: v for k, v in services.payments.refunds.items() if k not in refunds_before and v[0] == ref}
+    assert ours == {f"refund-{payment.id}": (ref, payment.amount_fen)}  # one refund, named by the payment
+
+
+async def test_a_failed_refund_stays_due_and_is_retried(client, world, database, services, monkeypatch):
+    working = services.payments.refund
 
     def down(**kwargs):
         raise ConnectionError("provider unavailable")
 
     monkeypatch.setattr(services.payments, "refund", down)
-    assert (await send_callback(client, world, payload["providerRef"], payload["amount"])).json()["outcome"] == "REFUND_REQUIRED"
+    ref = await _pay_after_expiry(client, world, database, services, "late-pay-002")
     await sweep_once(services)  # the provider fails: nothing lost, the refund stays due
     async with database.read() as session:
-        assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == payload["providerRef"]))) == "REFUND_REQUIRED"
-    monkeypatch.setattr(services.payments, "refund", failing)
+        assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == ref))) == "REFUND_REQUIRED"
+    monkeypatch.setattr(services.payments, "refund", working)
     await sweep_once(services)
     async with database.read() as session:
-        assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == payload["providerRef"]))) == "REFUNDED"
+        assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == ref))) == "REFUNDED"
 
 
 async def test_customer_signs_in_with_a_one_time_code(client, world, services):
