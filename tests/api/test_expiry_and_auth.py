@@ -61,8 +61,15 @@ async def _pay_after_expiry(client, world, database, services, key: str) -> str:
     return payload["providerRef"]
 
 
-async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client, world, database, services):
+async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client, world, database, services, monkeypatch):
     refunds_before = dict(services.payments.refunds)
+    calls, refund = [], services.payments.refund
+
+    def counted(**kwargs):
+        calls.append(kwargs["provider_ref"])
+        return refund(**kwargs)
+
+    monkeypatch.setattr(services.payments, "refund", counted)
     ref = await _pay_after_expiry(client, world, database, services, "late-pay-001")
     # The next sweep gives the money back, once, however often it runs.
     await sweep_once(services)
@@ -72,6 +79,7 @@ async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client,
     assert payment.status == "REFUNDED"
     ours = {k: v for k, v in services.payments.refunds.items() if k not in refunds_before and v[0] == ref}
     assert ours == {f"refund-{payment.id}": (ref, payment.amount_fen)}  # one refund, named by the payment
+    assert calls.count(ref) == 1  # the second sweep did not ask the provider again
 
 
 async def test_a_failed_refund_stays_due_and_is_retried(client, world, database, services, monkeypatch):
