@@ -168,7 +168,11 @@ class NearestOptions:
             self._status.append(status)
             types = frozenset(str(getattr(t, "value", t)) for t in s.fulfilment_types)
             self._delivers.append(SAME_CITY_DELIVERY in types)
-        self._groups: list[tuple[str | None, str]] = []  # (city, timezone) per kernel group
+        # Stores share detour factor, courier speed and local time by (city, timezone): the
+        # kernel looks each group's up once per call.
+        group_of: dict[tuple[str | None, str], int] = {}
+        self._group_of_store = [group_of.setdefault((s.city, s.timezone), len(group_of)) for s in stores]
+        self._groups: list[tuple[str | None, str]] = list(group_of)
         self._kernel = options_kernel.OptionsKernel(self._kernel_columns(), self._reason_bits, _REASON_MEMBERS)
 
     # --- delivery options ---------------------------------------------------------------
@@ -178,7 +182,7 @@ class NearestOptions:
         index = self.tenant_index.index
         got = None
         if 0 < k < index.store_count:
-            cell = index._cell_candidates(point, k)
+            cell = index.cell_candidates(point, k)
             if cell is not None:  # the kernel ranks the cell's candidates; a tie at the cut -> tree
                 got = self._kernel.nearest(cell[0], cell[1], cell[2], cell[3], point.lon, point.lat, k)
         if got is None:
@@ -272,9 +276,6 @@ class NearestOptions:
         index = self.tenant_index.index
         stores, zones = self._stores, self._zones
         n = len(stores)
-        group_of: dict[tuple[str | None, str], int] = {}
-        groups = [group_of.setdefault((s.city, s.timezone), len(group_of)) for s in stores]
-        self._groups = list(group_of)
         rank = np.empty(n, dtype=np.int64)
         rank[sorted(range(n), key=self._store_id_text.__getitem__)] = np.arange(n)
         begin, end, flat = [], [], []
@@ -300,16 +301,11 @@ class NearestOptions:
             "prep": np.array([float(s.prep_minutes) if ok else 0.0 for s, ok in zip(stores, simple)], dtype=np.float64),
             "simple": np.array(simple, dtype=np.uint8),
             "id_rank": rank,
-            "group": np.array(groups, dtype=np.intc),
+            "group": np.array(self._group_of_store, dtype=np.intc),
             "zone_begin": np.array(begin, dtype=np.intc),
             "zone_end": np.array(end, dtype=np.intc),
             "zone_order": np.array(flat, dtype=np.intc),
-            "radius_chord2": np.array(index._zone_limit_list, dtype=np.float64),
-            "radius_m": np.array(index._zone_radius_m, dtype=np.float64),
-            "poly_ax": np.array(index._poly_ax_list, dtype=np.float64),
-            "poly_ay": np.array(index._poly_ay_list, dtype=np.float64),
-            "poly_rin2": np.array(index._poly_rin2_list, dtype=np.float64),
-            "poly_rout2": np.array(index._poly_rout2_list, dtype=np.float64),
+            **index.zone_test_columns(),
             "tier": np.array([z.tier for z in zones], dtype=np.int64),
             "express_allowed": np.array([bool(z.express_allowed) for z in zones], dtype=np.uint8),
             "fee_kind": np.array(fee_kind, dtype=np.intc),
@@ -321,7 +317,6 @@ class NearestOptions:
             "zone_ids": [z.id for z in zones],
             "store_id_values": list(self._store_ids),
             "store_id_text": list(self._store_id_text),
-            "polygons": index._zone_polygons,
             "fee_rules": [z.fee_rule for z in zones],
         }
 

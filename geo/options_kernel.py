@@ -293,7 +293,7 @@ class OptionsKernel:
             bits = self.memo_bits[p]
 
             # Rule 1: the first of the store's zones, innermost first, that covers the point
-            # (spatial_index.first_covering_zones with the radius re-check of RadiusShape).
+            # (InMemoryGeoIndex.zone_test_columns: the index's own decisions, with RadiusShape's re-check).
             c2 = chord2[j]
             found = -1
             for z in range(self.zone_begin[p], self.zone_end[p]):

@@ -16,9 +16,9 @@ can contain the answer; the decision is always exact:
   grid, so one tree query usually suffices; it widens x4 until k stores lie inside the
   circle (which proves nothing outside its box can be nearer). Before that, a ~1 km cell
   cache per (cell, k) holds a proven superset of the k nearest of any point in the cell,
-  so most calls rank ~100 cached candidates without a tree query (`_cell_candidates`).
-* `first_covering_zones`: per store, the first zone in a caller-given order that covers
-  the point (the deliveryOptions hot path, geo.nearest_options), same decisions as above.
+  so most calls rank ~100 cached candidates without a tree query (`cell_candidates`).
+* the deliveryOptions hot path (geo.options_kernel) makes the same zone decisions from the
+  per-zone columns of `zone_test_columns`.
 
 Speed notes (numpy/shapely cost ~1 us per call regardless of size at these sizes, so the
 number of calls matters more than the number of candidates):
@@ -36,7 +36,7 @@ change (build time for 10k stores + 20k zones is reported by bench/geo_index_mic
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import shapely
@@ -211,20 +211,14 @@ class InMemoryGeoIndex:
             self._cells = dict(nearest_cells_from._cells)  # one C-level copy: safe while the other is in use
             self._cell_rows = nearest_cells_from._cell_rows
         self._zones_of_store: list[np.ndarray] | None = None  # built on first zone_hits_for_stores
-        # Plain-list copies for first_covering_zones, which tests a handful of zones per
-        # store one by one (a Python float op is ~20x cheaper than a numpy call).
         self._zone_positions_by_store: list[list[int]] = [[] for _ in range(len(store_ids))]
         for zone_index, store_index in enumerate(zone_store):
             self._zone_positions_by_store[store_index].append(zone_index)
-        self._zone_limit_list = chord2_limit
-        self._zone_polygon_list = polygons
-        self._zone_radius_m = [
-            z.shape.radius_m + RADIUS_BOUNDARY_TOLERANCE_M if isinstance(z.shape, RadiusShape) else -1.0 for z in zone_list
-        ]
-        self._poly_ax_list = self._poly_ax.tolist()
-        self._poly_ay_list = self._poly_ay.tolist()
-        self._poly_rin2_list = self._poly_rin2.tolist()
-        self._poly_rout2_list = self._poly_rout2.tolist()
+        # RadiusShape.covers' own test (haversine <= radius + tolerance), per zone; -1 for polygons.
+        self._zone_radius_m = np.array(
+            [z.shape.radius_m + RADIUS_BOUNDARY_TOLERANCE_M if isinstance(z.shape, RadiusShape) else -1.0 for z in zone_list],
+            dtype=np.float64,
+        )
 
     def _build_polygon_shortcuts(self, shapes: list[PolygonShape | None]) -> None:
         """Per polygon, two circles in the polygon's own planar lon/lat space around an
@@ -300,7 +294,7 @@ class InMemoryGeoIndex:
         """nearest_stores(point, k) without max distance, as store *positions* (order of the
         `stores` passed to the constructor): (positions, squared unit-sphere chords,
         distances in metres), nearest first. Exactly the same stores, order and distances
-        as nearest_stores; the chords feed `first_covering_zones`."""
+        as nearest_stores."""
         if k <= 0 or not self.store_count:
             return [], [], []
         positions, chord2 = self._nearest(point, k)
@@ -309,7 +303,7 @@ class InMemoryGeoIndex:
     def _nearest(self, point: LonLat, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(positions, chord2) of the k nearest stores, nearest first (ties: position)."""
         if k < self.store_count:
-            cell = self._cell_candidates(point, k)
+            cell = self.cell_candidates(point, k)
             if cell is not None:
                 positions, xs, ys, zs = cell
                 chord2 = _chord2(xs, ys, zs, self._all_stores[: len(positions)], point)
@@ -321,7 +315,7 @@ class InMemoryGeoIndex:
                     return positions.take(top), chord2.take(top)
         return self._nearest_tree(point, k)
 
-    def _cell_candidates(self, point: LonLat, k: int) -> tuple[np.ndarray, ...] | None:
+    def cell_candidates(self, point: LonLat, k: int) -> tuple[np.ndarray, ...] | None:
         """Stores that can be among the k nearest of *any* point of the point's grid cell
         (_CELL_DEG), cached per (cell, k): a superset, so ranking them exactly gives the
         same k stores as a tree query, minus the tree query (~1/3 of a nearest call).
@@ -352,7 +346,7 @@ class InMemoryGeoIndex:
             if len(cells) >= max_cells:
                 break
         for cx, cy in cells:
-            self._cell_candidates(LonLat((cx + 0.5) * _CELL_DEG, (cy + 0.5) * _CELL_DEG), k)
+            self.cell_candidates(LonLat((cx + 0.5) * _CELL_DEG, (cy + 0.5) * _CELL_DEG), k)
         return len(cells)
 
     def _build_cell(self, cx: int, cy: int, k: int) -> tuple[np.ndarray, ...] | None:
@@ -456,68 +450,17 @@ class InMemoryGeoIndex:
         """Indices (order of the `zones` passed to the constructor) of one store's zones."""
         return self._zone_positions_by_store[position]
 
-    def first_covering_zones(
-        self,
-        point: LonLat,
-        chord2: Sequence[float],
-        zone_orders: Sequence[Sequence[int]],
-        sphere_m: Sequence[float] | None = None,
-    ) -> list[int]:
-        """Per store j, the first zone index in `zone_orders[j]` that covers `point`, or -1.
-
-        `chord2[j]` is the squared unit-sphere chord from the point to the zones' store, as
-        returned by `nearest_positions`. The decision is exactly `zone_hits_for_stores`'s
-        (radius: chord2 against the precomputed threshold; polygon: the same inscribed /
-        enclosing circle shortcut, then GEOS `covers` on the prepared polygon), but zone by
-        zone in the caller's order, stopping at the first hit: a store's innermost zone
-        usually decides with one float comparison. With `sphere_m` (haversine metres per
-        store, point to store), a radius zone must also pass `RadiusShape.covers`'s own
-        test, the re-check `delivery_options` applies to the zones it is given.
-        """
-        lon, lat = point.lon, point.lat
-        limits, polygons, radius_m = self._zone_limit_list, self._zone_polygon_list, self._zone_radius_m
-        ax, ay, rin2, rout2 = self._poly_ax_list, self._poly_ay_list, self._poly_rin2_list, self._poly_rout2_list
-        out: list[int] = []
-        # Polygons the shortcut leaves open, per store, before that store's first sure hit;
-        # all of them go to GEOS in one vectorised call (one call ~ one scalar call).
-        pending: list[tuple[int, list[int]]] = []
-        for j, order in enumerate(zone_orders):
-            found = -1
-            undecided: list[int] | None = None
-            c2 = chord2[j]
-            for zi in order:
-                polygon = polygons[zi]
-                if polygon is None:
-                    if c2 <= limits[zi] and (sphere_m is None or sphere_m[j] <= radius_m[zi]):
-                        found = zi
-                        break
-                    continue
-                # Same float operations as _polygons_cover, so the same answers.
-                dx = ax[zi] - lon
-                dy = ay[zi] - lat
-                d2 = dx * dx + dy * dy
-                if d2 < rin2[zi]:
-                    found = zi
-                    break
-                if d2 <= rout2[zi]:
-                    if undecided is None:
-                        undecided = [zi]
-                    else:
-                        undecided.append(zi)
-            if undecided is not None:
-                pending.append((j, undecided))
-            out.append(found)
-        if pending:
-            asked = [zi for _, undecided in pending for zi in undecided]
-            covered = shapely.covers(self._zone_polygons.take(asked), shapely.Point(lon, lat)).tolist()
-            at = 0
-            for j, undecided in pending:
-                for offset, zi in enumerate(undecided):
-                    if covered[at + offset]:
-                        out[j] = zi  # earlier in the store's order than any sure hit
-                        break
-                at += len(undecided)
-        return out
+    def zone_test_columns(self) -> dict[str, np.ndarray]:
+        """Per-zone arrays (order of the `zones` passed to the constructor) that decide
+        coverage exactly as this index does: radius zones by squared chord against
+        `radius_chord2` (-1 for polygons) and by metres against `radius_m`; polygons by the
+        inscribed/enclosing circles around (poly_ax, poly_ay), then GEOS on `polygons`
+        (prepared) for points between them. For geo.options_kernel."""
+        return {
+            "radius_chord2": self._zone_chord2_limit, "radius_m": self._zone_radius_m,
+            "poly_ax": self._poly_ax, "poly_ay": self._poly_ay, "poly_rin2": self._poly_rin2,
+            "poly_rout2": self._poly_rout2, "polygons": self._zone_polygons,
+        }
 
     def zones_covering(self, point: LonLat) -> list[DeliveryZone]:
         indices, _ = self._covering(point)

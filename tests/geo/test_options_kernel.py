@@ -41,7 +41,7 @@ def test_kernel_nearest_equals_the_index(seed):
             positions, chord2, _ = index.index.nearest_positions(point, k)
             assert (near.positions, near.chord2) == (positions, chord2), (point, k)
             assert near.store_ids == [index.store_list[p].id for p in positions]
-            cell = index.index._cell_candidates(point, k)
+            cell = index.index.cell_candidates(point, k)
             used_kernel += cell is not None and k < index.index.store_count
     assert used_kernel > len(points)  # the kernel path, not only the tree fallback, was compared
 
