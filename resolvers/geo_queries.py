@@ -20,9 +20,9 @@ from geo.distance import DetourFactorDistance
 from geo.zone_lookup import road_distance_m
 from resolvers.errors import UserInputError
 from resolvers.ids import decode
-from resolvers.pagination import decode_cursor, encode_cursor
+from resolvers.pagination import build_connection, decode_cursor
 from schema import geo as types
-from schema.common import Connection, Edge, Money, PageInfo
+from schema.common import Connection, Money
 from schema.enums import FulfilmentType
 from schema.store import Location, Store
 
@@ -116,23 +116,18 @@ async def nearby_stores(
         if complete or k >= index.index.store_count:
             break
         k *= 4
-    page, has_next = ranked[:limit], len(ranked) > limit
+    page, more = ranked[:limit], ranked[limit:limit + 1]
     stores = await _stores(info, [s.id for _, _, s in page])
-    edges = [
-        Edge(
-            node=types.NearbyStore(
-                store=stores[s.id], distance_meters=round(d, 1), road_distance_meters=round(key[0], 1),
-                is_open_now=_open_now(s, now), fulfilment_types=[FulfilmentType(t) for t in s.fulfilment_types],
-            ),
-            cursor=encode_cursor(list(key)),
+    page = [row for row in page if row[2].id in stores]  # (a store deleted since the index was built)
+
+    def node_of(row) -> types.NearbyStore:
+        (road, _), distance, s = row
+        return types.NearbyStore(
+            store=stores[s.id], distance_meters=round(distance, 1), road_distance_meters=round(road, 1),
+            is_open_now=_open_now(s, now), fulfilment_types=[FulfilmentType(t) for t in s.fulfilment_types],
         )
-        for key, d, s in page
-        if s.id in stores
-    ]
-    return Connection(edges=edges, page_info=PageInfo(
-        has_next_page=has_next, has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-    ))
+
+    return build_connection(page + more, len(page), after, lambda row: list(row[0]), node_of)
 
 
 def _smallest_detour_factor() -> float:

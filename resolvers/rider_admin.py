@@ -15,7 +15,7 @@ from resolvers import ids
 from resolvers.mutation_support import in_transaction
 from resolvers.pagination import build_connection, keyset_page
 from schema import riders as types
-from schema.common import Connection, PageInfo
+from schema.common import Connection
 from schema.dispatch import RiderStatus
 from store_network.access import load_store
 
@@ -76,5 +76,5 @@ async def store_riders(info: Info, store_id: strawberry.ID, first: int | None, a
             )
             rows = list(await session.scalars(query))
     except DomainError:
-        return Connection(edges=[], page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None))
+        rows, limit, after = [], 0, None
     return build_connection(rows, limit, after, lambda r: [r.id], rider_type)
