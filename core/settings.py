@@ -53,6 +53,7 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 4000
     max_query_cost: int = 20000
+    max_query_fields: int = 2000  # fields after expanding fragment spreads (resolvers/limits.py)
     max_body_bytes: int = 256 * 1024
     max_list_input: int = 100
     access_token_ttl_s: int = 15 * 60
@@ -97,6 +98,7 @@ def load_settings() -> Settings:
         max_aliases=_int("QIANDIAN_MAX_ALIASES", 30),
         max_tokens=_int("QIANDIAN_MAX_TOKENS", 4000),
         max_query_cost=_int("QIANDIAN_MAX_QUERY_COST", 20000),
+        max_query_fields=_int("QIANDIAN_MAX_QUERY_FIELDS", 2000),
         unpaid_order_ttl_s=_int("QIANDIAN_UNPAID_ORDER_TTL_S", 15 * 60),
         sweeper_interval_s=_int("QIANDIAN_SWEEPER_INTERVAL_S", 30),
         payment_callback_secret=os.environ.get("QIANDIAN_PAYMENT_SECRET", "dev-sandbox-payment-secret"),

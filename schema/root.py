@@ -7,16 +7,7 @@ from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator as query_depth_validator
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.types import Info
 
 from core.settings import Settings
@@ -28,7 +19,8 @@ from resolvers import orders as order_queries
 from resolvers import stores as store_queries
 from resolvers.errors import UserInputError, should_mask_error
 from resolvers.ids import decode
-from resolvers.limits import cost_limit_rule
+from resolvers.limits import DocumentLimits
+from resolvers.validation import GuardedValidation
 from schema.account import Viewer
 from schema.catalog import Category, Product, Sku
 from schema.common import Connection
@@ -284,29 +276,29 @@ EXTRA_TYPES = [Sku, NetworkNode]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return _build_schema(
-        settings.max_query_depth, settings.max_aliases, settings.max_tokens, settings.max_query_cost, settings.introspection
+    limits = DocumentLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_query_cost,
+        max_fields=settings.max_query_fields,
+        max_list_input=settings.max_list_input,
     )
+    return _build_schema(limits, settings.max_tokens, settings.introspection)
 
 
 @functools.lru_cache(maxsize=8)
-def _build_schema(max_depth: int, max_aliases: int, max_tokens: int, max_cost: int, introspection: bool) -> strawberry.Schema:
+def _build_schema(limits: DocumentLimits, max_tokens: int, introspection: bool) -> strawberry.Schema:
     # Cached: strawberry binds resolvers onto the Query class, so a second build of the same
     # classes in one process fails; one schema per distinct limit set is all a process needs.
-    # The validation rules are built once: the validation cache keys on the rule classes,
-    # so rules rebuilt per request (what QueryDepthLimiter() does) would never hit the cache.
-    rules = [
-        query_depth_validator(max_depth, None, None),
-        alias_validator(max_aliases),
-        cost_limit_rule(max_cost),
-    ]
+    # Depth, aliases, size and cost are one linear pass in GuardedValidation, not strawberry's
+    # QueryDepthLimiter/MaxAliasesLimiter: those re-walk a fragment at every spread.
     extensions = [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: AddValidationRules(rules),
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
     # Fresh instances per request; their LRU caches live at module level and are shared.
-    extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
+    # GuardedValidation runs (and caches) validation itself, so it replaces ValidationCache.
+    extensions += [lambda: ParserCache(maxsize=256), lambda: GuardedValidation(limits, hide_suggestions=not introspection)]
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, types=EXTRA_TYPES, extensions=extensions)

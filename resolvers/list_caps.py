@@ -1,0 +1,80 @@
+"""How many elements each list argument and list input field of the schema may carry.
+
+Every list in the schema's inputs is named here; tests/attacks/test_query_shapes.py walks the
+schema and fails on one that is not, so a new list cannot arrive uncapped. A literal list over
+its cap is refused in validation (resolvers/limits.py, which also charges one cost unit per
+element); a list sent as a variable is checked against the same cap before execution
+(`variable_list_errors`). Either way the answer is a top-level error with
+`extensions.code = LIST_TOO_LONG`, before anything is coerced or resolved.
+"""
+from __future__ import annotations
+
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    type_from_ast,
+)
+
+# None: settings.max_list_input (100). A number: that cap, where the domain already answers a
+# smaller limit with a payload error (TOO_MANY_LINES at 100 cart lines) that clients rely on;
+# there the cap only stops a hostile list from being coerced at all.
+LIST_CAPS: dict[str, int | None] = {
+    "Query.nodes(ids)": None,
+    "Query.servingStore(lines)": None,
+    "ProductCreateInput.skus": None,
+    "CartLinesAddInput.lines": 1000,
+    "CartLinesUpdateInput.lines": 1000,
+    "CartLinesRemoveInput.skuIds": 1000,
+    "FeeRuleInput.bands": None,
+    "DeliverySettingsSetInput.expressTiers": None,
+    "DeliverySettingsSetInput.tierWeights": None,
+    "DeliverySettingsSetInput.closures": None,
+    "RiderPositionReportInput.positions": None,
+}
+
+
+def list_cap(location: str | None, default: int) -> int:
+    cap = LIST_CAPS.get(location) if location else None
+    return default if cap is None else cap
+
+
+def variable_list_errors(
+    schema: GraphQLSchema, operations: list[OperationDefinitionNode], variables: dict | None,
+    variable_caps: dict[str, int], default: int,
+) -> list[GraphQLError]:
+    """LIST_TOO_LONG for every list in the variables longer than the place it goes allows."""
+    errors: list[GraphQLError] = []
+    if not isinstance(variables, dict):
+        return errors
+    for operation in operations:
+        for definition in operation.variable_definitions or ():
+            name = definition.variable.name.value
+            type_ = type_from_ast(schema, definition.type)
+            if name in variables and type_ is not None:
+                cap = variable_caps.get(name, default)
+                _check(variables[name], type_, cap, f"${name}", default, errors)
+    return errors
+
+
+def _check(value, type_, cap: int, path: str, default: int, errors: list[GraphQLError]) -> None:
+    # Recursion follows the input type, not the value, so it is as deep as the schema's inputs.
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLList) and isinstance(value, list):
+        if len(value) > cap:
+            errors.append(GraphQLError(
+                f"`{path}` has {len(value)} items; at most {cap}",
+                extensions={"code": "LIST_TOO_LONG", "field": path, "maxItems": cap},
+            ))
+            return
+        for index, item in enumerate(value):
+            _check(item, type_.of_type, default, f"{path}.{index}", default, errors)
+    elif isinstance(type_, GraphQLInputObjectType) and isinstance(value, dict):
+        for field_name, field_def in type_.fields.items():
+            if field_name in value:
+                field_cap = list_cap(f"{type_.name}.{field_name}", default)
+                _check(value[field_name], field_def.type, field_cap, f"{path}.{field_name}", default, errors)
