@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException
 
 from commerce.orders import expire_unpaid_orders
 from core.clock import utc_now
@@ -38,7 +40,24 @@ class QiandianGraphQL(GraphQL):
         self.services = services
 
     async def get_context(self, request, response):
-        return await build_context(request, self.services)
+        context = await build_context(request, self.services)
+        if isinstance(response, Response):
+            # Headers the extensions set (Cache-Control on responses with tokens) go straight
+            # onto the HTTP response.
+            context.response_headers = response.headers
+        return context
+
+    def decode_json(self, data: str | bytes) -> object:
+        # json.loads raises RecursionError (not a JSONDecodeError) on 100k nested `[`, and a
+        # value nested a few hundred deep would reach it later in variable coercion: both are 400.
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            value = None
+        else:
+            if json_depth_within(value, MAX_JSON_DEPTH):
+                return value
+        raise HTTPException(400, f"request JSON nests deeper than {MAX_JSON_DEPTH} levels")
 
     async def on_ws_connect(self, context):
         # Browsers cannot send headers on a WebSocket: accept them in connection_init's payload too.
@@ -53,6 +72,43 @@ class QiandianGraphQL(GraphQL):
             context = kwargs.get("context")
             if context is not None:
                 await context.reader.close()
+
+
+MAX_JSON_DEPTH = 64  # GeoJSON polygons in variables need 6
+
+
+def json_depth_within(value: object, limit: int) -> bool:
+    """Whether a parsed JSON value nests at most `limit` containers deep (iterative, linear)."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            current = list(current.values())
+        elif not isinstance(current, list):
+            continue
+        if depth > limit:
+            return False
+        stack.extend((item, depth + 1) for item in current if isinstance(item, (dict, list)))
+    return True
+
+
+class SecurityHeaders:
+    """X-Content-Type-Options: nosniff on every HTTP response, errors and 413s included."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class BodySizeLimit:
@@ -139,7 +195,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 event_id=f"sim_{data['providerRef']}", provider_ref=str(data["providerRef"]),
                 status="SUCCEEDED", amount_fen=int(data["amountFen"]),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return JSONResponse({"error": "send {providerRef, amountFen}"}, status_code=400)
         outcome = await apply_callback(services.database, SandboxProvider.name, event, utc_now())
         return JSONResponse({"outcome": outcome})
@@ -177,7 +233,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.services = services
     app.add_middleware(AnonymousQueryCache, ttl_s=settings.anonymous_cache_ttl_ms / 1000)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost: before any body is read
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # before any body is read
+    app.add_middleware(SecurityHeaders)  # outermost: its header reaches every response, 413 included
     return app
 
 
