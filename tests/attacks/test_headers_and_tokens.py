@@ -1,0 +1,196 @@
+"""Attacks on the HTTP edge and on sessions (hardening issue, items 4 and 9).
+
+Ambiguous tenant or credential headers are refused before anything runs; the anonymous
+micro-cache never answers one brand with another's data and never caches a mutation however
+it is spelled; a replayed refresh token ends its whole session family.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from asgi import create_app
+from auth.models import LoginCode
+from tests.worlds import build_world
+
+STORES = "{ stores(first: 5) { edges { node { id } } } }"
+
+
+@pytest.fixture
+async def cached_client(services):
+    # The suite's settings turn the micro-cache off; these tests attack it, so turn it on.
+    settings = dataclasses.replace(services.settings, anonymous_cache_ttl_ms=60_000)
+    app = create_app(settings, dataclasses.replace(services, settings=settings))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+def _mobile() -> str:
+    return f"+86137{uuid.uuid4().int % 10**8:08d}"
+
+
+def _login_code_mutation(mobile: str) -> str:
+    return f'mutation {{ requestLoginCode(input: {{mobile: "{mobile}"}}) {{ sent }} }}'
+
+
+async def _codes_written(database, tenant_id: int, mobile: str) -> int:
+    async with database.read() as session:
+        return await session.scalar(
+            select(func.count()).select_from(LoginCode).where(LoginCode.tenant_id == tenant_id, LoginCode.mobile == mobile)
+        )
+
+
+def _store_ids(body: dict) -> set[str]:
+    return {edge["node"]["id"] for edge in body["data"]["stores"]["edges"]}
+
+
+# -- item 4: ambiguous headers -------------------------------------------------------------
+
+
+def _ambiguous_header_sets(world, other, token: str) -> list[list[tuple[str, str]]]:
+    """Every way of naming the brand or the caller twice, alone and combined."""
+    values = {
+        "X-Tenant": (world.slug, other.slug),
+        "Authorization": (f"Bearer {token}", "ApiKey qd_not_a_real_key_0000"),
+        "X-Api-Key": ("qd_not_a_real_key_0000", "qd_another_fake_key_111"),
+    }
+    doubled = []
+    for name, (first, second) in values.items():
+        doubled.append([(name, first), (name, second)])  # differing copies
+        doubled.append([(name, first), (name.lower(), first)])  # identical value, other spelling
+    sets = []
+    for size in (1, 2, 3):
+        for combo in itertools.combinations(doubled, size):
+            if len({pairs[0][0] for pairs in combo}) == size:  # each header doubled once per set
+                sets.append([pair for pairs in combo for pair in pairs])
+    # Both credentials at once, each sent once.
+    sets.append([("Authorization", f"Bearer {token}"), ("X-Api-Key", "qd_not_a_real_key_0000")])
+    sets.append([("Authorization", "ApiKey qd_not_a_real_key_0000"), ("X-Api-Key", "qd_not_a_real_key_0000")])
+    for headers in sets:  # every set still names a brand, so the mutation would otherwise write
+        if not any(name.lower() == "x-tenant" for name, _ in headers):
+            headers.append(("X-Tenant", world.slug))
+    return sets
+
+
+@pytest.mark.parametrize("cache", ["off", "on"])
+async def test_ambiguous_tenant_or_credential_headers_are_refused_and_write_nothing(client, cached_client, database, services, world, cache):
+    other = await build_world(database, services)
+    http = cached_client if cache == "on" else client
+    header_sets = _ambiguous_header_sets(world, other, world.customer_token())
+    assert len(header_sets) >= 20
+    for headers in header_sets:
+        mobile = _mobile()
+        response = await http.post("/graphql", json={"query": _login_code_mutation(mobile)}, headers=headers)
+        assert response.status_code == 400, (headers, response.text)
+        assert response.headers["content-type"] == "application/json"
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "AMBIGUOUS_CREDENTIALS" and error["message"], error
+        for tenant in (world, other):
+            assert await _codes_written(database, tenant.tenant_id, mobile) == 0, headers
+    # The same mutation with one of each header runs (and writes), so the refusals above mattered.
+    mobile = _mobile()
+    fine = await http.post("/graphql", json={"query": _login_code_mutation(mobile)}, headers={"X-Tenant": world.slug})
+    assert fine.json()["data"]["requestLoginCode"]["sent"] is True
+    assert await _codes_written(database, world.tenant_id, mobile) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+async def test_ambiguous_websocket_handshakes_are_refused(services, world):
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    app = create_app(services.settings, services)
+    with TestClient(app) as tc:
+        with tc.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"], headers={"x-tenant": world.slug}) as ws:
+            ws.send_json({"type": "connection_init", "payload": {}})
+            assert ws.receive_json()["type"] == "connection_ack"  # one of each is fine
+        duplicated = httpx.Headers([("x-tenant", world.slug), ("x-tenant", "another-brand")])
+        with pytest.raises(WebSocketDisconnect):
+            with tc.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"], headers=duplicated):
+                pass
+        # Browsers send credentials in connection_init: two spellings of one key are refused too.
+        with tc.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {"X-Tenant": world.slug, "x-tenant": "another-brand"}})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 4403
+
+
+# -- item 4: the micro-cache -------------------------------------------------------------
+
+
+async def test_the_cache_never_answers_one_brand_with_another_brands_data(cached_client, database, services, world):
+    other = await build_world(database, services)
+    expected = {}
+    for brand in (world, other):
+        expected[brand.slug] = {brand.store(k) for k in ("a", "b", "c")}
+    assert expected[world.slug].isdisjoint(expected[other.slug])
+    poison_statuses = []
+    for round_ in range(4):
+        # An attacker names both brands: before the fix this ran as the first and was cached as the last.
+        first, last = (world, other) if round_ % 2 == 0 else (other, world)
+        poison = await cached_client.post(
+            "/graphql", json={"query": STORES}, headers=[("X-Tenant", first.slug), ("X-Tenant", last.slug)]
+        )
+        poison_statuses.append(poison.status_code)
+        for brand in (last, first):  # alternate the brands' visitors, same body every time
+            response = await cached_client.post("/graphql", json={"query": STORES}, headers={"X-Tenant": brand.slug})
+            assert response.status_code == 200
+            assert _store_ids(response.json()) == expected[brand.slug], (round_, brand.slug, response.headers)
+    assert set(poison_statuses) == {400}
+    # The cache was really on: a repeat is a hit, and still the visitor's own brand.
+    again = await cached_client.post("/graphql", json={"query": STORES}, headers={"X-Tenant": other.slug})
+    assert again.headers.get("x-qiandian-cache") == "HIT" and _store_ids(again.json()) == expected[other.slug]
+
+
+def _escaped_bodies(mobile: str) -> list[bytes]:
+    """The same mutation in spellings a raw-body keyword check misses (JSON escapes)."""
+    plain = _login_code_mutation(mobile)
+    rest = plain[len("mutation"):]
+    every_char = "".join(f"\\u{ord(ch):04x}" for ch in "mutation")
+    variables = ', "variables": {}'
+    spellings = [
+        "\\u006dutation" + json.dumps(rest)[1:-1],
+        "\\u006Dutation" + json.dumps(rest)[1:-1],
+        every_char + json.dumps(rest)[1:-1],
+        "# a query, honestly\\n\\u006dutation" + json.dumps(rest)[1:-1],
+    ]
+    return [('{"query": "' + s + '"' + variables + "}").encode() for s in spellings]
+
+
+async def test_escaped_mutations_are_executed_every_time_and_never_cached(cached_client, database, world):
+    for index in range(4):
+        mobile = _mobile()
+        body = _escaped_bodies(mobile)[index]
+        assert json.loads(body)["query"].lstrip("# a query, honestly\n").startswith("mutation")
+        responses = [
+            await cached_client.post("/graphql", content=body, headers={"X-Tenant": world.slug, "content-type": "application/json"})
+            for _ in range(3)
+        ]
+        for response in responses:
+            assert response.status_code == 200, response.text
+            assert "x-qiandian-cache" not in response.headers, body
+        # Each ran: the first sent a code, the repeats were rate limited (a cached copy would say sent).
+        assert [r.json()["data"]["requestLoginCode"]["sent"] for r in responses] == [True, False, False], body
+        assert await _codes_written(database, world.tenant_id, mobile) == 1
+
+
+async def test_only_a_single_query_operation_is_cached(cached_client, world):
+    headers = {"X-Tenant": world.slug}
+    cacheable = {"query": "query Shelf " + STORES}
+    two_operations = {"query": "query A " + STORES + " query B { __typename }", "operationName": "A"}
+    for body, cached in ((cacheable, True), (two_operations, False)):
+        responses = [await cached_client.post("/graphql", json=body, headers=headers) for _ in range(2)]
+        assert responses[0].status_code == responses[1].status_code == 200
+        assert (responses[1].headers.get("x-qiandian-cache") == "HIT") is cached, body
+    # A repeated JSON key could be read two ways: not cached.
+    repeated = b'{"query": "{ __typename }", "query": "' + STORES.encode() + b'"}'
+    for _ in range(2):
+        response = await cached_client.post("/graphql", content=repeated, headers={**headers, "content-type": "application/json"})
+        assert "x-qiandian-cache" not in response.headers
