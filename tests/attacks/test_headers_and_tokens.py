@@ -101,12 +101,12 @@ async def test_ambiguous_tenant_or_credential_headers_are_refused_and_write_noth
 
 
 @pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
-async def test_ambiguous_websocket_handshakes_are_refused(services, world):
-    from starlette.testclient import TestClient
+async def test_ambiguous_websocket_handshakes_are_refused(test_settings, world):
     from starlette.websockets import WebSocketDisconnect
 
-    app = create_app(services.settings, services)
-    with TestClient(app) as tc:
+    from tests.dispatch_api.test_tracking import live_app
+
+    with live_app(test_settings, redis_url="redis://127.0.0.1:1/0") as (tc, _):  # its own loop and database pool
         with tc.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"], headers={"x-tenant": world.slug}) as ws:
             ws.send_json({"type": "connection_init", "payload": {}})
             assert ws.receive_json()["type"] == "connection_ack"  # one of each is fine
