@@ -6,6 +6,7 @@ it is spelled; a replayed refresh token ends its whole session family.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import json
@@ -194,3 +195,109 @@ async def test_only_a_single_query_operation_is_cached(cached_client, world):
     for _ in range(2):
         response = await cached_client.post("/graphql", content=repeated, headers={**headers, "content-type": "application/json"})
         assert "x-qiandian-cache" not in response.headers
+
+
+# -- item 9: refresh-token families ------------------------------------------------------
+
+E = "errors { code field message }"
+CUSTOMER_LOGIN = f"mutation($m: String!, $c: String!) {{ customerLogin(input: {{mobile: $m, code: $c}}) {{ tokens {{ accessToken refreshToken }} {E} }} }}"
+STAFF_LOGIN = f"mutation($u: String!, $p: String!) {{ staffLogin(input: {{username: $u, password: $p}}) {{ tokens {{ accessToken refreshToken }} {E} }} }}"
+REFRESH = f"mutation($r: String!) {{ tokenRefresh(input: {{refreshToken: $r}}) {{ tokens {{ accessToken refreshToken }} {E} }} }}"
+LOGOUT = f"mutation($r: String) {{ logout(input: {{refreshToken: $r}}) {{ loggedOut {E} }} }}"
+VIEWER = "{ viewer { kind authError } }"
+
+
+async def _sign_in(client, world, who: str) -> dict:
+    """A fresh sign-in (a new family): {"accessToken", "refreshToken"}."""
+    if who == "staff":
+        from tests.worlds import PASSWORD
+
+        body = await world.gql(client, STAFF_LOGIN, {"u": "manager_a", "p": PASSWORD})
+        payload = body["data"]["staffLogin"]
+    else:
+        mobile = _mobile()
+        sent = await world.gql(client, _login_code_mutation(mobile))
+        assert sent["data"]["requestLoginCode"]["sent"] is True, sent
+        code = world.services.sms.last_code(mobile)
+        payload = (await world.gql(client, CUSTOMER_LOGIN, {"m": mobile, "c": code}))["data"]["customerLogin"]
+    assert payload["errors"] == [], payload
+    return payload["tokens"]
+
+
+async def _refresh(client, world, refresh_token: str) -> dict:
+    return (await world.gql(client, REFRESH, {"r": refresh_token}))["data"]["tokenRefresh"]
+
+
+async def _kind(client, world, access_token: str) -> str:
+    return (await world.gql(client, VIEWER, token=access_token))["data"]["viewer"]["kind"]
+
+
+def _codes(payload: dict) -> list[str]:
+    return [e["code"] for e in payload["errors"]]
+
+
+@pytest.mark.parametrize("who, kind", [("customer", "CUSTOMER"), ("staff", "STAFF")])
+async def test_a_replayed_refresh_token_ends_every_token_of_its_sign_in(client, world, who, kind):
+    first = await _sign_in(client, world, who)
+    elsewhere = await _sign_in(client, world, who)  # the same person on another device: a family of its own
+    second = (await _refresh(client, world, first["refreshToken"]))["tokens"]
+    third = (await _refresh(client, world, second["refreshToken"]))["tokens"]
+    assert await _kind(client, world, third["accessToken"]) == kind
+    # A thief replays the spent first refresh token: refused, and the sign-in is over.
+    replay = await _refresh(client, world, first["refreshToken"])
+    assert replay["tokens"] is None and _codes(replay) == ["TOKEN_INVALID"]
+    refused = await _refresh(client, world, third["refreshToken"])  # the newest token of the family
+    assert refused["tokens"] is None and _codes(refused) == ["TOKEN_INVALID"], refused
+    for tokens in (first, second, third):
+        viewer = (await world.gql(client, VIEWER, token=tokens["accessToken"]))["data"]["viewer"]
+        assert viewer["kind"] == "ANONYMOUS" and viewer["authError"].startswith("TOKEN_INVALID"), viewer
+    # The other sign-in is untouched.
+    assert await _kind(client, world, elsewhere["accessToken"]) == kind
+    assert (await _refresh(client, world, elsewhere["refreshToken"]))["errors"] == []
+
+
+@pytest.mark.parametrize("who, kind", [("customer", "CUSTOMER"), ("staff", "STAFF")])
+async def test_logout_ends_the_sign_in_named_by_its_refresh_token_or_by_the_caller(client, world, who, kind):
+    by_refresh, by_access, other = [await _sign_in(client, world, who) for _ in range(3)]
+    # 1. With the refresh token, no access token needed.
+    out = (await world.gql(client, LOGOUT, {"r": by_refresh["refreshToken"]}))["data"]["logout"]
+    assert out == {"loggedOut": True, "errors": []}
+    # 2. Without one: the caller's own sign-in.
+    out = (await world.gql(client, LOGOUT, {}, token=by_access["accessToken"]))["data"]["logout"]
+    assert out == {"loggedOut": True, "errors": []}
+    for tokens in (by_refresh, by_access):
+        assert await _kind(client, world, tokens["accessToken"]) == "ANONYMOUS"
+        assert _codes(await _refresh(client, world, tokens["refreshToken"])) == ["TOKEN_INVALID"]
+        # A retried logout is a success, not an error.
+        again = (await world.gql(client, LOGOUT, {"r": tokens["refreshToken"]}))["data"]["logout"]
+        assert again == {"loggedOut": True, "errors": []}
+    assert await _kind(client, world, other["accessToken"]) == kind
+    assert (await _refresh(client, world, other["refreshToken"]))["errors"] == []
+    # Typed errors, nothing revoked: no session named, or a token that is not ours.
+    anonymous = (await world.gql(client, LOGOUT, {}))["data"]["logout"]
+    assert anonymous["loggedOut"] is False and _codes(anonymous) == ["UNAUTHENTICATED"]
+    forged = (await world.gql(client, LOGOUT, {"r": other["refreshToken"][:-4] + "AAAA"}))["data"]["logout"]
+    assert forged["loggedOut"] is False and _codes(forged) == ["TOKEN_INVALID"]
+    assert await _kind(client, world, other["accessToken"]) == kind
+
+
+async def test_concurrent_refreshes_with_one_token_yield_exactly_one_new_pair(client, world, database):
+    from auth.models import RefreshToken, RefreshTokenFamily
+
+    signed_in = await _sign_in(client, world, "customer")
+    racers = 12
+    results = await asyncio.wait_for(
+        asyncio.gather(*(_refresh(client, world, signed_in["refreshToken"]) for _ in range(racers))), timeout=60
+    )
+    winners = [r for r in results if r["tokens"] is not None]
+    assert len(winners) == 1, results
+    assert all(_codes(r) == ["TOKEN_INVALID"] for r in results if r["tokens"] is None)
+    family_id = world.services.signer.verify_refresh(signed_in["refreshToken"]).family_id
+    async with database.read() as session:
+        rows = (await session.scalars(select(RefreshToken).where(RefreshToken.family_id == family_id))).all()
+        family = await session.get(RefreshTokenFamily, family_id)
+    assert len(rows) == 2  # the sign-in's token and the one new token: never two new pairs
+    # The losers presented a spent token, which is what a thief racing the owner looks like: the
+    # sign-in is ended (clients must serialise their refreshes).
+    assert family.revoked_reason == "REPLAY"
+    assert _codes(await _refresh(client, world, winners[0]["tokens"]["refreshToken"])) == ["TOKEN_INVALID"]
