@@ -26,7 +26,8 @@ from core.settings import Settings, load_settings
 from core.signing import SignatureError, verify
 from payments.provider import CallbackEvent, SandboxProvider, parse_callback_body
 from payments.service import apply_callback, refund_late_payments
-from resolvers.context import authenticate_connection, build_context
+from resolvers.context import authenticate_connection, build_context, tenant_for_slug
+from resolvers.credential_headers import SingleCredentialHeaders
 from resolvers.response_cache import AnonymousQueryCache
 from resolvers.services import Services, build_services
 from schema.root import build_schema
@@ -232,7 +233,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.services = services
-    app.add_middleware(AnonymousQueryCache, ttl_s=settings.anonymous_cache_ttl_ms / 1000)
+    app.add_middleware(
+        AnonymousQueryCache,
+        ttl_s=settings.anonymous_cache_ttl_ms / 1000,
+        resolve_tenant=lambda slug: tenant_for_slug(slug, services),  # keyed on the brand the request runs in
+    )
+    app.add_middleware(SingleCredentialHeaders)  # outside the cache: an ambiguous request is neither served nor run
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # before any body is read
     app.add_middleware(SecurityHeaders)  # outermost: its header reaches every response, 413 included
     return app

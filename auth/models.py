@@ -23,12 +23,26 @@ class LoginCode(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
+class RefreshTokenFamily(Base):
+    """One sign-in: every refresh token rotated from it, and the access tokens issued beside them,
+    carry its id (`fam`). Revoking it (logout, or a used refresh token presented again) ends them all."""
+
+    __tablename__ = "refresh_token_family"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    subject: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(16))  # LOGOUT or REPLAY
+
+
 class RefreshToken(Base):
     """Issued refresh tokens by jti; rotation marks the old one revoked so a replay is refused."""
 
     __tablename__ = "refresh_token"
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    family_id: Mapped[str] = mapped_column(ForeignKey("refresh_token_family.id"), index=True)
     subject: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -96,6 +96,7 @@ class Principal:
     api_key_id: int | None = None
     rider_id: int | None = None
     grants: tuple[RoleGrant, ...] = field(default=())
+    token_family: str | None = None  # the sign-in (refresh-token family) of a bearer token; `logout` ends it
 
     def __post_init__(self) -> None:
         kind = PrincipalKind(self.kind)

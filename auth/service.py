@@ -1,7 +1,9 @@
 """Login flows and request authentication on top of the pure auth primitives and the DB."""
 from __future__ import annotations
 
+import dataclasses
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.api_keys import parse_api_key, verify_api_key
 from auth.errors import AuthError, AuthErrorCode
-from auth.models import LoginCode, RefreshToken
+from auth.models import LoginCode, RefreshToken, RefreshTokenFamily
 from auth.one_time_codes import CodeCheckError, LoginCodeRecord, check_code, may_send_code, new_code, normalize_mobile
 from auth.passwords import hash_password, verify_password
 from auth.roles import Principal, RoleGrant
@@ -163,24 +165,55 @@ async def login_staff(
     return LoginResult(tokens, staff_id=staff.id)
 
 
-async def issue_tokens(session: AsyncSession, signer: TokenSigner, subject: str, tenant_id: int) -> TokenPair:
-    pair = signer.issue_pair(subject, tenant_id)
-    session.add(RefreshToken(jti=pair.refresh_jti, tenant_id=tenant_id, subject=subject, expires_at=pair.refresh_expires_at))
+async def issue_tokens(
+    session: AsyncSession, signer: TokenSigner, subject: str, tenant_id: int, family_id: str | None = None
+) -> TokenPair:
+    """A sign-in (no `family_id`) starts a new family; a refresh continues its token's family."""
+    if family_id is None:
+        family_id = secrets.token_urlsafe(16)
+        session.add(RefreshTokenFamily(id=family_id, tenant_id=tenant_id, subject=subject))
+        await session.flush()  # before the token row that refers to it
+    pair = signer.issue_pair(subject, tenant_id, family_id=family_id)
+    session.add(
+        RefreshToken(
+            jti=pair.refresh_jti, tenant_id=tenant_id, family_id=family_id, subject=subject, expires_at=pair.refresh_expires_at
+        )
+    )
     await session.flush()
     return pair
 
 
-async def refresh_tokens(session: AsyncSession, signer: TokenSigner, refresh_token: str, now: datetime) -> LoginResult:
-    """Rotate: the presented refresh token is revoked; presenting it again fails."""
+async def refresh_tokens(
+    session: AsyncSession, signer: TokenSigner, refresh_token: str, now: datetime
+) -> LoginResult | AuthError:
+    """Rotate: the presented refresh token is spent by a compare-and-set, so of two refreshes with
+    one token exactly one gets a new pair. A spent token presented again means two parties hold
+    it (one of them a thief, and we cannot tell which), so the whole family is revoked: every
+    refresh and access token of that sign-in stops working. That applies to a client racing
+    itself too: refreshes must be serialised per sign-in.
+
+    A replay is *returned* as an AuthError after the family's revocation; commit, then report it."""
     claims = signer.verify_refresh(refresh_token)
-    revoked = await session.execute(
+    row = (
+        await session.execute(
+            select(RefreshToken.family_id, RefreshTokenFamily.revoked_at)
+            .join(RefreshTokenFamily, RefreshTokenFamily.id == RefreshToken.family_id)
+            .where(RefreshToken.jti == claims.jti, RefreshToken.tenant_id == claims.tenant_id)
+        )
+    ).first()
+    if row is None or (claims.family_id is not None and claims.family_id != row.family_id):
+        raise AuthError(AuthErrorCode.TOKEN_INVALID, "unknown refresh token")
+    if row.revoked_at is not None:
+        raise AuthError(AuthErrorCode.TOKEN_INVALID, "this session has ended; sign in again")
+    spent = await session.execute(
         update(RefreshToken)
         .where(RefreshToken.jti == claims.jti, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    if revoked.rowcount != 1:
-        raise AuthError(AuthErrorCode.TOKEN_INVALID, "this refresh token was already used or revoked")
-    tokens = await issue_tokens(session, signer, claims.subject, claims.tenant_id)
+    if spent.rowcount != 1:
+        await revoke_family(session, row.family_id, now, "REPLAY")
+        return AuthError(AuthErrorCode.TOKEN_INVALID, "this refresh token was already used; the session has ended, sign in again")
+    tokens = await issue_tokens(session, signer, claims.subject, claims.tenant_id, family_id=row.family_id)
     kind, _, raw_id = claims.subject.partition(":")
     return LoginResult(
         tokens,
@@ -188,6 +221,35 @@ async def refresh_tokens(session: AsyncSession, signer: TokenSigner, refresh_tok
         staff_id=int(raw_id) if kind == "staff" else None,
         rider_id=int(raw_id) if kind == "rider" else None,
     )
+
+
+async def revoke_family(session: AsyncSession, family_id: str, now: datetime, reason: str) -> bool:
+    """Compare-and-set: the first revocation's time and reason stay. True if this call revoked it."""
+    revoked = await session.execute(
+        update(RefreshTokenFamily)
+        .where(RefreshTokenFamily.id == family_id, RefreshTokenFamily.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return revoked.rowcount == 1
+
+
+async def logout(
+    session: AsyncSession, signer: TokenSigner, principal: Principal, refresh_token: str | None, now: datetime
+) -> None:
+    """End a sign-in: the family of `refresh_token` if given (an expired one will do), else the
+    family of the caller's access token. Idempotent: ending an ended session succeeds."""
+    if refresh_token:
+        claims = signer.verify_refresh(refresh_token, check_expiry=False)
+        family_id = await session.scalar(
+            select(RefreshToken.family_id).where(RefreshToken.jti == claims.jti, RefreshToken.tenant_id == claims.tenant_id)
+        )
+        if family_id is None:
+            raise AuthError(AuthErrorCode.TOKEN_INVALID, "unknown refresh token")
+    elif principal.token_family is not None:
+        family_id = principal.token_family
+    else:
+        raise AuthError(AuthErrorCode.UNAUTHENTICATED, "send the refresh token, or the access token of the session to end")
+    await revoke_family(session, family_id, now, "LOGOUT")
 
 
 async def staff_grants(session: AsyncSession, staff_id: int) -> tuple[RoleGrant, ...]:
@@ -203,27 +265,45 @@ async def staff_grants(session: AsyncSession, staff_id: int) -> tuple[RoleGrant,
 
 async def principal_from_access_token(session: AsyncSession, signer: TokenSigner, token: str) -> Principal:
     claims = signer.verify_access(token)
-    kind, _, raw_id = claims.subject.partition(":")
+    principal = await _principal_for_subject(session, claims.subject, claims.tenant_id)
+    if claims.family_id is None:
+        return principal  # minted before families existed (or by a test): lives out its 15 minutes
+    # One primary-key read per signed-in request, so logout and replay end access tokens at once
+    # instead of up to 15 minutes later.
+    family = (
+        await session.execute(
+            select(RefreshTokenFamily.revoked_at).where(
+                RefreshTokenFamily.id == claims.family_id, RefreshTokenFamily.tenant_id == claims.tenant_id
+            )
+        )
+    ).first()
+    if family is None or family.revoked_at is not None:
+        raise AuthError(AuthErrorCode.TOKEN_INVALID, "this session has ended; sign in again")
+    return dataclasses.replace(principal, token_family=claims.family_id)
+
+
+async def _principal_for_subject(session: AsyncSession, subject: str, tenant_id: int) -> Principal:
+    kind, _, raw_id = subject.partition(":")
     if not raw_id.isdigit():
         raise AuthError(AuthErrorCode.TOKEN_INVALID, "malformed subject")
     if kind == "customer":
-        return Principal.customer(claims.tenant_id, int(raw_id))
+        return Principal.customer(tenant_id, int(raw_id))
     if kind == "staff":
         staff = await session.scalar(
-            select(Staff).where(Staff.id == int(raw_id), Staff.tenant_id == claims.tenant_id)
+            select(Staff).where(Staff.id == int(raw_id), Staff.tenant_id == tenant_id)
         )
         if staff is None or not staff.active:
             raise AuthError(AuthErrorCode.TOKEN_INVALID, "staff account is disabled")
-        return Principal.staff(claims.tenant_id, staff.id, await staff_grants(session, staff.id))
+        return Principal.staff(tenant_id, staff.id, await staff_grants(session, staff.id))
     if kind == "rider":
         from delivery.models import Rider  # local: delivery imports auth
 
         status = await session.scalar(
-            select(Rider.status).where(Rider.id == int(raw_id), Rider.tenant_id == claims.tenant_id)
+            select(Rider.status).where(Rider.id == int(raw_id), Rider.tenant_id == tenant_id)
         )
         if status is None or status == "SUSPENDED":
             raise AuthError(AuthErrorCode.TOKEN_INVALID, "rider account is suspended")
-        return Principal.rider(claims.tenant_id, int(raw_id))
+        return Principal.rider(tenant_id, int(raw_id))
     raise AuthError(AuthErrorCode.TOKEN_INVALID, "unknown subject kind")
 
 

@@ -34,6 +34,7 @@ class TokenClaims:
     jti: str
     issued_at: datetime
     expires_at: datetime
+    family_id: str | None = None  # the sign-in this token descends from; None in tokens minted before families
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class TokenPair:
     access_expires_at: datetime
     refresh_expires_at: datetime
     refresh_jti: str  # persist this to support rotation / revocation
+    family_id: str | None = None
 
 
 def utc_now() -> datetime:
@@ -99,16 +101,21 @@ class TokenSigner:
 
     # -- issuing ---------------------------------------------------------
 
-    def issue_pair(self, subject: str, tenant_id: int) -> TokenPair:
-        access, access_exp, _ = self._issue(TokenKind.ACCESS, subject, tenant_id, self._access_ttl)
-        refresh, refresh_exp, refresh_jti = self._issue(TokenKind.REFRESH, subject, tenant_id, self._refresh_ttl)
-        return TokenPair(access, refresh, access_exp, refresh_exp, refresh_jti)
+    def issue_pair(self, subject: str, tenant_id: int, family_id: str | None = None) -> TokenPair:
+        """Both tokens carry `family_id` (claim `fam`) when given, so revoking the family ends both."""
+        access, access_exp, _ = self._issue(TokenKind.ACCESS, subject, tenant_id, self._access_ttl, family_id)
+        refresh, refresh_exp, refresh_jti = self._issue(TokenKind.REFRESH, subject, tenant_id, self._refresh_ttl, family_id)
+        return TokenPair(access, refresh, access_exp, refresh_exp, refresh_jti, family_id)
 
-    def _issue(self, kind: TokenKind, subject: str, tenant_id: int, ttl: timedelta) -> tuple[str, datetime, str]:
+    def _issue(
+        self, kind: TokenKind, subject: str, tenant_id: int, ttl: timedelta, family_id: str | None = None
+    ) -> tuple[str, datetime, str]:
         if not isinstance(subject, str) or not subject:
             raise ValueError("subject must be a non-empty string")
         if not isinstance(tenant_id, int) or isinstance(tenant_id, bool):
             raise ValueError("tenant_id must be an int")
+        if family_id is not None and (not isinstance(family_id, str) or not 0 < len(family_id) <= 64):
+            raise ValueError("family_id must be a string of 1 to 64 characters")
         iat = int(_aware(self._clock()).timestamp())
         exp = iat + int(ttl.total_seconds())
         jti = secrets.token_urlsafe(16)
@@ -121,6 +128,8 @@ class TokenSigner:
             "iat": iat,
             "exp": exp,
         }
+        if family_id is not None:
+            payload["fam"] = family_id
         return jwt.encode(payload, self._key, algorithm=ALGORITHM), _from_ts(exp), jti
 
     # -- verifying -------------------------------------------------------
@@ -128,10 +137,11 @@ class TokenSigner:
     def verify_access(self, token: str) -> AccessClaims:
         return self._verify(token, TokenKind.ACCESS, AccessClaims)
 
-    def verify_refresh(self, token: str) -> RefreshClaims:
-        return self._verify(token, TokenKind.REFRESH, RefreshClaims)
+    def verify_refresh(self, token: str, *, check_expiry: bool = True) -> RefreshClaims:
+        """`check_expiry=False` only to revoke (logout): ending a session needs no live token."""
+        return self._verify(token, TokenKind.REFRESH, RefreshClaims, check_expiry=check_expiry)
 
-    def _verify(self, token: str, expected: TokenKind, cls: type[TokenClaims]) -> Any:
+    def _verify(self, token: str, expected: TokenKind, cls: type[TokenClaims], *, check_expiry: bool = True) -> Any:
         if not isinstance(token, str) or not token or len(token) > 8192:
             raise AuthError(AuthErrorCode.TOKEN_INVALID, "token is missing or malformed")
         try:
@@ -153,6 +163,7 @@ class TokenSigner:
 
         sub, tenant, kind, jti = payload["sub"], payload["tenant"], payload["kind"], payload["jti"]
         iat, exp = payload["iat"], payload["exp"]
+        family = payload.get("fam")
         if (
             not isinstance(sub, str) or not sub
             or not isinstance(tenant, int) or isinstance(tenant, bool)
@@ -160,6 +171,7 @@ class TokenSigner:
             or not isinstance(iat, int) or isinstance(iat, bool)
             or not isinstance(exp, int) or isinstance(exp, bool)
             or kind not in TokenKind._value2member_map_
+            or family is not None and (not isinstance(family, str) or not 0 < len(family) <= 64)
         ):
             raise AuthError(AuthErrorCode.TOKEN_INVALID, "token claims are malformed")
         if kind != expected.value:
@@ -172,6 +184,8 @@ class TokenSigner:
         leeway = self._leeway.total_seconds()
         if iat > now + leeway:
             raise AuthError(AuthErrorCode.TOKEN_INVALID, "token issued in the future")
-        if exp <= now - leeway:
+        if check_expiry and exp <= now - leeway:
             raise AuthError(AuthErrorCode.TOKEN_EXPIRED, "token has expired")
-        return cls(subject=sub, tenant_id=tenant, jti=jti, issued_at=_from_ts(iat), expires_at=_from_ts(exp))
+        return cls(
+            subject=sub, tenant_id=tenant, jti=jti, issued_at=_from_ts(iat), expires_at=_from_ts(exp), family_id=family
+        )

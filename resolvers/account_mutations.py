@@ -23,6 +23,7 @@ from schema.inputs import (
     AddressDeleteInput,
     AddressUpdateInput,
     CustomerLoginInput,
+    LogoutInput,
     RequestLoginCodeInput,
     StaffLoginInput,
     TokenRefreshInput,
@@ -32,6 +33,7 @@ from schema.payloads import (
     AddressDeletePayload,
     AddressUpdatePayload,
     AuthPayload,
+    LogoutPayload,
     RequestLoginCodePayload,
 )
 
@@ -99,12 +101,24 @@ async def staff_login(info: Info, input: StaffLoginInput) -> AuthPayload:
 
 async def token_refresh(info: Info, input: TokenRefreshInput) -> AuthPayload:
     services = info.context.services
+    try:
+        async with info.context.database.write() as session:
+            outcome = await auth_service.refresh_tokens(session, services.signer, input.refresh_token, utc_now())
+    except (AuthError, DomainError) as exc:
+        return AuthPayload(errors=payload_errors(exc, AccountError, Codes))
+    if isinstance(outcome, AuthError):  # a replay: the session's revocation was committed
+        return AuthPayload(errors=payload_errors(outcome, AccountError, Codes))
+    return AuthPayload(tokens=_tokens(outcome.tokens))
+
+
+async def logout(info: Info, input: LogoutInput) -> LogoutPayload:
+    services = info.context.services
 
     async def work(session):
-        result = await auth_service.refresh_tokens(session, services.signer, input.refresh_token, utc_now())
-        return {"tokens": _tokens(result.tokens)}
+        await auth_service.logout(session, services.signer, info.context.principal, input.refresh_token, utc_now())
+        return {"logged_out": True}
 
-    return await in_transaction(info, AuthPayload, AccountError, Codes, work)
+    return await in_transaction(info, LogoutPayload, AccountError, Codes, work)
 
 
 def _address_input(input) -> addresses.AddressInput:
@@ -189,6 +203,7 @@ __all__ = [
     "address_create",
     "address_delete",
     "customer_login",
+    "logout",
     "request_login_code",
     "staff_login",
     "token_refresh",

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
+from strawberry.exceptions import ConnectionRejectionError
 
 from auth.errors import AuthError
 from auth.roles import Principal
 from auth.service import principal_from_access_token, principal_from_api_key
 from db.session import RequestReader
+from resolvers.credential_headers import ambiguity
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 
@@ -65,7 +67,11 @@ async def authenticate_headers(headers, services: Services) -> tuple[Principal, 
 async def _tenant_from_header(headers, services: Services) -> int | None:
     if hasattr(headers, "headers"):  # a Request
         headers = headers.headers
-    slug = headers.get("x-tenant")
+    return await tenant_for_slug(headers.get("x-tenant"), services)
+
+
+async def tenant_for_slug(slug: str | None, services: Services) -> int | None:
+    """The tenant an `X-Tenant` value names (None if none); the response cache keys on this too."""
     if not slug or len(slug) > 64:
         return None
     return await services.tenant_id_for_slug(slug)
@@ -91,6 +97,10 @@ async def authenticate_connection(context: RequestContext, params: dict) -> None
     "X-Tenant": ".."}`) replace an anonymous handshake's principal."""
     if context.principal.is_authenticated or not isinstance(params, dict):
         return
+    # "Authorization" and "authorization" would both become one key below: refuse, as for headers.
+    problem = ambiguity(str(k).lower() for k in params)
+    if problem is not None:
+        raise ConnectionRejectionError({"message": problem, "code": "AMBIGUOUS_CREDENTIALS"})
     headers = {str(k).lower(): str(v) for k, v in params.items() if isinstance(v, (str, int))}
     if not headers:
         return

@@ -6,6 +6,12 @@ micro-caches a Storefront API. Staleness is bounded by the TTL and harmless: pri
 stock are re-checked atomically at checkout. Never cached: anything with credentials,
 mutations, error responses.
 
+The key is the *resolved* tenant (not the raw X-Tenant bytes) and the body; whether a request
+is cacheable is decided from the parsed document, never from the raw body: JSON may spell
+`mutation` as `\\u006dutation`, and only a body holding exactly one `query` operation is
+cached. Requests with a repeated tenant or credential header never reach here
+(resolvers/credential_headers.py); the cache still refuses them itself.
+
 Expiry never causes a stampede: one request refreshes an expired entry while the others
 are answered from the stale copy (at most one TTL older), and on a cold key the others
 wait for that one request instead of all executing the same query.
@@ -14,27 +20,76 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
+import json
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
-_NOT_A_QUERY = re.compile(rb"\b(mutation|subscription)\b")
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+
+TenantResolver = Callable[[str | None], Awaitable[int | None]]
+
+
+async def _no_tenants(_slug: str | None) -> int | None:
+    return None
 
 
 class AnonymousQueryCache:
-    def __init__(self, app, ttl_s: float, max_entries: int = 2048, path: str = "/graphql"):
+    def __init__(
+        self,
+        app,
+        ttl_s: float,
+        max_entries: int = 2048,
+        path: str = "/graphql",
+        resolve_tenant: TenantResolver = _no_tenants,
+    ):
         self.app = app
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self.path = path
+        self.resolve_tenant = resolve_tenant  # X-Tenant value -> tenant id, as resolvers/context.py does it
         self._entries: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
         self._in_flight: dict[bytes, asyncio.Future] = {}
+        self._query_only: OrderedDict[bytes, bool] = OrderedDict()  # document digest -> is a single query
 
-    def _key(self, scope, body: bytes) -> bytes | None:
-        headers = dict(scope.get("headers") or [])
-        if b"authorization" in headers or b"x-api-key" in headers or _NOT_A_QUERY.search(body):
+    async def _key(self, scope, body: bytes) -> bytes | None:
+        tenant_slugs, anonymous, json_body = [], True, False
+        for name, value in scope.get("headers") or []:
+            name = name.lower()
+            if name == b"x-tenant":
+                tenant_slugs.append(value.decode("latin-1"))
+            elif name in (b"authorization", b"x-api-key"):
+                anonymous = False
+            elif name == b"content-type":
+                json_body = b"application/json" in value.lower()
+        if not anonymous or not json_body or len(tenant_slugs) > 1 or not self._is_single_query(body):
             return None
-        return hashlib.sha256(headers.get(b"x-tenant", b"") + b"\0" + body).digest()
+        tenant_id = await self.resolve_tenant(tenant_slugs[0] if tenant_slugs else None)
+        return hashlib.sha256(f"{tenant_id}".encode() + b"\0" + body).digest()
+
+    def _is_single_query(self, body: bytes) -> bool:
+        """True iff the body is one JSON object whose `query` is a document with exactly one
+        operation, a `query`. Parsed as the GraphQL server parses it, so no spelling of
+        `mutation` passes; answers are remembered per document (parsing costs more than a hit)."""
+        try:
+            request = json.loads(body, object_pairs_hook=_unique_keys)
+        except (ValueError, UnicodeDecodeError):
+            return False
+        document = request.get("query") if isinstance(request, dict) else None
+        if not isinstance(document, str):
+            return False
+        digest = hashlib.sha256(document.encode("utf-8", "surrogatepass")).digest()
+        known = self._query_only.get(digest)
+        if known is None:
+            try:
+                operations = [d for d in parse(document, no_location=True).definitions if isinstance(d, OperationDefinitionNode)]
+            except GraphQLError:
+                operations = []
+            known = len(operations) == 1 and operations[0].operation is OperationType.QUERY
+            self._query_only[digest] = known
+            while len(self._query_only) > self.max_entries:
+                self._query_only.popitem(last=False)
+        return known
 
     async def __call__(self, scope, receive, send):
         if self.ttl_s <= 0 or scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
@@ -46,7 +101,7 @@ class AnonymousQueryCache:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
-        key = self._key(scope, body)
+        key = await self._key(scope, body)
         replayed = False
 
         async def replay():
@@ -95,6 +150,14 @@ class AnonymousQueryCache:
         finally:
             del self._in_flight[key]
             future.set_result(payload)
+
+
+def _unique_keys(pairs):
+    # A repeated key ({"query": .., "query": ..}) could be read differently by another parser.
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("repeated key")
+    return dict(pairs)
 
 
 async def _send_json(send, payload: bytes, cache_status: bytes) -> None:

@@ -29,6 +29,13 @@ class TokenRefreshInput:
     refresh_token: str
 
 
+@strawberry.input(description="Ends a sign-in: every refresh and access token issued from it stops working.")
+class LogoutInput:
+    refresh_token: str | None = strawberry.field(
+        default=None, description="The session's refresh token (an expired one will do); omitted: the caller's own session."
+    )
+
+
 @strawberry.input
 class AddressCreateInput:
     label: str = ""

@@ -25,6 +25,12 @@ class AuthPayload:
 
 
 @strawberry.type
+class LogoutPayload:
+    logged_out: bool = False
+    errors: list[AccountError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class AddressCreatePayload:
     address: Address | None = None
     errors: list[AccountError] = strawberry.field(default_factory=list)

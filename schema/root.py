@@ -36,6 +36,7 @@ from schema.payloads import (
     CartPayload,
     CategoryCreatePayload,
     CheckoutCompletePayload,
+    LogoutPayload,
     NetworkNodeControlSetPayload,
     OrderPayload,
     OrderPayPayload,
@@ -211,6 +212,7 @@ class Mutation:
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
     token_refresh: AuthPayload = strawberry.mutation(resolver=account_mutations.token_refresh)
+    logout: LogoutPayload = strawberry.mutation(resolver=account_mutations.logout)
     address_create: AddressCreatePayload = strawberry.mutation(resolver=account_mutations.address_create)
     address_update: AddressUpdatePayload = strawberry.mutation(resolver=account_mutations.address_update)
     address_delete: AddressDeletePayload = strawberry.mutation(resolver=account_mutations.address_delete)

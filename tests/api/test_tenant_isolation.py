@@ -242,6 +242,19 @@ async def _refresh_bound_to_a(pair: Pair, payload: dict, database) -> None:
     assert claims.tenant_id == pair.a.tenant_id != pair.b.tenant_id
 
 
+async def _logout_ends_only_as_session(pair: Pair, payload: dict, database) -> None:
+    """Presented under X-Tenant B, A's refresh token ends A's session (the token names it), and no other."""
+    from auth.models import RefreshToken, RefreshTokenFamily
+
+    assert payload == {"loggedOut": True, "errors": []}, payload
+    jti = pair.a.services.signer.verify_refresh(pair.a_refresh).jti
+    async with database.read() as session:
+        family = await session.scalar(
+            select(RefreshTokenFamily).join(RefreshToken, RefreshToken.family_id == RefreshTokenFamily.id).where(RefreshToken.jti == jti)
+        )
+    assert family.tenant_id == pair.a.tenant_id and family.revoked_reason == "LOGOUT"
+
+
 CASES: dict[str, Case] = {
     # requestLoginCode names no tenant-B object; its tenant is the X-Tenant selector, and one that
     # names no tenant is refused (a code is then usable only in its tenant: see customerLogin).
@@ -254,6 +267,9 @@ CASES: dict[str, Case] = {
     "tokenRefresh": Case(
         f"mutation($r: String!) {{ tokenRefresh(input: {{refreshToken: $r}}) {{ {AUTH_TOKENS} }} }}",
         lambda p, t: {"r": p.a_refresh}, ("anon",), _refresh_bound_to_a),
+    "logout": Case(
+        f"mutation($r: String) {{ logout(input: {{refreshToken: $r}}) {{ loggedOut {E} }} }}",
+        lambda p, t: {"r": p.a_refresh}, ("anon",), _logout_ends_only_as_session),
     "addressCreate": Case(
         f"""mutation($r: String!) {{ addressCreate(input: {{recipient: $r, mobile: "{MOBILE}", line: "2 Road",
             longitude: 120.16, latitude: 30.28}}) {{ address {{ id }} {E} }} }}""",

@@ -1,0 +1,59 @@
+"""Refuse requests whose tenant or credential headers are ambiguous.
+
+HTTP lets a header repeat, and each layer picks its own copy: Starlette's `headers.get`
+takes the first, `dict(scope["headers"])` the last. A request with two `X-Tenant` headers
+therefore ran under one brand and was cached under the other. Rather than agree on a copy
+everywhere, a request that names its brand or its identity more than once is refused with
+400 before anything reads it.
+
+One credential per request: `Authorization` and `X-Api-Key` together are refused too, even
+when they carry the same key, because a bearer token and an API key can name different
+principals and no rule for choosing between them would be obvious to the caller.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+
+# Every header that selects the tenant or the caller's identity (resolvers/context.py).
+SELECTING_HEADERS = ("x-tenant", "authorization", "x-api-key")
+# At most one of these per request.
+CREDENTIAL_HEADERS = ("authorization", "x-api-key")
+
+
+def ambiguity(names: Iterable[str]) -> str | None:
+    """Why a request carrying these (lower-case) header names is ambiguous, or None."""
+    counts = Counter(name for name in names if name in SELECTING_HEADERS)
+    repeated = sorted(name for name, n in counts.items() if n > 1)
+    if repeated:
+        return f"header {', '.join(repeated)} sent more than once; send each at most once"
+    if all(counts[name] for name in CREDENTIAL_HEADERS):
+        return "send one credential: Authorization or X-Api-Key, not both"
+    return None
+
+
+class SingleCredentialHeaders:
+    """ASGI middleware: 400 for HTTP requests, a refused handshake for WebSockets."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        problem = ambiguity(name.decode("latin-1").lower() for name, _ in scope.get("headers") or [])
+        if problem is None:
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            # Closing before accept makes the server answer the handshake with 403.
+            return await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
+        body = json.dumps({"errors": [{"message": problem, "extensions": {"code": "AMBIGUOUS_CREDENTIALS"}}]}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
