@@ -12,14 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.api_keys import parse_api_key, verify_api_key
 from auth.errors import AuthError, AuthErrorCode
 from auth.models import LoginCode, RefreshToken
+from auth import sms_budgets
 from auth.one_time_codes import CODE_REFUSED, DEFAULT_MAX_ATTEMPTS, code_matches, may_send_code, new_code, normalize_mobile
+from auth.one_time_codes import SEND_MAX_PER_WINDOW, SEND_WINDOW, next_send_at
 from auth.passwords import hash_password, verify_password
 from auth.roles import Principal, RoleGrant
-from auth.sms import SmsSender
+from auth.sms_budgets import SmsBudgets
 from auth.tokens import TokenPair, TokenSigner
 from commerce.models import Customer
 from core.attempts import take_attempt
 from core.clock import require_aware
+from core.errors import DomainError
 from store_network.models import ApiKey, NetworkNode, Staff, StaffRoleGrant
 
 # Verifying against a real hash even for unknown usernames keeps response time from
@@ -38,6 +41,8 @@ class AccountErrorCode(str, Enum):
     CODE_EXPIRED = "CODE_EXPIRED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     RATE_LIMITED = "RATE_LIMITED"
+    CAPTCHA_REQUIRED = "CAPTCHA_REQUIRED"
+    CAPTCHA_FAILED = "CAPTCHA_FAILED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     TOKEN_INVALID = "TOKEN_INVALID"
@@ -52,11 +57,28 @@ class LoginResult:
     rider_id: int | None = None
 
 
+@dataclass(frozen=True)
+class CodeToSend:
+    """A login code to text once its row and budget spends are committed: no transaction, and no
+    budget row's lock, is held while the SMS provider is called."""
+
+    mobile: str
+    code: str
+
+
 async def request_login_code(
-    session: AsyncSession, sms: SmsSender, tenant_id: int, raw_mobile: str, now: datetime, ttl: timedelta, pepper: bytes
-) -> str:
+    session: AsyncSession, tenant_id: int, raw_mobile: str, now: datetime, ttl: timedelta, pepper: bytes,
+    *, client_address: str | None = None, budgets: SmsBudgets = SmsBudgets(),
+) -> CodeToSend:
+    """Store a new code for the mobile, within its cooldown and the client's and brand's SMS
+    budgets (RATE_LIMITED with the seconds to wait, otherwise); the caller commits, then sends."""
     require_aware(now)
     mobile = normalize_mobile(raw_mobile)
+    # The mobile's own budget first: it queues concurrent requests for this mobile, so the
+    # cooldown below sees every earlier send (and the locks are always taken in one order).
+    blocked = await sms_budgets.spend(
+        session, sms_budgets.mobile_key(tenant_id, mobile), SEND_MAX_PER_WINDOW, SEND_WINDOW, now, tenant_id
+    )
     recent = (
         await session.scalars(
             select(LoginCode.created_at).where(
@@ -64,8 +86,22 @@ async def request_login_code(
             )
         )
     ).all()
-    if not may_send_code(list(recent), now):
-        raise AuthError(AuthErrorCode.RATE_LIMITED, "too many codes requested; wait a minute")
+    if blocked is not None or not may_send_code(list(recent), now):
+        wait = sms_budgets.seconds_until(max(blocked or now, next_send_at(list(recent), now)), now)
+        raise DomainError(AccountErrorCode.RATE_LIMITED, f"too many codes requested for this number; try again in {wait} s", "mobile")
+    if client_address is not None:
+        blocked = await sms_budgets.spend(
+            session, sms_budgets.client_key(client_address), budgets.per_client, budgets.per_client_window, now
+        )
+        if blocked is not None:
+            wait = sms_budgets.seconds_until(blocked, now)
+            raise DomainError(AccountErrorCode.RATE_LIMITED, f"too many codes requested from this network; try again in {wait} s")
+    blocked = await sms_budgets.spend(
+        session, sms_budgets.brand_key(tenant_id), budgets.per_brand, budgets.per_brand_window, now, tenant_id
+    )
+    if blocked is not None:
+        wait = sms_budgets.seconds_until(blocked, now)
+        raise DomainError(AccountErrorCode.RATE_LIMITED, f"too many codes are being sent right now; try again in {wait} s")
     plain, record = new_code(mobile, now, ttl, random.SystemRandom(), pepper=pepper)
     session.add(
         LoginCode(
@@ -78,8 +114,7 @@ async def request_login_code(
         )
     )
     await session.flush()
-    await sms.send_login_code(mobile, plain)
-    return mobile
+    return CodeToSend(mobile, plain)
 
 
 async def consume_login_code(
