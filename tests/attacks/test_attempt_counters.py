@@ -1,11 +1,16 @@
 """Attacks on every attempt counter, replayed against the API: many concurrent guesses never get
 more tries than the limit (PostgreSQL: separate transactions racing; SQLite: one writer), the
 right code after the limit is refused, and a wrong, used, expired or locked code all get the
-same answer, so no reply tells a guesser which guess was right."""
+same answer, so no reply tells a guesser which guess was right. One client address, one brand
+and one mobile cannot have more login codes texted than their budgets allow, even across API
+processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import ipaddress
+import re
 import uuid
 from datetime import timedelta
 
@@ -14,14 +19,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from auth.models import LoginCode
+from auth.sms import MemorySmsSender
 from auth.one_time_codes import DEFAULT_MAX_ATTEMPTS
 from core.clock import utc_now
 from core.errors import CommonErrorCode
+from db.session import Database
 from delivery.board.proof import MAX_ATTEMPTS as PROOF_MAX_ATTEMPTS
 from delivery.dispatch_models import DeliveryProof
 from delivery.models import PickupCode, PickupVerification
 from delivery.pickup_codes import ORDER_MAX_ATTEMPTS, STORE_MAX_FAILURES
 from resolvers.ids import decode
+from resolvers.services import build_services
 from tests.api import gql_documents as docs
 from tests.dispatch_api.helpers import ACCEPT, ASSIGN, DELIVER, PICK_UP, PROOF, add_rider, delivery_order, rid, rider_token
 from tests.slots.test_pickup_and_settings import VERIFY, ready_pickup
@@ -206,3 +214,121 @@ async def test_concurrent_wrong_proof_codes_never_exceed_the_limit(client, world
     assert attempts == PROOF_MAX_ATTEMPTS
     late = await deliver(proof)
     assert late["task"] is None and late["errors"] == results[0]["errors"]
+
+
+# -- SMS budgets -----------------------------------------------------------------------------
+
+
+class OnlyHumans:
+    """A captcha verifier that knows one solved token."""
+
+    async def verify(self, token, client_address):
+        return token == "solved"
+
+
+def api(services, database, captcha=None, **settings):
+    """Another API process: its own settings, SMS sender and services over `database`."""
+    from asgi import create_app
+
+    configured = dataclasses.replace(services.settings, **settings)
+    own = build_services(configured, database=database, sms=MemorySmsSender(), captcha=captcha)
+    return create_app(configured, own), own
+
+
+@contextlib.asynccontextmanager
+async def calling_from(app, address: str):
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def _request_code(http, world, mobile: str, headers: dict | None = None, captcha: str | None = None) -> dict:
+    variables = {"m": mobile, "t": captcha}
+    response = await http.post(
+        "/graphql", json={"query": REQUEST_WITH_CAPTCHA, "variables": variables}, headers={"X-Tenant": world.slug, **(headers or {})}
+    )
+    return response.json()["data"]["requestLoginCode"]
+
+
+REQUEST_WITH_CAPTCHA = """mutation($m: String!, $t: String) {
+  requestLoginCode(input: {mobile: $m, captchaToken: $t}) { sent errors { field code message } } }"""
+
+
+def _mobiles(n: int) -> list[str]:
+    return [f"+86137{i:08d}" for i in range(n)]
+
+
+def _outcomes(results) -> list[str]:
+    return ["SENT" if r["sent"] else r["errors"][0]["code"] for r in results]
+
+
+async def test_one_client_address_cannot_text_past_its_budget_across_processes(world, services, database_url):
+    """Two API processes (own engines and pools) share the budget kept in the database."""
+    first_db, second_db = Database(database_url), Database(database_url)
+    try:
+        (first, first_services), (second, second_services) = (
+            api(services, db, sms_budget_per_client=5) for db in (first_db, second_db)
+        )
+        address = unique_address()
+        async with calling_from(first, address) as one, calling_from(second, address) as two:
+            results = await at_once(*(_request_code(one if i % 2 else two, world, m) for i, m in enumerate(_mobiles(24))))
+        assert _outcomes(results).count("SENT") == 5
+        assert _outcomes(results).count("RATE_LIMITED") == 19
+        assert len(first_services.sms.sent) + len(second_services.sms.sent) == 5
+        refused = next(r for r in results if not r["sent"])["errors"][0]
+        assert re.search(r"try again in \d+ s", refused["message"])
+        async with calling_from(first, unique_address()) as neighbour:  # another address has its own budget
+            assert (await _request_code(neighbour, world, "+8613699999999"))["sent"] is True
+    finally:
+        await first_db.dispose()
+        await second_db.dispose()
+
+
+async def test_a_brand_cannot_text_past_its_budget_from_many_addresses(world, services, database):
+    app, own = api(services, database, sms_budget_per_brand=4)
+
+    async def request(mobile):
+        async with calling_from(app, unique_address()) as http:
+            return await _request_code(http, world, mobile)
+
+    results = await at_once(*(request(m) for m in _mobiles(12)))
+    assert _outcomes(results).count("SENT") == 4 and len(own.sms.sent) == 4
+    assert _outcomes(results).count("RATE_LIMITED") == 8
+
+
+async def test_concurrent_requests_for_one_mobile_send_one_code(world, services, database):
+    app, own = api(services, database)
+
+    async def request():
+        async with calling_from(app, unique_address()) as http:
+            return await _request_code(http, world, "+8613611112222")
+
+    results = await at_once(*(request() for _ in range(10)))
+    assert _outcomes(results).count("SENT") == 1 and len(own.sms.sent) == 1
+    assert {r["errors"][0]["field"] for r in results if not r["sent"]} == {"mobile"}
+
+
+async def test_forwarded_for_is_believed_only_from_trusted_proxies(world, services, database):
+    proxy = unique_address()
+    app, own = api(services, database, sms_budget_per_client=2, trusted_proxies=f"{proxy}/128")
+    mobiles = iter(_mobiles(20))
+    async with calling_from(app, unique_address()) as direct:  # rotating the header does not escape the budget
+        results = [await _request_code(direct, world, next(mobiles), {"X-Forwarded-For": unique_address()}) for _ in range(4)]
+    assert _outcomes(results) == ["SENT", "SENT", "RATE_LIMITED", "RATE_LIMITED"]
+    async with calling_from(app, proxy) as via_proxy:  # behind our proxy each client has its own budget
+        clients = [unique_address() for _ in range(3)]
+        results = [await _request_code(via_proxy, world, next(mobiles), {"X-Forwarded-For": f"198.51.100.7, {c}"})
+                   for c in clients for _ in range(2)]
+    assert _outcomes(results) == ["SENT"] * 6
+
+
+async def test_a_configured_captcha_is_checked_before_anything_is_spent(world, services, database):
+    app, own = api(services, database, captcha=OnlyHumans(), sms_budget_per_client=1)
+    async with calling_from(app, unique_address()) as http:
+        missing = await _request_code(http, world, "+8613633334444")
+        failed = await _request_code(http, world, "+8613633334444", captcha="guessed")
+        solved = await _request_code(http, world, "+8613633334444", captcha="solved")
+    assert [e["code"] for e in missing["errors"]] == ["CAPTCHA_REQUIRED"]
+    assert [(e["field"], e["code"]) for e in failed["errors"]] == [("captchaToken", "CAPTCHA_FAILED")]
+    assert solved == {"sent": True, "errors": []}  # the refused calls spent neither the address's budget nor a send
+    assert len(own.sms.sent) == 1
