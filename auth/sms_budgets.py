@@ -11,6 +11,7 @@ every earlier send: concurrent requests cannot all pass the cooldown.
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +36,15 @@ class SmsBudgets:
 
 
 def client_key(client_address: str) -> str:
-    return f"client:{client_address}"
+    """IPv6 clients are budgeted per /64: one subscriber usually holds a whole /64, and would
+    otherwise have 2**64 budgets."""
+    try:
+        address = ipaddress.ip_address(client_address)
+    except ValueError:
+        return f"client:{client_address}"
+    if address.version == 6:
+        return f"client:{ipaddress.IPv6Network((address, 64), strict=False)}"
+    return f"client:{address}"
 
 
 def brand_key(tenant_id: int) -> str:

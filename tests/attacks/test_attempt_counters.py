@@ -41,8 +41,8 @@ LOGIN = """mutation($m: String!, $c: String!) {
 
 
 def unique_address() -> str:
-    """A client address of this test's own, so address budgets never mix tests."""
-    return str(ipaddress.IPv6Address("2001:db8::") + uuid.uuid4().int % 2**64)
+    """A client address of this test's own (in a /64 of its own: budgets are per IPv6 /64)."""
+    return str(ipaddress.IPv6Address("2001:db8::") + ((uuid.uuid4().int % 2**32) << 64) + 1)
 
 
 @pytest.fixture

@@ -34,3 +34,10 @@ def test_ipv4_mapped_peers_match_ipv4_proxies():
 def test_a_malformed_trusted_proxy_setting_is_refused():
     with pytest.raises(ValueError):
         parse_networks("10.0.0.0/8, not-an-address")
+
+
+def test_ipv6_clients_share_a_budget_per_64_and_ipv4_clients_per_address():
+    from auth.sms_budgets import client_key
+
+    assert client_key("2001:db8:1:2::1") == client_key("2001:db8:1:2:ffff::9") != client_key("2001:db8:1:3::1")
+    assert client_key("198.51.100.7") != client_key("198.51.100.8")
