@@ -18,6 +18,8 @@ class AuthErrorCode(StrEnum):
     PASSWORD_INVALID = "PASSWORD_INVALID"  # rejected by policy (empty / too long)
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    CAPTCHA_REQUIRED = "CAPTCHA_REQUIRED"
+    CAPTCHA_FAILED = "CAPTCHA_FAILED"
 
 
 class AuthError(Exception):

@@ -47,3 +47,18 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class SmsBudget(Base):
+    """Codes sent per key (a client address, a brand, a mobile) in the current fixed window.
+
+    A row per key shared by every API process; `sends` only moves by take_attempt's
+    conditional UPDATE, so concurrent requests can never send past the budget. `tenant_id` is
+    set for a brand's and its mobiles' budgets, NULL for a client address's (it spans brands)."""
+
+    __tablename__ = "sms_budget"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,17 +1,12 @@
 """Customer login by mainland-China mobile number + 6-digit one-time code.
 
-Pure logic over ``LoginCodeRecord``; persistence is the caller's job:
-
-    plain, record = new_code(mobile, now, ttl, pepper=PEPPER)   # save record, SMS plain
-    try:
-        record = check_code(record, plain_from_user, now, pepper=PEPPER)
-    except CodeCheckError as err:
-        save(err.record)   # attempts may have been incremented
-        raise
-    save(record)           # now consumed
-
-Persist with compare-and-set on ``attempts``/``consumed_at`` so concurrent
-guesses cannot bypass ``max_attempts`` or consume a code twice.
+Pure logic over ``LoginCodeRecord``. The stored flow (auth.service.consume_login_code) does
+not read, check and write back a record: concurrent guesses would all read the same count.
+It takes the attempt first with one conditional UPDATE (core.attempts.take_attempt: only
+below ``DEFAULT_MAX_ATTEMPTS``, only for an unconsumed, unexpired code), then compares with
+``code_matches``, then consumes with a compare-and-set on ``consumed_at``; every refusal gets
+the same ``CODE_REFUSED`` answer so no reply tells a guesser which guess was right.
+``check_code`` is the same rule over an in-memory record.
 """
 
 from __future__ import annotations
@@ -33,6 +28,8 @@ DEFAULT_MAX_ATTEMPTS = 5
 SEND_MIN_INTERVAL = timedelta(seconds=60)
 SEND_WINDOW = timedelta(hours=1)
 SEND_MAX_PER_WINDOW = 5
+# One answer for a wrong, used, expired or locked code, and for a mobile without a code.
+CODE_REFUSED = "wrong, used or expired code, or too many tries; check it or request a new code"
 
 _MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _SEPARATORS = re.compile(r"[\s\-().]")
@@ -100,6 +97,14 @@ def hash_code(mobile: str, plain_code: str, pepper: bytes) -> str:
     return hmac.new(pepper, f"{mobile}:{plain_code}".encode(), hashlib.sha256).hexdigest()
 
 
+def code_matches(mobile: str, code_hash: str, plain: str, pepper: bytes) -> bool:
+    """Constant-time: does ``plain`` (full-width digits and spaces tolerated) hash to ``code_hash``?"""
+    candidate = unicodedata.normalize("NFKC", plain).strip() if isinstance(plain, str) else ""
+    well_formed = len(candidate) == CODE_LENGTH and candidate.isascii() and candidate.isdigit()
+    actual = hash_code(mobile, candidate if well_formed else "", pepper)
+    return hmac.compare_digest(actual, code_hash) and well_formed
+
+
 def new_code(
     mobile: str,
     now: datetime,
@@ -148,11 +153,7 @@ def check_code(
         raise CodeCheckError(AuthErrorCode.TOO_MANY_ATTEMPTS, "too many attempts; request a new code", record)
     if now >= record.expires_at:
         raise CodeCheckError(AuthErrorCode.CODE_EXPIRED, "code expired; request a new code", record)
-    candidate = unicodedata.normalize("NFKC", plain).strip() if isinstance(plain, str) else ""
-    well_formed = len(candidate) == CODE_LENGTH and candidate.isascii() and candidate.isdigit()
-    expected = record.code_hash
-    actual = hash_code(record.mobile, candidate if well_formed else "", pepper)
-    if not (hmac.compare_digest(actual, expected) and well_formed):
+    if not code_matches(record.mobile, record.code_hash, plain, pepper):
         failed = replace(record, attempts=record.attempts + 1)
         raise CodeCheckError(AuthErrorCode.CODE_INVALID, "wrong code", failed)
     return replace(record, consumed_at=now)

@@ -14,13 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.api_keys import parse_api_key, verify_api_key
 from auth.errors import AuthError, AuthErrorCode
 from auth.models import LoginCode, RefreshToken, RefreshTokenFamily
-from auth.one_time_codes import CodeCheckError, LoginCodeRecord, check_code, may_send_code, new_code, normalize_mobile
+from auth import sms_budgets
+from auth.one_time_codes import CODE_REFUSED, DEFAULT_MAX_ATTEMPTS, code_matches, may_send_code, new_code, normalize_mobile
+from auth.one_time_codes import SEND_MAX_PER_WINDOW, SEND_WINDOW, next_send_at
 from auth.passwords import hash_password, verify_password
 from auth.roles import Principal, RoleGrant
-from auth.sms import SmsSender
+from auth.sms_budgets import SmsBudgets
 from auth.tokens import TokenPair, TokenSigner
 from commerce.models import Customer
+from core.attempts import take_attempt
 from core.clock import require_aware
+from core.errors import DomainError
 from store_network.models import ApiKey, NetworkNode, Staff, StaffRoleGrant
 
 # Verifying against a real hash even for unknown usernames keeps response time from
@@ -39,6 +43,8 @@ class AccountErrorCode(str, Enum):
     CODE_EXPIRED = "CODE_EXPIRED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     RATE_LIMITED = "RATE_LIMITED"
+    CAPTCHA_REQUIRED = "CAPTCHA_REQUIRED"
+    CAPTCHA_FAILED = "CAPTCHA_FAILED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     TOKEN_INVALID = "TOKEN_INVALID"
@@ -53,11 +59,28 @@ class LoginResult:
     rider_id: int | None = None
 
 
+@dataclass(frozen=True)
+class CodeToSend:
+    """A login code to text once its row and budget spends are committed: no transaction, and no
+    budget row's lock, is held while the SMS provider is called."""
+
+    mobile: str
+    code: str
+
+
 async def request_login_code(
-    session: AsyncSession, sms: SmsSender, tenant_id: int, raw_mobile: str, now: datetime, ttl: timedelta, pepper: bytes
-) -> str:
+    session: AsyncSession, tenant_id: int, raw_mobile: str, now: datetime, ttl: timedelta, pepper: bytes,
+    *, client_address: str | None = None, budgets: SmsBudgets = SmsBudgets(),
+) -> CodeToSend:
+    """Store a new code for the mobile, within its cooldown and the client's and brand's SMS
+    budgets (RATE_LIMITED with the seconds to wait, otherwise); the caller commits, then sends."""
     require_aware(now)
     mobile = normalize_mobile(raw_mobile)
+    # The mobile's own budget first: it queues concurrent requests for this mobile, so the
+    # cooldown below sees every earlier send (and the locks are always taken in one order).
+    blocked = await sms_budgets.spend(
+        session, sms_budgets.mobile_key(tenant_id, mobile), SEND_MAX_PER_WINDOW, SEND_WINDOW, now, tenant_id
+    )
     recent = (
         await session.scalars(
             select(LoginCode.created_at).where(
@@ -65,8 +88,22 @@ async def request_login_code(
             )
         )
     ).all()
-    if not may_send_code(list(recent), now):
-        raise AuthError(AuthErrorCode.RATE_LIMITED, "too many codes requested; wait a minute")
+    if blocked is not None or not may_send_code(list(recent), now):
+        wait = sms_budgets.seconds_until(max(blocked or now, next_send_at(list(recent), now)), now)
+        raise DomainError(AccountErrorCode.RATE_LIMITED, f"too many codes requested for this number; try again in {wait} s", "mobile")
+    if client_address is not None:
+        blocked = await sms_budgets.spend(
+            session, sms_budgets.client_key(client_address), budgets.per_client, budgets.per_client_window, now
+        )
+        if blocked is not None:
+            wait = sms_budgets.seconds_until(blocked, now)
+            raise DomainError(AccountErrorCode.RATE_LIMITED, f"too many codes requested from this network; try again in {wait} s")
+    blocked = await sms_budgets.spend(
+        session, sms_budgets.brand_key(tenant_id), budgets.per_brand, budgets.per_brand_window, now, tenant_id
+    )
+    if blocked is not None:
+        wait = sms_budgets.seconds_until(blocked, now)
+        raise DomainError(AccountErrorCode.RATE_LIMITED, f"too many codes are being sent right now; try again in {wait} s")
     plain, record = new_code(mobile, now, ttl, random.SystemRandom(), pepper=pepper)
     session.add(
         LoginCode(
@@ -79,8 +116,7 @@ async def request_login_code(
         )
     )
     await session.flush()
-    await sms.send_login_code(mobile, plain)
-    return mobile
+    return CodeToSend(mobile, plain)
 
 
 async def consume_login_code(
@@ -88,35 +124,34 @@ async def consume_login_code(
 ) -> str | AuthError:
     """Check and spend the mobile's latest one-time code; the normalised mobile on success.
 
-    A wrong code is *returned* as an AuthError after its attempt is counted; commit, then report it."""
+    The attempt is taken before the code is compared, by a conditional UPDATE that counts only
+    below the limit and only for an unconsumed, unexpired code, so concurrent guesses can never
+    evaluate more than DEFAULT_MAX_ATTEMPTS codes. Consuming is a compare-and-set on consumed_at:
+    of two concurrent right guesses exactly one signs in. Every refusal (no code, wrong, used,
+    expired, out of attempts, lost the consume race) is the same AuthError, *returned* after the
+    attempt is counted: commit, then report it."""
     mobile = normalize_mobile(raw_mobile)
-    row = await session.scalar(
-        select(LoginCode)
-        .where(LoginCode.tenant_id == tenant_id, LoginCode.mobile == mobile)
-        .order_by(LoginCode.created_at.desc(), LoginCode.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        raise AuthError(AuthErrorCode.CODE_INVALID, "request a code first")
-    record = LoginCodeRecord(row.mobile, row.code_hash, row.expires_at, row.attempts, row.consumed_at, row.created_at)
-    try:
-        checked = check_code(record, code, now, pepper=pepper)
-    except CodeCheckError as exc:
-        # Compare-and-set on attempts: concurrent guesses cannot share one attempt slot.
-        # Returned, not raised, so the caller commits the attempt count.
+    refused = AuthError(AuthErrorCode.CODE_INVALID, CODE_REFUSED)
+    row = (
         await session.execute(
-            update(LoginCode)
-            .where(LoginCode.id == row.id, LoginCode.attempts == row.attempts)
-            .values(attempts=exc.record.attempts)
+            select(LoginCode.id, LoginCode.code_hash)
+            .where(LoginCode.tenant_id == tenant_id, LoginCode.mobile == mobile)
+            .order_by(LoginCode.created_at.desc(), LoginCode.id.desc())
+            .limit(1)
         )
-        return AuthError(exc.code, exc.message)
+    ).first()
+    if row is None:
+        return refused
+    this_code = (LoginCode.id == row.id, LoginCode.consumed_at.is_(None), LoginCode.expires_at > now)
+    if not await take_attempt(session, LoginCode.attempts, this_code, limit=DEFAULT_MAX_ATTEMPTS):
+        return refused
+    if not code_matches(mobile, row.code_hash, code, pepper):
+        return refused
     consumed = await session.execute(
-        update(LoginCode)
-        .where(LoginCode.id == row.id, LoginCode.consumed_at.is_(None), LoginCode.attempts == row.attempts)
-        .values(consumed_at=checked.consumed_at)
+        update(LoginCode).where(*this_code).values(consumed_at=now), execution_options={"synchronize_session": False}
     )
     if consumed.rowcount != 1:
-        raise AuthError(AuthErrorCode.CODE_INVALID, "this code was already used")
+        return refused
     return mobile
 
 
@@ -141,7 +176,7 @@ async def login_rider_with_code(
 ) -> LoginResult | AuthError:
     """Riders sign in like customers (requestLoginCode, then this), identified by Rider.mobile in the
     tenant. Unknown mobiles and suspended riders get the same answer as a wrong code, once the code
-    is spent, so the call does not reveal who rides for the brand."""
+    is spent, so the call reveals neither who rides for the brand nor that the guess was right."""
     from delivery.models import Rider  # local: delivery imports auth
 
     mobile = await consume_login_code(session, tenant_id, raw_mobile, code, now, pepper)
@@ -149,7 +184,7 @@ async def login_rider_with_code(
         return mobile
     rider = await session.scalar(select(Rider).where(Rider.tenant_id == tenant_id, Rider.mobile == mobile))
     if rider is None or rider.status == "SUSPENDED":
-        return AuthError(AuthErrorCode.INVALID_CREDENTIALS, "no active rider with this mobile number")
+        return AuthError(AuthErrorCode.CODE_INVALID, CODE_REFUSED)
     tokens = await issue_tokens(session, signer, f"rider:{rider.id}", tenant_id)
     return LoginResult(tokens, rider_id=rider.id)
 

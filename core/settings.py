@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
+
+from core.client_address import Network, parse_networks
 
 DEV_SECRET = "dev-only-secret-change-me-in-production-0123456789"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +73,28 @@ class Settings:
     # Background dispatch: seconds between engine runs per city partition (0 = off; load_settings defaults to 30).
     dispatch_interval_s: int = 0
     rider_position_interval_ms: int = 2000  # one position batch per rider per this long
+    # Login codes sent per client address and per brand in a fixed window (0 = no budget).
+    sms_budget_per_client: int = 30
+    sms_budget_per_client_window_s: int = 3600
+    sms_budget_per_brand: int = 2000
+    sms_budget_per_brand_window_s: int = 3600
+    # Comma-separated addresses/CIDRs of our own reverse proxies; X-Forwarded-For is believed only from them.
+    trusted_proxies: str = ""
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
+    def sms_budgets(self):
+        from auth.sms_budgets import SmsBudgets  # local: core does not depend on auth at import time
+
+        return SmsBudgets(
+            per_client=self.sms_budget_per_client,
+            per_client_window=timedelta(seconds=self.sms_budget_per_client_window_s),
+            per_brand=self.sms_budget_per_brand,
+            per_brand_window=timedelta(seconds=self.sms_budget_per_brand_window_s),
+        )
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +109,10 @@ class Settings:
             raise RuntimeError("QIANDIAN_SECRET_KEY must be set in production")
         if len(self.secret_key) < 32:
             raise RuntimeError("QIANDIAN_SECRET_KEY must be at least 32 characters")
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise RuntimeError(f"QIANDIAN_TRUSTED_PROXIES: {exc}") from exc
 
 
 def load_settings() -> Settings:
@@ -107,6 +137,11 @@ def load_settings() -> Settings:
         anonymous_cache_ttl_ms=_int("QIANDIAN_ANONYMOUS_CACHE_TTL_MS", 1000),
         dispatch_interval_s=_int("QIANDIAN_DISPATCH_INTERVAL_S", 30),
         rider_position_interval_ms=_int("QIANDIAN_RIDER_POSITION_INTERVAL_MS", 2000),
+        sms_budget_per_client=_int("QIANDIAN_SMS_BUDGET_PER_CLIENT", 30),
+        sms_budget_per_client_window_s=_int("QIANDIAN_SMS_BUDGET_PER_CLIENT_WINDOW_S", 3600),
+        sms_budget_per_brand=_int("QIANDIAN_SMS_BUDGET_PER_BRAND", 2000),
+        sms_budget_per_brand_window_s=_int("QIANDIAN_SMS_BUDGET_PER_BRAND_WINDOW_S", 3600),
+        trusted_proxies=os.environ.get("QIANDIAN_TRUSTED_PROXIES", ""),
     )
     settings.validate()
     return settings

@@ -7,9 +7,13 @@
   so a scanned QR cannot be edited to point at another order or store.
 * Verification (staff, MANAGE_ORDERS on the store) is one use only, only at the order's own
   store, and moves AWAITING_PICKUP -> COMPLETED. Guessing is limited per order (5 tries per
-  15 minutes, an atomic counter on the code row) and per store (30 failures per 10 minutes
-  over the audit table). Every attempt at a store of the caller's tenant is audited, failed
-  ones included: verify() returns failures instead of raising, so the caller commits them.
+  15 minutes, taken by core.attempts.take_attempt before the code is compared) and per store
+  (30 wrong guesses by authorised callers per 10 minutes over the audit table). Permission is
+  checked first: a caller who may not verify here neither counts against the store's limit
+  nor (unless staff or an API key, who are accountable) writes an audit row, so nobody can lock
+  a store's counter from outside. A wrong, used or locked code gets one answer (CODE_REFUSED);
+  the audit keeps the real reason. verify() returns failures instead of raising, so the
+  caller commits them.
 """
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Permission, Principal, PrincipalKind
+from core.attempts import take_attempt
 from core.errors import DomainError
 from delivery.errors import DeliveryErrorCode as Codes
 from delivery.models import PickupCode, PickupVerification
@@ -34,6 +39,10 @@ ORDER_WINDOW = timedelta(minutes=15)
 STORE_MAX_FAILURES = 30
 STORE_WINDOW = timedelta(minutes=10)
 _QR_PREFIX = "QDP1"
+CODE_REFUSED = "wrong pickup code, already used, or too many tries for this order (5 per 15 minutes)"
+# Audit outcomes that are guesses by a caller allowed to verify here: only these count against the
+# store's limit. Refusals (RATE_LIMITED) do not, or a locked counter would renew itself forever.
+STORE_COUNTED_OUTCOMES = ("CODE_INVALID", "WRONG_STORE")
 
 
 def pickup_key(secret_key: str) -> bytes:
@@ -80,17 +89,10 @@ async def _audit(session, store, order_id, method, outcome, principal: Principal
 
 async def _take_attempt(session: AsyncSession, row: PickupCode, now: datetime) -> bool:
     """One try out of the order's budget, atomically; False when the budget is spent."""
-    fresh = or_(PickupCode.window_started_at.is_(None), PickupCode.window_started_at < now - ORDER_WINDOW)
-    result = await session.execute(
-        update(PickupCode)
-        .where(PickupCode.id == row.id, or_(fresh, PickupCode.attempts < ORDER_MAX_ATTEMPTS))
-        .values(
-            attempts=case((fresh, 1), else_=PickupCode.attempts + 1),
-            window_started_at=case((fresh, now), else_=PickupCode.window_started_at),
-        ),
-        execution_options={"synchronize_session": False},
+    return await take_attempt(
+        session, PickupCode.attempts, (PickupCode.id == row.id,), limit=ORDER_MAX_ATTEMPTS,
+        window_start=PickupCode.window_started_at, window=ORDER_WINDOW, now=now,
     )
-    return result.rowcount == 1
 
 
 async def verify(
@@ -105,12 +107,19 @@ async def verify(
     store, path = await load_store(session, principal, store_id, Codes)  # another tenant's store: NOT_FOUND, no audit
     method = "QR" if qr is not None else "CODE"
 
-    async def fail(code_: Codes, message: str, field: str | None, order: int | None = None):
-        await _audit(session, store, order, method, code_.value, principal, now)
+    async def fail(code_: Codes, message: str, field: str | None, order: int | None = None, outcome: str | None = None):
+        await _audit(session, store, order, method, outcome or code_.value, principal, now)
         return None, DomainError(code_, message, field)
 
-    if principal.kind not in (PrincipalKind.STAFF, PrincipalKind.API_KEY) or not principal.can(Permission.MANAGE_ORDERS, path):
-        return await fail(Codes.PERMISSION_DENIED, "only this store's staff verify pickup codes", "storeId")
+    async def refuse(outcome: str, order: int):
+        return await fail(Codes.CODE_INVALID, CODE_REFUSED, "code", order, outcome)
+
+    accountable = principal.kind in (PrincipalKind.STAFF, PrincipalKind.API_KEY)
+    if not accountable or not principal.can(Permission.MANAGE_ORDERS, path):
+        denied = DomainError(Codes.PERMISSION_DENIED, "only this store's staff verify pickup codes", "storeId")
+        if not accountable:  # anonymous or customer: nothing to hold to account, and no rows to flood
+            return None, denied
+        return await fail(Codes.PERMISSION_DENIED, denied.message, "storeId")
     # Count and record one attempt at a time per store (PostgreSQL: the store's row locked
     # until commit; SQLite has one writer), so parallel guesses cannot overshoot the limit.
     # NO KEY UPDATE: orders and other rows that merely reference the store are not blocked.
@@ -118,7 +127,7 @@ async def verify(
     failures = await session.scalar(
         select(func.count(PickupVerification.id)).where(
             PickupVerification.store_id == store.id,
-            PickupVerification.outcome != "SUCCESS",
+            PickupVerification.outcome.in_(STORE_COUNTED_OUTCOMES),
             PickupVerification.created_at > now - STORE_WINDOW,
         )
     )
@@ -138,11 +147,11 @@ async def verify(
     if order.store_id != store.id:
         return await fail(Codes.WRONG_STORE, "this order is collected at another store", "storeId", order.id)
     if not await _take_attempt(session, row, now):
-        return await fail(Codes.RATE_LIMITED, "too many wrong codes for this order; wait 15 minutes", "code", order.id)
+        return await refuse(Codes.RATE_LIMITED.value, order.id)
     if not hmac.compare_digest(code_for(key, row.nonce), code or ""):
-        return await fail(Codes.CODE_INVALID, "wrong pickup code", "code", order.id)
+        return await refuse(Codes.CODE_INVALID.value, order.id)
     if row.used_at is not None:
-        return await fail(Codes.CODE_ALREADY_USED, "this pickup code was already used", "code", order.id)
+        return await refuse(Codes.CODE_ALREADY_USED.value, order.id)
     if order.status != OrderStatus.AWAITING_PICKUP.value:
         return await fail(Codes.ORDER_NOT_READY, f"the order is {order.status}, not ready for pickup", "orderId", order.id)
     used = await session.execute(
@@ -150,7 +159,7 @@ async def verify(
         execution_options={"synchronize_session": False},
     )
     if used.rowcount != 1:
-        return await fail(Codes.CODE_ALREADY_USED, "this pickup code was already used", "code", order.id)
+        return await refuse(Codes.CODE_ALREADY_USED.value, order.id)
     actor = ACTOR_OF_KIND[principal.kind]
     order = await apply_transition(
         session, order, OrderStatus.COMPLETED, actor=ActorType(actor.value),

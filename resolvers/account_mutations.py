@@ -7,6 +7,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from auth import service as auth_service
+from auth.captcha import require_human
 from auth.errors import AuthError
 from commerce import addresses
 from commerce.models import Address, Customer
@@ -15,7 +16,7 @@ from core.errors import DomainError
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
 from resolvers.errors import payload_errors
 from resolvers.ids import decode, encode
-from resolvers.mutation_support import in_transaction
+from resolvers.mutation_support import guarded, in_transaction
 from schema import account as types
 from schema.common import AccountError
 from schema.inputs import (
@@ -59,20 +60,21 @@ def _tokens(pair) -> types.AuthTokens:
 
 async def request_login_code(info: Info, input: RequestLoginCodeInput) -> RequestLoginCodePayload:
     services = info.context.services
+    client_address = info.context.client_address
 
-    async def work(session):
-        await auth_service.request_login_code(
-            session,
-            services.sms,
-            _tenant(info),
-            input.mobile,
-            utc_now(),
-            timedelta(seconds=services.settings.login_code_ttl_s),
-            services.code_pepper,
-        )
+    async def run():
+        tenant_id = _tenant(info)
+        # Before the transaction: a captcha provider is a network call, not to be made holding the writer.
+        await require_human(services.captcha, input.captcha_token, client_address)
+        async with info.context.database.write() as session:
+            to_send = await auth_service.request_login_code(
+                session, tenant_id, input.mobile, utc_now(), timedelta(seconds=services.settings.login_code_ttl_s),
+                services.code_pepper, client_address=client_address, budgets=services.settings.sms_budgets,
+            )
+        await services.sms.send_login_code(to_send.mobile, to_send.code)  # committed first: no locks held while texting
         return {"sent": True}
 
-    return await in_transaction(info, RequestLoginCodePayload, AccountError, Codes, work)
+    return await guarded(RequestLoginCodePayload, AccountError, Codes, run)
 
 
 async def customer_login(info: Info, input: CustomerLoginInput) -> AuthPayload:

@@ -9,6 +9,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from auth.errors import AuthError
 from auth.roles import Principal
 from auth.service import principal_from_access_token, principal_from_api_key
+from core.client_address import client_address
 from db.session import RequestReader
 from resolvers.credential_headers import ambiguity
 from resolvers.loaders import Loaders
@@ -26,6 +27,7 @@ class RequestContext:
     header_tenant_id: int | None = None  # the brand named by X-Tenant; sign-in mutations use only this
     response_headers: dict[str, str] = field(default_factory=dict)
     connection_params: dict | None = None  # graphql-transport-ws connection_init payload (subscriptions)
+    client_address: str | None = None  # the caller's address (X-Forwarded-For only from trusted proxies)
 
     @property
     def database(self):
@@ -89,6 +91,11 @@ async def build_context(request: Request, services: Services) -> RequestContext:
         loaders=Loaders(reader, principal.tenant_id),
         auth_error=auth_error,
         header_tenant_id=header_tenant_id,
+        client_address=client_address(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            services.settings.trusted_proxy_networks,
+        ),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from auth.captcha import AcceptAnyCaptcha, CaptchaVerifier
 from auth.sms import LoggingSmsSender, SmsSender
 from auth.tokens import TokenSigner
 from core.settings import Settings
@@ -25,6 +26,7 @@ class Services:
     payments: PaymentProvider
     code_pepper: bytes
     tracking: TrackingHub | None = None  # live tracking events (Redis pub/sub, in-process fallback)
+    captcha: CaptchaVerifier = field(default_factory=AcceptAnyCaptcha)  # asked before a login code is sent
     _tenant_ids: dict[str, int] = field(default_factory=dict)
 
     async def tenant_id_for_slug(self, slug: str) -> int | None:
@@ -39,7 +41,9 @@ class Services:
         return tenant_id
 
 
-def build_services(settings: Settings, database: Database | None = None, sms: SmsSender | None = None) -> Services:
+def build_services(
+    settings: Settings, database: Database | None = None, sms: SmsSender | None = None, captcha: CaptchaVerifier | None = None
+) -> Services:
     secret = settings.secret_key
     return Services(
         settings=settings,
@@ -54,4 +58,5 @@ def build_services(settings: Settings, database: Database | None = None, sms: Sm
         payments=SandboxProvider(settings.payment_callback_secret),
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
         tracking=TrackingHub(settings.redis_url),
+        captcha=captcha or AcceptAnyCaptcha(),
     )

@@ -10,6 +10,7 @@ from schema.enums import ControlLevel, FulfilmentType, OrderStatus, ProductStatu
 @strawberry.input
 class RequestLoginCodeInput:
     mobile: str
+    captcha_token: str | None = None  # required only when the deployment configures a captcha verifier
 
 
 @strawberry.input

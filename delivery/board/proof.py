@@ -4,7 +4,9 @@ Like pickup codes (delivery.pickup_codes) the code is keyed: HMAC(proof key, ten
 order number, creation time), so it is never stored and a dump of the tables yields nothing
 without the server key. The customer sees it on `Order.deliveryProof` from payment on. The
 `delivery_proof` row is created by the first attempt: it counts tries (5 per 15 minutes per
-order, an atomic counter) and makes the code one use (`used_at`, compare-and-set).
+order, taken by core.attempts.take_attempt before the code is compared) and makes the code one
+use (`used_at`, compare-and-set). A wrong, used or locked code gets one answer (CODE_REFUSED), so
+no reply tells a guesser which guess was right.
 """
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.attempts import take_attempt
 from core.errors import DomainError
 from delivery.board.errors import DispatchErrorCode as Codes
 from delivery.dispatch_models import DeliveryProof
@@ -24,6 +27,7 @@ from delivery.dispatch_models import DeliveryProof
 CODE_DIGITS = 6
 MAX_ATTEMPTS = 5
 WINDOW = timedelta(minutes=15)
+CODE_REFUSED = "wrong delivery code, already used, or too many tries (5 per 15 minutes): ask the customer for the code in their app"
 
 
 def proof_key(secret_key: str) -> bytes:
@@ -55,20 +59,15 @@ async def check(session: AsyncSession, key: bytes, order, code: str | None, ride
     """Spend one attempt and mark the code used if it matches; a DomainError to *return* otherwise
     (the caller commits the counted attempt, then reports it)."""
     row = await _row(session, order, now)
-    fresh = or_(DeliveryProof.window_started_at.is_(None), DeliveryProof.window_started_at < now - WINDOW)
-    taken = await session.execute(
-        update(DeliveryProof)
-        .where(DeliveryProof.id == row.id, or_(fresh, DeliveryProof.attempts < MAX_ATTEMPTS))
-        .values(
-            attempts=case((fresh, 1), else_=DeliveryProof.attempts + 1),
-            window_started_at=case((fresh, now), else_=DeliveryProof.window_started_at),
-        ),
-        execution_options={"synchronize_session": False},
+    refused = DomainError(Codes.CODE_INVALID, CODE_REFUSED, "proofCode")
+    taken = await take_attempt(
+        session, DeliveryProof.attempts, (DeliveryProof.id == row.id,), limit=MAX_ATTEMPTS,
+        window_start=DeliveryProof.window_started_at, window=WINDOW, now=now,
     )
-    if taken.rowcount != 1:
-        return DomainError(Codes.RATE_LIMITED, "too many wrong codes for this order; wait 15 minutes", "proofCode")
+    if not taken:
+        return refused
     if not isinstance(code, str) or not hmac.compare_digest(code_for(key, order), code.strip()):
-        return DomainError(Codes.CODE_INVALID, "wrong delivery code: ask the customer for the code in their app", "proofCode")
+        return refused
     used = await session.execute(
         update(DeliveryProof)
         .where(DeliveryProof.id == row.id, DeliveryProof.used_at.is_(None))
@@ -76,7 +75,7 @@ async def check(session: AsyncSession, key: bytes, order, code: str | None, ride
         execution_options={"synchronize_session": False},
     )
     if used.rowcount != 1:
-        return DomainError(Codes.CODE_INVALID, "this delivery code was already used", "proofCode")
+        return refused
     return None
 
 

@@ -1,7 +1,7 @@
 """refresh-token families: one per sign-in, revoked by logout or by a replayed refresh token
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 Every refresh token now belongs to a family (`refresh_token.family_id`), the sign-in it was
 rotated from; tokens carry the family id as the `fam` claim. Revoking the family ends every
@@ -18,7 +18,7 @@ import db.base
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
