@@ -12,7 +12,7 @@ from auth.tokens import TokenSigner
 from core.settings import Settings
 from db.session import Database
 from delivery.tracking import TrackingHub
-from payments.provider import PaymentProvider, SandboxProvider
+from payments.registry import PaymentProviders, build_payment_providers
 from store_network.models import Tenant
 
 
@@ -22,7 +22,7 @@ class Services:
     database: Database
     signer: TokenSigner
     sms: SmsSender
-    payments: PaymentProvider
+    payments: PaymentProviders  # every payment provider this process runs, by name
     code_pepper: bytes
     tracking: TrackingHub | None = None  # live tracking events (Redis pub/sub, in-process fallback)
     _tenant_ids: dict[str, int] = field(default_factory=dict)
@@ -51,7 +51,7 @@ def build_services(settings: Settings, database: Database | None = None, sms: Sm
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
         ),
         sms=sms or LoggingSmsSender(),
-        payments=SandboxProvider(settings.payment_callback_secret),
+        payments=build_payment_providers(settings),
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
         tracking=TrackingHub(settings.redis_url),
     )
