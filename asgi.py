@@ -23,8 +23,8 @@ from cross_web import HTTPException
 from commerce.orders import expire_unpaid_orders
 from core.clock import utc_now
 from core.settings import Settings, load_settings
-from core.signing import SignatureError, verify
-from payments.provider import CallbackEvent, SandboxProvider, parse_callback_body
+from payments.errors import CallbackRejected, CallbackSignatureInvalid
+from payments.provider import CallbackEvent, SandboxProvider
 from payments.service import apply_callback, refund_late_payments
 from resolvers.context import authenticate_connection, build_context, tenant_for_slug
 from resolvers.credential_headers import SingleCredentialHeaders
@@ -169,24 +169,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    async def sandbox_callback(request: Request) -> Response:
+    async def payment_callback(request: Request) -> Response:
+        # One route for every provider; one this process does not run does not exist (404),
+        # so the sandbox cannot be reached in production unless QIANDIAN_SANDBOX_PAYMENTS is on.
+        provider = services.payments.for_url(request.path_params["provider"])
+        if provider is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
         body = await request.body()
         try:
-            verify(
-                request.headers.get("qiandian-signature"),
-                body,
-                [settings.payment_callback_secret.encode()],
-                now=time.time(),
-                tolerance_s=settings.payment_callback_tolerance_s,
-            )
-        except SignatureError as exc:
-            return JSONResponse({"error": "signature", "code": exc.code.value}, status_code=401)
-        try:
-            event = parse_callback_body(body)
-        except ValueError as exc:
-            return JSONResponse({"error": "malformed", "field": str(exc)}, status_code=400)
-        outcome = await apply_callback(services.database, SandboxProvider.name, event, utc_now())
-        return JSONResponse({"received": True, "outcome": outcome})
+            events = provider.parse_callback(request.headers, body, time.time())
+        except CallbackRejected as exc:
+            detail = "code" if isinstance(exc, CallbackSignatureInvalid) else "field"
+            return JSONResponse({"error": exc.kind, detail: exc.detail}, status_code=exc.http_status)
+        outcomes = [await apply_callback(services.database, provider.name, event, utc_now()) for event in events]
+        return JSONResponse({"received": True, "outcome": outcomes[-1] if outcomes else None, "outcomes": outcomes})
 
     async def sandbox_simulate(request: Request) -> Response:
         """Development only: pretend the customer paid, by sending ourselves a signed callback."""
@@ -204,11 +200,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/payments/sandbox/callback", sandbox_callback, methods=["POST"]),
+        Route("/payments/{provider}/callback", payment_callback, methods=["POST"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
-    if not settings.is_production:
+    if settings.sandbox_enabled and services.payments.get(SandboxProvider.name) is not None:
+        # Marks sandbox payments paid without a signature: development, or a deployment that
+        # explicitly runs the sandbox (fake money).
         routes.append(Route("/payments/sandbox/simulate", sandbox_simulate, methods=["POST"]))
 
     @contextlib.asynccontextmanager

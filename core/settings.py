@@ -1,8 +1,9 @@
 """Settings read once from environment variables.
 
 Every knob has a development default so `qiandian serve` works on a fresh clone;
-production deployments set QIANDIAN_ENV=production, which turns GraphiQL and
-introspection off and refuses to start with the development secret.
+production deployments set QIANDIAN_ENV=production (or staging, which behaves the same),
+which turns GraphiQL and introspection off and refuses to start with any development
+secret. An unknown QIANDIAN_ENV is an error: a typo must not fall back to development.
 """
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from pathlib import Path
 from core.client_address import Network, parse_networks
 
 DEV_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+DEV_PAYMENT_SECRET = "dev-sandbox-payment-secret"
+MIN_SECRET_LENGTH = 32
+DEVELOPMENT_ENVIRONMENTS = ("development", "test")
+PRODUCTION_ENVIRONMENTS = ("staging", "production")
+ENVIRONMENTS = DEVELOPMENT_ENVIRONMENTS + PRODUCTION_ENVIRONMENTS
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -65,8 +71,11 @@ class Settings:
     login_code_ttl_s: int = 5 * 60
     unpaid_order_ttl_s: int = 15 * 60
     sweeper_interval_s: int = 30
-    payment_callback_secret: str = "dev-sandbox-payment-secret"
+    payment_callback_secret: str = DEV_PAYMENT_SECRET
     payment_callback_tolerance_s: int = 300
+    # The sandbox payment provider (callback, simulator). None: on in development, off in
+    # production; True in production only for a staging-like deployment paid with fake money.
+    sandbox_payments: bool | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     sql_echo: bool = False
     anonymous_cache_ttl_ms: int = 1000
@@ -96,19 +105,36 @@ class Settings:
             per_brand_window=timedelta(seconds=self.sms_budget_per_brand_window_s),
         )
 
+    def __post_init__(self) -> None:
+        # Checked on construction, so no code path can build (and serve with) unsafe settings.
+        self.validate()
+
     @property
     def is_production(self) -> bool:
-        return self.environment == "production"
+        return self.environment in PRODUCTION_ENVIRONMENTS
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        return (not self.is_production) if self.sandbox_payments is None else self.sandbox_payments
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
     def validate(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            raise RuntimeError(f"QIANDIAN_ENV is {self.environment!r}; use one of {', '.join(ENVIRONMENTS)}")
         if self.is_production and self.secret_key == DEV_SECRET:
             raise RuntimeError("QIANDIAN_SECRET_KEY must be set in production")
-        if len(self.secret_key) < 32:
-            raise RuntimeError("QIANDIAN_SECRET_KEY must be at least 32 characters")
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise RuntimeError(f"QIANDIAN_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if self.is_production:
+            # Anyone who knows the development secret (it is in the source) could sign a
+            # payment callback and mark orders PAID.
+            if self.payment_callback_secret in (DEV_PAYMENT_SECRET, DEV_SECRET, ""):
+                raise RuntimeError("QIANDIAN_PAYMENT_SECRET must be set in production")
+            if len(self.payment_callback_secret) < MIN_SECRET_LENGTH:
+                raise RuntimeError(f"QIANDIAN_PAYMENT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
         try:
             parse_networks(self.trusted_proxies)
         except ValueError as exc:
@@ -116,8 +142,10 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    env = os.environ.get("QIANDIAN_ENV", "development")
-    production = env == "production"
+    env = os.environ.get("QIANDIAN_ENV", "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"QIANDIAN_ENV is {env!r}; use one of {', '.join(ENVIRONMENTS)}")
+    production = env in PRODUCTION_ENVIRONMENTS
     settings = Settings(
         environment=env,
         database_url=normalise_database_url(os.environ.get("DATABASE_URL") or default_database_url()),
@@ -131,7 +159,8 @@ def load_settings() -> Settings:
         max_query_fields=_int("QIANDIAN_MAX_QUERY_FIELDS", 2000),
         unpaid_order_ttl_s=_int("QIANDIAN_UNPAID_ORDER_TTL_S", 15 * 60),
         sweeper_interval_s=_int("QIANDIAN_SWEEPER_INTERVAL_S", 30),
-        payment_callback_secret=os.environ.get("QIANDIAN_PAYMENT_SECRET", "dev-sandbox-payment-secret"),
+        payment_callback_secret=os.environ.get("QIANDIAN_PAYMENT_SECRET", DEV_PAYMENT_SECRET),
+        sandbox_payments=_bool("QIANDIAN_SANDBOX_PAYMENTS", not production),
         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         sql_echo=_bool("QIANDIAN_SQL_ECHO", False),
         anonymous_cache_ttl_ms=_int("QIANDIAN_ANONYMOUS_CACHE_TTL_MS", 1000),
@@ -143,5 +172,4 @@ def load_settings() -> Settings:
         sms_budget_per_brand_window_s=_int("QIANDIAN_SMS_BUDGET_PER_BRAND_WINDOW_S", 3600),
         trusted_proxies=os.environ.get("QIANDIAN_TRUSTED_PROXIES", ""),
     )
-    settings.validate()
-    return settings
+    return settings  # validated on construction

@@ -24,7 +24,10 @@ class Payment(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), index=True)
     provider: Mapped[str] = mapped_column(String(32))
     provider_ref: Mapped[str] = mapped_column(String(64))
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # what we asked for (the order's total)
+    # What the provider says it took, set by its first success callback (NULL: nothing taken).
+    # A refund gives back this, which differs from amount_fen when the provider took the wrong amount.
+    captured_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(24), default="PENDING")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

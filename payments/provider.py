@@ -1,16 +1,20 @@
 """What the rest of the system needs from a payment provider, and the sandbox one.
 
-A real provider (WeChat Pay, Alipay) implements the same protocol; its callback handler
-verifies the provider's own signature scheme and produces the same `CallbackEvent`.
+A real provider (WeChat Pay, Alipay) implements the same protocol: `parse_callback`
+verifies the provider's own signature scheme and produces the same `CallbackEvent`s, so
+`/payments/{provider}/callback` and payments/service.py never know which provider spoke.
+Providers are registered by name in payments/registry.py.
 """
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.signing import sign
+from core.signing import SignatureError, sign, verify
+from payments.errors import CallbackMalformed, CallbackSignatureInvalid
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class CallbackEvent:
 
 
 class PaymentProvider(Protocol):
-    name: str
+    name: str  # stored on Payment.provider; its lower case is the callback URL segment
 
     def create_intent(self, *, order_number: str, amount_fen: int, currency: str) -> PaymentIntent: ...
 
@@ -38,14 +42,21 @@ class PaymentProvider(Protocol):
         must not refund twice. Raises on failure; the caller retries later."""
         ...
 
+    def parse_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> list[CallbackEvent]:
+        """Verify the provider's signature over the raw body (`now`: unix seconds) and return
+        the events it reports. Raises CallbackSignatureInvalid or CallbackMalformed."""
+        ...
+
 
 class SandboxProvider:
     """Confirms nothing by itself: a signed callback (from tests or the dev simulator) does."""
 
     name = "SANDBOX"
+    SIGNATURE_HEADER = "qiandian-signature"
 
-    def __init__(self, callback_secret: str):
+    def __init__(self, callback_secret: str, tolerance_s: int = 300):
         self._secret = callback_secret.encode()
+        self._tolerance_s = tolerance_s
         self.refunds: dict[str, tuple[str, int]] = {}  # refund_id -> (provider_ref, amount_fen)
 
     def create_intent(self, *, order_number: str, amount_fen: int, currency: str) -> PaymentIntent:
@@ -68,10 +79,23 @@ class SandboxProvider:
         ).encode()
         return body, sign(self._secret, body, timestamp)
 
+    def parse_callback(self, headers: Mapping[str, str], body: bytes, now: float) -> list[CallbackEvent]:
+        try:
+            verify(headers.get(self.SIGNATURE_HEADER), body, [self._secret], now=now, tolerance_s=self._tolerance_s)
+        except SignatureError as exc:
+            raise CallbackSignatureInvalid(exc.code.value) from exc
+        try:
+            return [parse_callback_body(body)]
+        except ValueError as exc:
+            raise CallbackMalformed(str(exc)) from exc
+
 
 def parse_callback_body(body: bytes) -> CallbackEvent:
     """Raises ValueError on anything malformed; the endpoint answers 400."""
-    data = json.loads(body)
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError("body") from None
     if not isinstance(data, dict):
         raise ValueError("body must be a JSON object")
     event_id, ref, status, amount = (data.get(k) for k in ("eventId", "providerRef", "status", "amountFen"))

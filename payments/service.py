@@ -2,8 +2,8 @@
 
 A callback is applied at most once: the (provider, event_id) row is inserted first in the
 same transaction, so a repeated or concurrent duplicate hits the unique key and is a no-op.
-A success for an order that expired meanwhile is never lost: the payment is marked
-REFUND_REQUIRED for the refund job instead of silently ignored.
+Money a provider took is never lost: it pays the order or the payment is marked
+REFUND_REQUIRED for the refund job (see _apply for every case).
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from db.session import Database
 from payments.errors import PaymentErrorCode
 from payments.models import Payment, PaymentCallbackEvent
 from payments.provider import CallbackEvent, PaymentIntent, PaymentProvider
+from payments.registry import PaymentProviders
 
 log = logging.getLogger(__name__)
 
@@ -58,54 +59,89 @@ async def apply_callback(database: Database, provider_name: str, event: Callback
             record = PaymentCallbackEvent(provider=provider_name, event_id=event.event_id, outcome="PENDING", received_at=now)
             session.add(record)
             await session.flush()
-            record.outcome = await _apply(session, provider_name, event, now)
-            record_payment = await session.scalar(
-                select(Payment.id).where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
+            payment = await session.scalar(
+                select(Payment)
+                .where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
+                .with_for_update()  # callbacks of one payment apply one at a time
             )
-            record.payment_id = record_payment
+            record.outcome = "UNKNOWN_PAYMENT" if payment is None else await _apply(session, payment, event, now)
+            record.payment_id = payment.id if payment is not None else None
             return record.outcome
     except IntegrityError:
         return "DUPLICATE"
 
 
-async def _apply(session: AsyncSession, provider_name: str, event: CallbackEvent, now: datetime) -> str:
-    payment = await session.scalar(
-        select(Payment).where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
-    )
-    if payment is None:
-        return "UNKNOWN_PAYMENT"
-    if payment.status != "PENDING":
+CAPTURED = ("SUCCEEDED", "REFUND_REQUIRED", "REFUNDED")  # the provider holds (or held) our customer's money
+
+
+async def _apply(session: AsyncSession, payment: Payment, event: CallbackEvent, now: datetime) -> str:
+    """Money the provider took is always either applied to the order or queued for refund.
+
+    A provider takes a payment (its provider_ref) at most once, so the first success is the
+    money and later ones repeat it. A failure never undoes a success; a success after a
+    failure is believed (the failure was premature: money moved). Money that cannot pay the
+    order (wrong amount, order no longer UNPAID, or paid by another payment) is
+    REFUND_REQUIRED, which refund_late_payments gives back in the amount taken."""
+    if payment.status in CAPTURED:
+        if event.status == "SUCCEEDED" and event.amount_fen != payment.captured_fen and payment.captured_fen is not None:
+            log.warning("payment %s: success for %s fen after one for %s fen; the first stands",
+                        payment.id, event.amount_fen, payment.captured_fen)
         return "IGNORED_" + payment.status
-    if event.amount_fen != payment.amount_fen:
-        payment.status = "FAILED"
-        return "AMOUNT_MISMATCH"
     if event.status == "FAILED":
-        payment.status = "FAILED"
-        return "FAILED"
+        if payment.status == "PENDING":
+            payment.status = "FAILED"
+            return "FAILED"
+        return "IGNORED_" + payment.status
+    payment.captured_fen = event.amount_fen
+    payment.updated_at = now
+    if event.amount_fen != payment.amount_fen:
+        payment.status = "REFUND_REQUIRED"  # not what we asked for: give it all back, the order stays payable
+        return "AMOUNT_MISMATCH"
     from commerce.models import Order  # local: payments -> commerce only on this path
 
-    order = await session.get(Order, payment.order_id)
+    # Locked: two payments of one order succeeding at once apply one after the other, and
+    # the second sees the order PAID.
+    order = await session.scalar(select(Order).where(Order.id == payment.order_id).with_for_update())
     if order.status != OrderStatus.UNPAID.value:
-        payment.status = "REFUND_REQUIRED"  # money arrived after expiry/cancel: give it back
+        payment.status = "REFUND_REQUIRED"  # after expiry, cancel, or another payment paid it
+        return "REFUND_REQUIRED"
+    try:
+        async with session.begin_nested():
+            await apply_transition(session, order, OrderStatus.PAID, actor=ActorType.SYSTEM, actor_id=None, now=now, reason="payment")
+    except DomainError as exc:
+        # The order could not take the payment (changed meanwhile): the money must not be lost.
+        log.warning("payment %s could not pay order %s (%s); queued for refund", payment.id, order.id, exc)
+        payment.status = "REFUND_REQUIRED"
         return "REFUND_REQUIRED"
     payment.status = "SUCCEEDED"
-    await apply_transition(session, order, OrderStatus.PAID, actor=ActorType.SYSTEM, actor_id=None, now=now, reason="payment")
     return "PAID"
 
 
 async def refund_order(
-    session: AsyncSession, principal: Principal, provider: PaymentProvider, order_id: int, now: datetime, reason: str
+    session: AsyncSession, principal: Principal, providers: PaymentProviders, order_id: int, now: datetime, reason: str
 ):
-    """Refund a paid order (customer before picking, staff at any later point) and restock."""
+    """Refund a paid order (customer before picking, staff at any later point) and restock.
+    The money goes back through the provider that took it."""
     order = await transition_by(session, principal, order_id, OrderStatus.REFUNDED, now=now, reason=reason or "refund")
     payment = await session.scalar(
-        select(Payment).where(Payment.order_id == order.id, Payment.status == "SUCCEEDED")
+        select(Payment).where(Payment.order_id == order.id, Payment.status == "SUCCEEDED").with_for_update()
     )
     if payment is not None:
-        provider.refund(provider_ref=payment.provider_ref, amount_fen=payment.amount_fen, refund_id=refund_id_of(payment))
-        payment.status = "REFUNDED"
+        provider = providers.get(payment.provider)
+        if provider is None:
+            # This process does not run that provider (any more): the refund sweep of one that does pays it.
+            payment.status = "REFUND_REQUIRED"
+        else:
+            provider.refund(provider_ref=payment.provider_ref, amount_fen=refund_amount(payment), refund_id=refund_id_of(payment))
+            payment.status = "REFUNDED"
+        payment.updated_at = now
     await session.flush()
     return order
+
+
+def refund_amount(payment: Payment) -> int:
+    """What the provider took (rows from before captured_fen took what was asked)."""
+    return payment.amount_fen if payment.captured_fen is None else payment.captured_fen
 
 
 def refund_id_of(payment: Payment) -> str:
@@ -113,16 +149,17 @@ def refund_id_of(payment: Payment) -> str:
     return f"refund-{payment.id}"
 
 
-async def refund_late_payments(database: Database, provider: PaymentProvider, now: datetime, batch: int = 50) -> int:
-    """Give back money that arrived for an order already expired or cancelled
-    (REFUND_REQUIRED); run by the sweeper and `qiandian sweep-expired`. Each payment is
+async def refund_late_payments(database: Database, providers: PaymentProviders, now: datetime, batch: int = 50) -> int:
+    """Give back money that could not pay its order (REFUND_REQUIRED: it arrived after expiry
+    or cancel, for an order another payment had paid, or in the wrong amount), through the
+    provider that took it; run by the sweeper and `qiandian sweep-expired`. Each payment is
     refunded in its own transaction, locked (PostgreSQL: rows another process is refunding
     are skipped), and named by refund_id_of: if the provider refunded but our commit was
     lost, the next run's retry is recognised by the provider, not paid twice. A provider
     error leaves the payment REFUND_REQUIRED for the next run. Returns payments refunded."""
     async with database.read() as session:
         ids = list(await session.scalars(
-            select(Payment.id).where(Payment.status == "REFUND_REQUIRED", Payment.provider == provider.name)
+            select(Payment.id).where(Payment.status == "REFUND_REQUIRED", Payment.provider.in_(providers.names))
             .order_by(Payment.id).limit(batch)
         ))
     refunded = 0
@@ -135,7 +172,8 @@ async def refund_late_payments(database: Database, provider: PaymentProvider, no
                 )
                 if payment is None:
                     continue  # refunded meanwhile, or being refunded by another process
-                provider.refund(provider_ref=payment.provider_ref, amount_fen=payment.amount_fen, refund_id=refund_id_of(payment))
+                provider = providers.get(payment.provider)
+                provider.refund(provider_ref=payment.provider_ref, amount_fen=refund_amount(payment), refund_id=refund_id_of(payment))
                 payment.status = "REFUNDED"
                 payment.updated_at = now
                 refunded += 1

@@ -18,6 +18,7 @@ from core.errors import DomainError
 from payments import service as payment_service
 from payments.errors import PaymentErrorCode
 from payments.models import Payment as PaymentRow
+from payments.registry import choose_provider
 from resolvers import ids
 from resolvers.mutation_support import guarded, in_transaction
 from schema.common import CheckoutError, OrderError, PaymentError
@@ -73,7 +74,7 @@ async def _order(info: Info, order_id: int) -> Order:
 
 async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
     principal = info.context.principal
-    provider = info.context.services.payments
+    providers = info.context.services.payments
 
     async def run():
         if principal.tenant_id is None:
@@ -81,6 +82,7 @@ async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
         order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
 
         async def work(session):
+            provider = await choose_provider(session, providers, principal.tenant_id, input.provider)
             payment, intent = await payment_service.start_payment(session, principal, provider, order_id)
             return {"payment_id": payment.id, "client_payload": intent.client_payload if intent else None}
 
@@ -90,7 +92,8 @@ async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
             principal=_principal_key(principal),
             operation="orderPay",
             key=input.idempotency_key,
-            request={"order_id": order_id},
+            # provider only when given: keys sent before the field existed still replay.
+            request={"order_id": order_id} if input.provider is None else {"order_id": order_id, "provider": input.provider},
             codes=PaymentErrorCode,
             work=work,
         )
@@ -108,7 +111,7 @@ async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
 async def order_cancel(info: Info, input: OrderCancelInput) -> OrderRefundPayload:
     """Cancel an unpaid order, or refund a paid one the store has not started picking."""
     principal = info.context.principal
-    provider = info.context.services.payments
+    providers = info.context.services.payments
 
     async def work(session):
         order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
@@ -118,7 +121,7 @@ async def order_cancel(info: Info, input: OrderCancelInput) -> OrderRefundPayloa
                 session, principal, order_id, OrderStatus.CANCELLED, now=utc_now(), reason=input.reason or "cancelled"
             )
         else:
-            order = await payment_service.refund_order(session, principal, provider, order_id, utc_now(), input.reason)
+            order = await payment_service.refund_order(session, principal, providers, order_id, utc_now(), input.reason)
         return {"order": Order.from_row(order)}
 
     return await in_transaction(info, OrderRefundPayload, PaymentError, PaymentErrorCode, work)
@@ -145,13 +148,13 @@ async def order_transition(info: Info, input: OrderTransitionInput) -> OrderPayl
 
 async def order_refund(info: Info, input: OrderRefundInput) -> OrderRefundPayload:
     principal = info.context.principal
-    provider = info.context.services.payments
+    providers = info.context.services.payments
 
     async def work(session):
         if not principal.grants:
             raise DomainError(PaymentErrorCode.PERMISSION_DENIED, "customers use orderCancel", "orderId")
         order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
-        order = await payment_service.refund_order(session, principal, provider, order_id, utc_now(), input.reason)
+        order = await payment_service.refund_order(session, principal, providers, order_id, utc_now(), input.reason)
         return {"order": Order.from_row(order)}
 
     return await in_transaction(info, OrderRefundPayload, PaymentError, PaymentErrorCode, work)

@@ -13,7 +13,7 @@ from auth.tokens import TokenSigner
 from core.settings import Settings
 from db.session import Database
 from delivery.tracking import TrackingHub
-from payments.provider import PaymentProvider, SandboxProvider
+from payments.registry import PaymentProviders, build_payment_providers
 from store_network.models import Tenant
 
 
@@ -23,7 +23,7 @@ class Services:
     database: Database
     signer: TokenSigner
     sms: SmsSender
-    payments: PaymentProvider
+    payments: PaymentProviders  # every payment provider this process runs, by name
     code_pepper: bytes
     tracking: TrackingHub | None = None  # live tracking events (Redis pub/sub, in-process fallback)
     captcha: CaptchaVerifier = field(default_factory=AcceptAnyCaptcha)  # asked before a login code is sent
@@ -55,7 +55,7 @@ def build_services(
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
         ),
         sms=sms or LoggingSmsSender(),
-        payments=SandboxProvider(settings.payment_callback_secret),
+        payments=build_payment_providers(settings),
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
         tracking=TrackingHub(settings.redis_url),
         captcha=captcha or AcceptAnyCaptcha(),

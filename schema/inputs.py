@@ -180,6 +180,10 @@ class CheckoutCompleteInput:
 class OrderPayInput:
     order_id: strawberry.ID
     idempotency_key: str
+    provider: str | None = strawberry.field(
+        default=None,
+        description="Payment provider by name (e.g. SANDBOX), one the brand takes; omitted: the brand's default.",
+    )
 
 
 @strawberry.input

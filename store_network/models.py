@@ -19,6 +19,9 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Payment providers the brand takes, default first ("SANDBOX,WECHAT"); NULL: every one the
+    # deployment runs (payments/registry.py).
+    payment_providers: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 

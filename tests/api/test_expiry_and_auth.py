@@ -62,14 +62,14 @@ async def _pay_after_expiry(client, world, database, services, key: str) -> str:
 
 
 async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client, world, database, services, monkeypatch):
-    refunds_before = dict(services.payments.refunds)
-    calls, refund = [], services.payments.refund
+    refunds_before = dict(services.payments.get("SANDBOX").refunds)
+    calls, refund = [], services.payments.get("SANDBOX").refund
 
     def counted(**kwargs):
         calls.append(kwargs["provider_ref"])
         return refund(**kwargs)
 
-    monkeypatch.setattr(services.payments, "refund", counted)
+    monkeypatch.setattr(services.payments.get("SANDBOX"), "refund", counted)
     ref = await _pay_after_expiry(client, world, database, services, "late-pay-001")
     # The next sweep gives the money back, once, however often it runs.
     await sweep_once(services)
@@ -77,23 +77,23 @@ async def test_payment_arriving_after_expiry_is_kept_for_refund_not_lost(client,
     async with database.read() as session:
         payment = await session.scalar(select(Payment).where(Payment.provider_ref == ref))
     assert payment.status == "REFUNDED"
-    ours = {k: v for k, v in services.payments.refunds.items() if k not in refunds_before and v[0] == ref}
+    ours = {k: v for k, v in services.payments.get("SANDBOX").refunds.items() if k not in refunds_before and v[0] == ref}
     assert ours == {f"refund-{payment.id}": (ref, payment.amount_fen)}  # one refund, named by the payment
     assert calls.count(ref) == 1  # the second sweep did not ask the provider again
 
 
 async def test_a_failed_refund_stays_due_and_is_retried(client, world, database, services, monkeypatch):
-    working = services.payments.refund
+    working = services.payments.get("SANDBOX").refund
 
     def down(**kwargs):
         raise ConnectionError("provider unavailable")
 
-    monkeypatch.setattr(services.payments, "refund", down)
+    monkeypatch.setattr(services.payments.get("SANDBOX"), "refund", down)
     ref = await _pay_after_expiry(client, world, database, services, "late-pay-002")
     await sweep_once(services)  # the provider fails: nothing lost, the refund stays due
     async with database.read() as session:
         assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == ref))) == "REFUND_REQUIRED"
-    monkeypatch.setattr(services.payments, "refund", working)
+    monkeypatch.setattr(services.payments.get("SANDBOX"), "refund", working)
     await sweep_once(services)
     async with database.read() as session:
         assert (await session.scalar(select(Payment.status).where(Payment.provider_ref == ref))) == "REFUNDED"
