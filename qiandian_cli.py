@@ -44,7 +44,12 @@ async def _dispatch_once(settings) -> list[str]:
     from delivery.board.engine import run_all
     from delivery.tracking import TrackingHub
 
+    from delivery.tracking import TOPIC
+    from events.wiring import register_listeners
+
+    register_listeners()
     database, hub = Database(settings.database_url), TrackingHub(settings.redis_url)
+    database.set_commit_hook(TOPIC, hub.publish_many)
     try:
         outcomes = await run_all(database, utc_now(), trigger="cli", hub=hub)
     finally:

@@ -32,12 +32,15 @@ class Permission(StrEnum):
     MANAGE_STAFF = "MANAGE_STAFF"
     MANAGE_DELIVERY = "MANAGE_DELIVERY"
     DISPATCH_ORDERS = "DISPATCH_ORDERS"
+    OVERRIDE_COMPLETION = "OVERRIDE_COMPLETION"  # complete an order without its proof/pickup code (orderComplete)
 
 
 _STORE_STAFF = frozenset({Permission.VIEW_ORDERS, Permission.MANAGE_ORDERS, Permission.DISPATCH_ORDERS})
 # MANAGE_PRICES here is the role's capability; whether a given store may set
 # its own prices is decided by the store-network control policy.
-_STORE_MANAGER = _STORE_STAFF | {Permission.MANAGE_STOCK, Permission.MANAGE_PRICES, Permission.MANAGE_DELIVERY}
+_STORE_MANAGER = _STORE_STAFF | {
+    Permission.MANAGE_STOCK, Permission.MANAGE_PRICES, Permission.MANAGE_DELIVERY, Permission.OVERRIDE_COMPLETION,
+}
 
 ROLE_PERMISSIONS: Mapping[StaffRole, frozenset[Permission]] = MappingProxyType(
     {

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Principal
-from commerce import stock
+from commerce import ports, stock
 from commerce.cart import require_customer
 from commerce.errors import CheckoutErrorCode
 from commerce.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine, Product, Sku, StorePrice
@@ -22,7 +22,7 @@ from commerce.quantities import QuantityRule, line_total_fen, validate_quantity
 from core.clock import require_aware
 from core.errors import DomainError
 from core.money import MAX_AMOUNT_FEN
-from delivery import promise
+from events import OrderCreated, emit
 from geo.coordinates import LonLat
 from geo.distance import haversine_m
 from geo.zone_lookup import zones_for
@@ -93,9 +93,7 @@ async def place_order(
     fee = await delivery_fee_fen(session, store, request.fulfilment_type, address)
     # The slot is held first (its usage row is locked before any stock row, as on cancel).
     point = LonLat(address.lon, address.lat) if address is not None else None
-    hold = await promise.hold_for_checkout(
-        session, store, store_path, request.fulfilment_type.value, request.slot_id, point, now
-    )
+    hold = await ports.hold_slot(session, store, store_path, request.fulfilment_type.value, request.slot_id, point, now)
 
     cart = await session.scalar(select(Cart).where(Cart.customer_id == customer_id, Cart.store_id == store.id))
     rows = []
@@ -178,6 +176,10 @@ async def place_order(
     )
     await session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
     await session.flush()
+    await emit(session, OrderCreated(
+        tenant_id=order.tenant_id, at=now, order_id=order.id, number=order.number, store_id=order.store_id,
+        customer_id=customer_id, fulfilment_type=order.fulfilment_type, total_fen=order.total_fen, currency=order.currency,
+    ))
     return order
 
 

@@ -65,3 +65,4 @@ class OrderErrorCode(str, Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
+    PROOF_REQUIRED = "PROOF_REQUIRED"  # completion needs the delivery proof / pickup code, or orderComplete

@@ -13,7 +13,7 @@ from commerce.models import Order, OrderEvent, OrderLine
 from commerce.order_status import ActorType, FulfilmentType, OrderStatus, StockState, plan_transition
 from core.clock import require_aware
 from core.errors import DomainError
-from delivery import holds
+from events import emit, order_transitioned
 from store_network.access import load_store
 
 ACTOR_OF_KIND = {
@@ -72,9 +72,14 @@ async def apply_transition(
     )
     if result.rowcount != 1:
         raise DomainError(OrderErrorCode.CONCURRENT_UPDATE, "the order changed meanwhile; reload it", "orderId")
-    # Slot hold/booking/release and the pickup code, before the stock rows: checkout takes the
-    # slot row first too, so both paths lock in the same order and cannot deadlock.
-    await holds.on_order_transition(session, order, target.value, now)
+    # The event's listeners (delivery: slot booking/release, pickup code, ending the rider's
+    # task, live tracking) run before the stock rows are touched: checkout takes the slot row
+    # before stock rows too, so both paths lock in the same order and cannot deadlock.
+    await emit(session, order_transitioned(
+        tenant_id=order.tenant_id, at=now, order_id=order.id, store_id=order.store_id,
+        fulfilment_type=order.fulfilment_type, from_status=plan.from_status.value, to_status=target.value,
+        actor_type=actor.value, actor_id=actor_id, reason=reason[:200],
+    ))
     lines = (await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.sku_id))).all()
     for line in lines:
         if not await stock.apply_effect(session, plan.stock_effect, order.store_id, line.sku_id, line.quantity):

@@ -8,13 +8,50 @@ then writes cannot deadlock on the lock upgrade. PostgreSQL needs none of this.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
+
+log = logging.getLogger(__name__)
 
 WRITE_OPTION = "qiandian_write"
+_DEFERRED = "qiandian_after_commit"  # session.info key: [(topic, item, transaction it was queued in)]
+
+CommitHook = Callable[[list], Awaitable[None]]
+
+
+class WriteSession(Session):
+    """The sync session behind Database.write(); keeps the after-commit queue (see `defer`)."""
+
+
+def defer(session: AsyncSession, topic: str, item) -> None:
+    """Queue `item` for the database's after-commit hook of `topic` (Database.set_commit_hook).
+
+    Used for what must only leave the process once the change is durable (live tracking
+    messages). Rolling back drops it: the whole transaction, or the savepoint
+    (session.begin_nested) it was queued in."""
+    sync = session.sync_session
+    current = sync.get_nested_transaction() or sync.get_transaction()
+    sync.info.setdefault(_DEFERRED, []).append((topic, item, current))
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(WriteSession, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    queued = session.info.get(_DEFERRED)
+    if queued:
+        session.info[_DEFERRED] = [entry for entry in queued if not _within(entry[2], previous_transaction)]
 
 
 def create_engine_for(url: str, echo: bool = False) -> AsyncEngine:
@@ -55,8 +92,15 @@ class Database:
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self._read_factory = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_factory = async_sessionmaker(
-            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=False
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=False,
+            sync_session_class=WriteSession,
         )
+        self._commit_hooks: dict[str, CommitHook] = {}
+
+    def set_commit_hook(self, topic: str, hook: CommitHook) -> None:
+        """`hook(items)` receives what write transactions `defer`red under `topic`, after they
+        commit. One hook per topic: setting it again replaces it (start-up may run twice)."""
+        self._commit_hooks[topic] = hook
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -65,7 +109,8 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed on success, rolled back on any exception."""
+        """One transaction: committed on success, rolled back on any exception. What the
+        transaction `defer`red is handed to the commit hooks after the commit, never before."""
         if self._sqlite_writer is not None:
             # SQLite has one writer at a time. Queueing writers here, in order, beats letting
             # them collide on the file lock, where SQLite's busy handler backs off in sleeps
@@ -74,10 +119,27 @@ class Database:
                 async with self._write_factory() as session:
                     async with session.begin():
                         yield session
-            return
-        async with self._write_factory() as session:
-            async with session.begin():
-                yield session
+                    deferred = session.sync_session.info.pop(_DEFERRED, None)
+        else:
+            async with self._write_factory() as session:
+                async with session.begin():
+                    yield session
+                deferred = session.sync_session.info.pop(_DEFERRED, None)
+        if deferred:  # committed (an exception would have left above); outside the SQLite writer lock
+            await self._after_commit(deferred)
+
+    async def _after_commit(self, deferred: list) -> None:
+        by_topic: dict[str, list] = {}
+        for topic, item, _ in deferred:
+            by_topic.setdefault(topic, []).append(item)
+        for topic, items in by_topic.items():
+            hook = self._commit_hooks.get(topic)
+            if hook is None:
+                continue  # nobody publishes this topic in this process (a script without tracking)
+            try:
+                await hook(items)
+            except Exception:  # noqa: BLE001 - the change is committed; a failed side effect must not undo the answer
+                log.exception("after-commit hook %s failed", topic)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

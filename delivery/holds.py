@@ -7,7 +7,7 @@ newest version, so concurrent checkouts cannot overbook; SQLite serialises write
 capacity passed in is computed from the roster; the race that matters (many buyers, one
 slot) is on the counter, and that is atomic.
 
-Order lifecycle (called by commerce.orders.apply_transition beside the stock effect):
+Order lifecycle (delivery.order_listeners, on the order-transition event, before the stock effect):
   HELD (unpaid) -> BOOKED on PAID; HELD/BOOKED -> RELEASED on CANCELLED/REFUNDED, giving the
   units back. Each state change is itself a compare-and-set, so a hold is released once.
 """
@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commerce.models import Order
 from delivery.errors import SlotKind
 from delivery.models import PickupCode, SlotUsage
 from delivery.slots.capacity import EXPRESS_MINUTES
@@ -67,8 +68,6 @@ async def release(session: AsyncSession, store_id: int, kind: str, key: datetime
 
 async def on_order_transition(session: AsyncSession, order, target: str, now: datetime) -> None:
     """The slot side of an order transition; `order` is the row as loaded before it."""
-    from commerce.models import Order  # local: commerce.orders imports this module
-
     if target == "PAID":
         if order.slot_state == "HELD":
             changes = {"slot_state": "BOOKED"}

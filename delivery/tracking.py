@@ -24,13 +24,24 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from db.session import defer
+
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 256  # per subscriber; a slow websocket loses the oldest positions, never blocks publishers
 
 
+TOPIC = "tracking"  # the after-commit topic of tracking messages (db.session.defer)
+
+
 def order_channel(tenant_id: int, order_id: int) -> str:
     return f"qiandian:{tenant_id}:order:{order_id}:track"
+
+
+def publish_after_commit(session, tenant_id: int, order_id: int, message: dict) -> None:
+    """Publish `message` on the order's channel once the session's transaction commits;
+    dropped if it rolls back (db.session.defer)."""
+    defer(session, TOPIC, (order_channel(tenant_id, order_id), message))
 
 
 class Broker(Protocol):
@@ -169,6 +180,11 @@ class TrackingHub:
             await (await self.broker()).publish(channel, message)
         except Exception:  # noqa: BLE001 - see the class docstring
             log.exception("could not publish a tracking event on %s", channel)
+
+    async def publish_many(self, messages: list[tuple[str, dict]]) -> None:
+        """The commit hook for TOPIC (db.session.Database.set_commit_hook), in queued order."""
+        for channel, message in messages:
+            await self.publish(channel, message)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str):

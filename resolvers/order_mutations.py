@@ -6,8 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from strawberry.types import Info
 
-from auth.roles import Permission
-from commerce import checkout, orders
+from commerce import checkout, order_actions
 from commerce.cart import require_customer
 from commerce.errors import CheckoutErrorCode, OrderErrorCode
 from commerce.idempotency import run_idempotent
@@ -22,7 +21,14 @@ from payments.registry import choose_provider
 from resolvers import ids
 from resolvers.mutation_support import guarded, in_transaction
 from schema.common import CheckoutError, OrderError, PaymentError
-from schema.inputs import CheckoutCompleteInput, OrderCancelInput, OrderPayInput, OrderRefundInput, OrderTransitionInput
+from schema.inputs import (
+    CheckoutCompleteInput,
+    OrderCancelInput,
+    OrderCompleteInput,
+    OrderPayInput,
+    OrderRefundInput,
+    OrderTransitionInput,
+)
 from schema.orders import Order, Payment
 from schema.payloads import CheckoutCompletePayload, OrderPayload, OrderPayPayload, OrderRefundPayload
 
@@ -108,20 +114,21 @@ async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
     return await guarded(OrderPayPayload, PaymentError, PaymentErrorCode, run)
 
 
+def _refund_with(provider):
+    async def refund(session, principal, order_id, now, reason):
+        return await payment_service.refund_order(session, principal, provider, order_id, now, reason)
+
+    return refund
+
+
 async def order_cancel(info: Info, input: OrderCancelInput) -> OrderRefundPayload:
     """Cancel an unpaid order, or refund a paid one the store has not started picking."""
     principal = info.context.principal
-    providers = info.context.services.payments
+    refund = _refund_with(info.context.services.payments)
 
     async def work(session):
         order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
-        order = await orders.load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
-        if order.status == OrderStatus.UNPAID.value:
-            order = await orders.transition_by(
-                session, principal, order_id, OrderStatus.CANCELLED, now=utc_now(), reason=input.reason or "cancelled"
-            )
-        else:
-            order = await payment_service.refund_order(session, principal, providers, order_id, utc_now(), input.reason)
+        order = await order_actions.cancel(session, principal, order_id, now=utc_now(), reason=input.reason, refund=refund)
         return {"order": Order.from_row(order)}
 
     return await in_transaction(info, OrderRefundPayload, PaymentError, PaymentErrorCode, work)
@@ -132,15 +139,21 @@ async def order_transition(info: Info, input: OrderTransitionInput) -> OrderPayl
     principal = info.context.principal
 
     async def work(session):
-        if not principal.grants:  # staff, or an API key acting for a store
-            raise DomainError(OrderErrorCode.PERMISSION_DENIED, "only store staff move orders along", "status")
-        target = OrderStatus(input.status.value)
-        if target in (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CANCELLED):
-            raise DomainError(
-                OrderErrorCode.INVALID_TRANSITION, "use orderPay, orderRefund or orderCancel for this status", "status"
-            )
         order_id = ids.decode(input.order_id, "Order", OrderErrorCode, "orderId")
-        order = await orders.transition_by(session, principal, order_id, target, now=utc_now(), reason=input.reason)
+        target = OrderStatus(input.status.value)
+        order = await order_actions.move_along(session, principal, order_id, target, now=utc_now(), reason=input.reason)
+        return {"order": Order.from_row(order)}
+
+    return await in_transaction(info, OrderPayload, OrderError, OrderErrorCode, work)
+
+
+async def order_complete(info: Info, input: OrderCompleteInput) -> OrderPayload:
+    """A store manager completes an order without its proof or pickup code, giving a reason."""
+    principal = info.context.principal
+
+    async def work(session):
+        order_id = ids.decode(input.order_id, "Order", OrderErrorCode, "orderId")
+        order = await order_actions.complete_without_code(session, principal, order_id, now=utc_now(), reason=input.reason)
         return {"order": Order.from_row(order)}
 
     return await in_transaction(info, OrderPayload, OrderError, OrderErrorCode, work)
@@ -148,14 +161,11 @@ async def order_transition(info: Info, input: OrderTransitionInput) -> OrderPayl
 
 async def order_refund(info: Info, input: OrderRefundInput) -> OrderRefundPayload:
     principal = info.context.principal
-    providers = info.context.services.payments
+    refund = _refund_with(info.context.services.payments)
 
     async def work(session):
-        if not principal.grants:
-            raise DomainError(PaymentErrorCode.PERMISSION_DENIED, "customers use orderCancel", "orderId")
         order_id = ids.decode(input.order_id, "Order", PaymentErrorCode, "orderId")
-        order = await payment_service.refund_order(session, principal, providers, order_id, utc_now(), input.reason)
+        order = await order_actions.staff_refund(session, principal, order_id, now=utc_now(), reason=input.reason, refund=refund)
         return {"order": Order.from_row(order)}
 
     return await in_transaction(info, OrderRefundPayload, PaymentError, PaymentErrorCode, work)
-

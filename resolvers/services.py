@@ -12,7 +12,9 @@ from auth.sms import LoggingSmsSender, SmsSender
 from auth.tokens import TokenSigner
 from core.settings import Settings
 from db.session import Database
+from delivery import tracking
 from delivery.tracking import TrackingHub
+from events.wiring import register_listeners
 from payments.registry import PaymentProviders, build_payment_providers
 from store_network.models import Tenant
 
@@ -45,9 +47,14 @@ def build_services(
     settings: Settings, database: Database | None = None, sms: SmsSender | None = None, captcha: CaptchaVerifier | None = None
 ) -> Services:
     secret = settings.secret_key
+    register_listeners()  # domain events (events.wiring); idempotent
+    database = database or Database(settings.database_url, echo=settings.sql_echo)
+    hub = TrackingHub(settings.redis_url)
+    # Order transitions queue their tracking messages in the transaction; they leave after it commits.
+    database.set_commit_hook(tracking.TOPIC, hub.publish_many)
     return Services(
         settings=settings,
-        database=database or Database(settings.database_url, echo=settings.sql_echo),
+        database=database,
         signer=TokenSigner(
             secret,
             issuer="qiandian",
@@ -57,6 +64,6 @@ def build_services(
         sms=sms or LoggingSmsSender(),
         payments=build_payment_providers(settings),
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
-        tracking=TrackingHub(settings.redis_url),
+        tracking=hub,
         captcha=captcha or AcceptAnyCaptcha(),
     )

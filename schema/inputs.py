@@ -200,6 +200,15 @@ class OrderTransitionInput:
 
 
 @strawberry.input
+class OrderCompleteInput:
+    """Complete a DELIVERING or AWAITING_PICKUP order without its delivery proof or pickup
+    code (store managers; recorded with the reason)."""
+
+    order_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
 class OrderRefundInput:
     order_id: strawberry.ID
     reason: str = ""

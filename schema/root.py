@@ -235,6 +235,7 @@ class Mutation:
     order_pay: OrderPayPayload = strawberry.mutation(resolver=order_mutations.order_pay)
     order_cancel: OrderRefundPayload = strawberry.mutation(resolver=order_mutations.order_cancel)
     order_transition: OrderPayload = strawberry.mutation(resolver=order_mutations.order_transition)
+    order_complete: OrderPayload = strawberry.mutation(resolver=order_mutations.order_complete)
     order_refund: OrderRefundPayload = strawberry.mutation(resolver=order_mutations.order_refund)
     delivery_zone_create: DeliveryZonePayload = strawberry.mutation(resolver=zone_mutations.delivery_zone_create)
     delivery_zone_update: DeliveryZonePayload = strawberry.mutation(resolver=zone_mutations.delivery_zone_update)

@@ -9,7 +9,9 @@ from commerce import stock
 from commerce.errors import CatalogErrorCode
 from commerce.models import Sku, Stock
 from commerce.quantities import MAX_GRAMS_PER_LINE
+from core.clock import utc_now
 from core.errors import DomainError
+from events import StockChanged, emit
 from store_network.access import load_store
 
 MAX_STOCK = MAX_GRAMS_PER_LINE * 10_000  # 1,000 t of a weighed good; anything above is a typo
@@ -47,6 +49,11 @@ async def set_stock(
             raise DomainError(
                 CatalogErrorCode.INSUFFICIENT_STOCK, "stock would fall below what open orders hold", field
             )
-    return await session.scalar(
+    row = await session.scalar(
         select(Stock).where(Stock.store_id == store.id, Stock.sku_id == sku.id).execution_options(populate_existing=True)
     )
+    await emit(session, StockChanged(
+        tenant_id=store.tenant_id, at=utc_now(), store_id=store.id, sku_id=sku.id, on_hand=row.on_hand, reserved=row.reserved,
+        actor_id=principal.staff_id or principal.api_key_id,
+    ))
+    return row

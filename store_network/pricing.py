@@ -7,8 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.roles import Permission, Principal
 from commerce.errors import CatalogErrorCode
 from commerce.models import Sku, StorePrice
+from core.clock import utc_now
 from core.errors import DomainError
 from core.money import MAX_AMOUNT_FEN
+from events import PriceChanged, emit
 from store_network.access import load_store
 from store_network.control import ControlLevel, NodeControl, ancestor_ids, may_change
 from store_network.models import NetworkNode
@@ -43,8 +45,13 @@ async def set_store_price(
         raise DomainError(
             CatalogErrorCode.PRICE_LOCKED_BY_HQ, "prices for this store are set centrally (strong control)", "price"
         )
+    changed = PriceChanged(
+        tenant_id=store.tenant_id, at=utc_now(), store_id=store.id, sku_id=sku.id, price_fen=price_fen,
+        actor_id=principal.staff_id or principal.api_key_id,
+    )
     if price_fen is None:
         await session.execute(delete(StorePrice).where(StorePrice.store_id == store.id, StorePrice.sku_id == sku.id))
+        await emit(session, changed)
         return None
     if price_fen < 0 or price_fen > MAX_AMOUNT_FEN:
         raise DomainError(CatalogErrorCode.AMOUNT_OUT_OF_RANGE, "price is out of range", "price")
@@ -57,4 +64,5 @@ async def set_store_price(
     else:
         existing.price_fen = price_fen
     await session.flush()
+    await emit(session, changed)
     return existing

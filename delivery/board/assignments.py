@@ -18,6 +18,7 @@ from delivery.board.errors import DispatchErrorCode as Codes
 from delivery.board.events import Outbox
 from delivery.dispatch_models import ACTIVE_STATES, DeliveryAssignment
 from delivery.models import Rider
+from events import DeliveryTaskChanged, emit
 from store_network.access import load_store
 
 DISPATCHABLE = ("PAID", "PICKING", "READY")  # order statuses an assignment may start from
@@ -104,7 +105,16 @@ async def create_assignment(
     session.add(row)
     await session.flush()
     await refresh_rider_status(session, rider_id)
+    await emit_task_event(session, row, by=by, by_id=by_id, now=now)
     return row
+
+
+async def emit_task_event(session: AsyncSession, row: DeliveryAssignment, *, by: str, by_id: int | None, now: datetime) -> None:
+    """The task's new state, for the outbox (courier sync, webhooks)."""
+    await emit(session, DeliveryTaskChanged(
+        tenant_id=row.tenant_id, at=now, task_id=row.id, order_id=row.order_id, store_id=row.store_id,
+        rider_id=row.rider_id, state=row.state, by=by, by_id=by_id, reason=row.reason or "",
+    ))
 
 
 async def end_assignment(
@@ -122,6 +132,7 @@ async def end_assignment(
     await session.refresh(row)
     if row.rider_id is not None:
         await refresh_rider_status(session, row.rider_id)
+    await emit_task_event(session, row, by=by, by_id=by_id, now=now)
     return row
 
 
@@ -177,3 +188,18 @@ async def cancel_for_order(session: AsyncSession, order: Order, now: datetime) -
     current = await active_assignment(session, order.id)
     if current is not None:
         await end_assignment(session, current, "CANCELLED", by="SYSTEM", by_id=None, reason=f"order {order.status}", now=now)
+
+
+async def end_for_terminal_order(
+    session: AsyncSession, order_id: int, status: str, *, by: str, by_id: int | None, reason: str, now: datetime
+) -> DeliveryAssignment | None:
+    """The order reached a terminal status (completed, cancelled, refunded) by any path: its
+    active task ends and the rider is freed (BUSY -> AVAILABLE if nothing else is on board).
+    A completion that did not go through riderDeliver (a staff override) counts as delivered;
+    anything else cancels the task. The order row is already locked by the transition's
+    compare-and-set."""
+    current = await active_assignment(session, order_id)
+    if current is None:
+        return None
+    state = "DELIVERED" if status == "COMPLETED" else "CANCELLED"
+    return await end_assignment(session, current, state, by=by, by_id=by_id, reason=f"order {status}: {reason}", now=now)

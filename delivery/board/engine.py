@@ -385,12 +385,14 @@ async def _hand_off(session, courier: CourierAdapter, snap: Snapshot, order_id: 
     reference = await courier.book(CourierRequest(order.tenant_id, order.id, order.store_id, reason, quote))
     if reference is None:
         return False  # the courier refused: the engine keeps trying
-    session.add(DeliveryAssignment(
+    row = DeliveryAssignment(
         tenant_id=order.tenant_id, order_id=order.id, store_id=order.store_id, rider_id=None, state="HANDED_TO_COURIER",
         pinned=False, assigned_by="ENGINE", assigned_by_id=None, plan_id=plan_id, reason=f"{reason} ({courier.name})"[:200],
         courier_ref=reference or None, assigned_at=now, updated_at=now, ended_at=now, ended_by="ENGINE",
-    ))
+    )
+    session.add(row)
     await session.flush()
+    await tasks.emit_task_event(session, row, by="ENGINE", by_id=None, now=now)
     outbox.status(order, "HANDED_TO_COURIER", now)
     return True
 

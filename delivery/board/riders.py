@@ -116,6 +116,7 @@ async def _move(session: AsyncSession, row: DeliveryAssignment, state: str, now:
     if result.rowcount != 1:
         raise DomainError(Codes.CONCURRENT_UPDATE, "the task changed meanwhile; reload it", "orderId")
     await session.refresh(row)
+    await tasks.emit_task_event(session, row, by="RIDER", by_id=row.rider_id, now=now)
     return row
 
 
@@ -176,9 +177,9 @@ async def pick_up(session: AsyncSession, principal: Principal, order_id: int, no
     if order.status != OrderStatus.READY.value:
         raise DomainError(Codes.ORDER_NOT_READY, f"the order is {order.status}, not packed yet", "orderId")
     row = await _move(session, row, "PICKED_UP", now, picked_up_at=now, arrived_at=row.arrived_at or now)
-    order = await apply_transition(session, order, OrderStatus.DELIVERING, actor=ActorType.RIDER, actor_id=row.rider_id, now=now,
-                                   reason="picked up by rider")
-    outbox.status(order, row.state, now, row.rider_id)
+    # The transition's event publishes the STATUS message (delivery.order_listeners).
+    await apply_transition(session, order, OrderStatus.DELIVERING, actor=ActorType.RIDER, actor_id=row.rider_id, now=now,
+                           reason="picked up by rider")
     return row
 
 
@@ -199,10 +200,9 @@ async def deliver(session: AsyncSession, principal: Principal, key: bytes, order
     if error is not None:
         return None, error
     row = await _move(session, row, "DELIVERED", now, ended_at=now, ended_by="RIDER", ended_by_id=row.rider_id)
-    order = await apply_transition(session, order, OrderStatus.COMPLETED, actor=ActorType.RIDER, actor_id=row.rider_id, now=now,
-                                   reason="delivered (proof code)")
+    await apply_transition(session, order, OrderStatus.COMPLETED, actor=ActorType.RIDER, actor_id=row.rider_id, now=now,
+                           reason="delivered (proof code)")
     await tasks.refresh_rider_status(session, row.rider_id)
-    outbox.status(order, row.state, now, row.rider_id)
     return row, None
 
 

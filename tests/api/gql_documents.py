@@ -35,6 +35,14 @@ mutation($order: ID!, $status: OrderStatus!) {
   }
 }"""
 
+COMPLETE = """
+mutation($order: ID!, $reason: String!) {
+  orderComplete(input: {orderId: $order, reason: $reason}) {
+    order { status events { fromStatus toStatus actorType reason } }
+    errors { field code message }
+  }
+}"""
+
 CANCEL = """
 mutation($order: ID!) {
   orderCancel(input: {orderId: $order, reason: "changed my mind"}) {

@@ -75,6 +75,7 @@ class Pair:
     riders: dict[str, str] = field(default_factory=dict)  # slug -> Rider gid
     shifts: dict[str, str] = field(default_factory=dict)  # slug -> RiderShift gid
     pickup: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (Order gid awaiting pickup, its code)
+    awaiting: dict[str, str] = field(default_factory=dict)  # slug -> another Order gid awaiting pickup (orderComplete)
     api_keys: dict[str, str] = field(default_factory=dict)  # slug -> ApiKey gid (HQ_ADMIN at HQ)
     zones: dict[str, str] = field(default_factory=dict)  # slug -> DeliveryZone gid (store a)
     dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
@@ -138,11 +139,13 @@ async def _delivery_fixtures(client, pair: Pair, world: World) -> None:
     async with world.services.database.read() as session:
         shift = await session.scalar(select(RiderShift.id).where(RiderShift.rider_id == rider))
     pair.shifts[world.slug] = world.gid("RiderShift", shift)
-    order = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
-    await pay(client, world, order)
-    for status in ("PICKING", "READY", "AWAITING_PICKUP"):
-        moved = await world.gql(client, docs.TRANSITION, {"order": order, "status": status}, token=world.staff_token("hq"))
-        assert moved["data"]["orderTransition"]["errors"] == []
+    for _ in range(2):
+        order = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
+        await pay(client, world, order)
+        for status in ("PICKING", "READY", "AWAITING_PICKUP"):
+            moved = await world.gql(client, docs.TRANSITION, {"order": order, "status": status}, token=world.staff_token("hq"))
+            assert moved["data"]["orderTransition"]["errors"] == []
+        pair.awaiting.setdefault(world.slug, order)
     async with world.services.database.read() as session:
         nonce = await session.scalar(select(PickupCode.nonce).where(PickupCode.order_id == decode(order, "Order", CommonErrorCode, "id")))
     pair.pickup[world.slug] = (order, code_for(pickup_key(world.services.settings.secret_key), nonce))
@@ -319,6 +322,9 @@ CASES: dict[str, Case] = {
     "orderTransition": Case(
         f"mutation($id: ID!) {{ orderTransition(input: {{orderId: $id, status: PICKING}}) {{ order {{ status }} {E} }} }}",
         lambda p, t: {"id": p.paid[t.slug]}, ("hq",), "NOT_FOUND"),
+    "orderComplete": Case(
+        f"mutation($id: ID!) {{ orderComplete(input: {{orderId: $id, reason: \"cross-tenant\"}}) {{ order {{ status }} {E} }} }}",
+        lambda p, t: {"id": p.awaiting[t.slug]}, ("hq",), "NOT_FOUND"),
     "orderRefund": Case(_order_doc("orderRefund"), lambda p, t: {"id": p.paid[t.slug]}, ("hq",), "NOT_FOUND"),
     "orderPay": Case(
         f"mutation($id: ID!, $key: String!) {{ orderPay(input: {{orderId: $id, idempotencyKey: $key}}) {{ payment {{ id }} {E} }} }}",
@@ -497,7 +503,7 @@ CART = "query($s: ID!) { cart(storeId: $s) { lines { quantity } } }"
 async def test_orders_and_carts_of_another_tenant_are_invisible(client, database, services):
     pair = await build_pair(client, database, services)
     a, b = pair.a, pair.b
-    own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0]}
+    own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0], pair.awaiting[a.slug]}
     bobs = {v for k, v in pair.dispatch[a.slug].items() if k in ("o1", "o2", "o3", "o4")}  # bob's delivery orders
     for token, visible in ((a.staff_token("hq"), own | bobs), (a.customer_token("alice"), own)):
         body = await post(client, ORDERS, {"s": None}, token=token, tenant=b.slug)

@@ -1,0 +1,42 @@
+"""What commerce needs from other domains, as ports they plug in at start-up.
+
+Commerce never imports delivery: checkout asks the registered slot holder to validate and
+reserve the delivery/pickup slot (delivery.promise.hold_for_checkout, plugged in by
+delivery.order_listeners.register). Order transitions reach delivery as domain events instead.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class SlotHold(Protocol):
+    def order_fields(self) -> dict[str, Any]: ...
+
+
+class SlotHolder(Protocol):
+    async def __call__(
+        self, session: AsyncSession, store: Any, store_path: str, fulfilment: str, slot_id: str | None, point: Any,
+        now: datetime,
+    ) -> SlotHold | None:
+        """Reserve the slot's capacity in the caller's transaction, or raise DomainError (the
+        checkout rolls back); None when the order needs no slot."""
+
+
+_slot_holder: SlotHolder | None = None
+
+
+def set_slot_holder(holder: SlotHolder) -> None:
+    global _slot_holder
+    _slot_holder = holder
+
+
+async def hold_slot(
+    session: AsyncSession, store: Any, store_path: str, fulfilment: str, slot_id: str | None, point: Any, now: datetime
+) -> SlotHold | None:
+    if _slot_holder is None:
+        # Fail loudly: checking out without the promise would sell slots nobody can deliver.
+        raise RuntimeError("no slot holder registered: call events.wiring.register_listeners() at start-up")
+    return await _slot_holder(session, store, store_path, fulfilment, slot_id, point, now)

@@ -1,0 +1,45 @@
+"""Listeners by event type, and `emit`.
+
+Listeners are registered once at start-up (events.wiring.register_listeners) and run in
+registration order inside the emitting transaction. Registering the same listener for the
+same type again is a no-op, so start-up code may run more than once (several apps in one
+process, test fixtures).
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events.models import DomainEventRecord
+from events.types import Event
+
+Listener = Callable[[AsyncSession, Event], Awaitable[None]]
+
+_listeners: list[tuple[type[Event], Listener]] = []
+
+
+def register(event_type: type[Event], listener: Listener) -> None:
+    if (event_type, listener) not in _listeners:
+        _listeners.append((event_type, listener))
+
+
+def listeners_for(event: Event) -> list[Listener]:
+    return [listener for event_type, listener in _listeners if isinstance(event, event_type)]
+
+
+async def emit(session: AsyncSession, event: Event) -> None:
+    """Record the event in the outbox and run its listeners, all in the caller's transaction
+    (a rolled-back change leaves neither the row nor the listeners' writes)."""
+    session.add(
+        DomainEventRecord(
+            tenant_id=event.tenant_id,
+            type=event.type,
+            aggregate_type=event.aggregate_type,
+            aggregate_id=event.aggregate_id,
+            payload=event.payload(),
+            created_at=event.at,
+        )
+    )
+    for listener in listeners_for(event):
+        await listener(session, event)

@@ -1,0 +1,160 @@
+"""The event types. Each is a frozen dataclass of plain values: what the outbox stores as JSON.
+
+`type` names the event for consumers ("order.paid"); `aggregate` says which row it is about.
+Order transitions share one base class, so a listener registered for OrderTransitioned hears
+every status change, and one for OrderCancelled only cancellations. One transition is one event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import ClassVar
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str]
+    aggregate_type: ClassVar[str]
+
+    tenant_id: int
+    at: datetime
+
+    @property
+    def aggregate_id(self) -> int:
+        raise NotImplementedError
+
+    def payload(self) -> dict:
+        """Everything but the envelope (tenant, time), JSON-ready."""
+        out = {}
+        for f in fields(self):
+            if f.name in ("tenant_id", "at"):
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCreated(Event):
+    type: ClassVar[str] = "order.created"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    number: str
+    store_id: int
+    customer_id: int
+    fulfilment_type: str
+    total_fen: int
+    currency: str
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.order_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderTransitioned(Event):
+    """Any order status change (commerce.orders.apply_transition); never emitted as such,
+    only as one of its subclasses."""
+
+    type: ClassVar[str] = "order.status_changed"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    store_id: int
+    fulfilment_type: str
+    from_status: str
+    to_status: str
+    actor_type: str
+    actor_id: int | None
+    reason: str
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.order_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderStatusChanged(OrderTransitioned):
+    type: ClassVar[str] = "order.status_changed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderPaid(OrderTransitioned):
+    type: ClassVar[str] = "order.paid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCancelled(OrderTransitioned):
+    type: ClassVar[str] = "order.cancelled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRefunded(OrderTransitioned):
+    type: ClassVar[str] = "order.refunded"
+
+
+_TRANSITION_TYPES = {"PAID": OrderPaid, "CANCELLED": OrderCancelled, "REFUNDED": OrderRefunded}
+
+
+def order_transitioned(**values) -> OrderTransitioned:
+    """The event for a transition to `to_status`: paid, cancelled, refunded, or status changed."""
+    return _TRANSITION_TYPES.get(values["to_status"], OrderStatusChanged)(**values)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockChanged(Event):
+    """Staff changed a store's on-hand stock (a count or a movement). Reservations and order
+    stock effects are implied by the order events and not repeated here."""
+
+    type: ClassVar[str] = "stock.changed"
+    aggregate_type: ClassVar[str] = "stock"
+
+    store_id: int
+    sku_id: int
+    on_hand: int
+    reserved: int
+    actor_id: int | None
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.sku_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceChanged(Event):
+    """A store's own price for a SKU was set, or cleared (`price_fen` None: HQ's price applies)."""
+
+    type: ClassVar[str] = "price.changed"
+    aggregate_type: ClassVar[str] = "store_price"
+
+    store_id: int
+    sku_id: int
+    price_fen: int | None
+    actor_id: int | None
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.sku_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryTaskChanged(Event):
+    """A delivery task (delivery_assignment row) changed state: assigned by the engine or staff,
+    accepted, at the store, picked up, delivered, rejected, released, cancelled, or handed to a courier."""
+
+    type: ClassVar[str] = "delivery_task.changed"
+    aggregate_type: ClassVar[str] = "delivery_task"
+
+    task_id: int
+    order_id: int
+    store_id: int
+    rider_id: int | None
+    state: str
+    by: str
+    by_id: int | None
+    reason: str
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.task_id
