@@ -12,7 +12,7 @@ from resolvers.ids import load_nodes
 from commerce import models
 from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE
 from schema.common import Money
-from schema.enums import ProductStatus, SoldBy
+from schema.enums import PriceSource, ProductStatus, SoldBy
 
 
 @strawberry.type
@@ -45,6 +45,12 @@ class StockLevel:
     in_stock: bool
 
 
+@strawberry.type(description="One step of the price pipeline that set a price, in the order the steps ran.")
+class PriceComponent:
+    source: PriceSource
+    price: Money = strawberry.field(description="The unit price after this step.")
+
+
 @strawberry.type
 class Sku(relay.Node):
     id: relay.NodeID[int]
@@ -56,17 +62,28 @@ class Sku(relay.Node):
     price: Money | None = strawberry.field(
         description="The price in the store context (the store's own price, else HQ's); null without a store."
     )
+    price_source: PriceSource | None = strawberry.field(
+        default=None, description="The step that set `price` (the last of `priceBreakdown`); null without a store."
+    )
+    price_breakdown: list[PriceComponent] | None = strawberry.field(
+        default=None, description="Where `price` came from, step by step; null without a store."
+    )
     stock: StockLevel | None = strawberry.field(description="Stock in the store context; null without a store.")
     product_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Sku, sold_by: str | None, offer=None, currency: str = "CNY") -> "Sku":
-        """`offer` (price override and stock in one store) is None outside a store context."""
+        """`offer` (commerce.offers: price and stock in one store) is None outside a store context."""
         maximum = MAX_GRAMS_PER_LINE if sold_by == "WEIGHT" else MAX_UNITS_PER_LINE
-        price = stock = None
+        price = stock = source = breakdown = None
         if offer is not None:
-            fen = row.base_price_fen if offer.price_override_fen is None else offer.price_override_fen
-            price = Money.of(fen, currency)
+            if offer.price is not None:
+                price = Money.of(offer.price.fen, currency)
+                source = PriceSource(offer.price.source)
+                breakdown = [
+                    PriceComponent(source=PriceSource(c.source), price=Money.of(c.unit_price_fen, currency))
+                    for c in offer.price.breakdown
+                ]
             stock = StockLevel(quantity_available=offer.available, in_stock=offer.available > 0)
         return cls(
             id=row.id,
@@ -78,6 +95,8 @@ class Sku(relay.Node):
                 step=row.quantity_step, minimum=row.min_quantity, maximum=maximum, price_per=row.price_per_quantity
             ),
             price=price,
+            price_source=source,
+            price_breakdown=breakdown,
             stock=stock,
             product_id=row.product_id,
         )
