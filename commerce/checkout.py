@@ -21,7 +21,7 @@ from commerce.order_status import ActorType, FulfilmentType, OrderStatus, StockS
 from commerce.quantities import QuantityRule, line_total_fen, validate_quantity
 from core.clock import require_aware
 from core.errors import DomainError
-from core.money import MAX_AMOUNT_FEN, fen_to_decimal_string
+from core.money import MAX_AMOUNT_FEN, Money, fen_to_decimal_string
 from delivery import promise
 from geo.coordinates import LonLat
 from geo.distance import haversine_m
@@ -40,8 +40,8 @@ class CheckoutRequest:
     address_id: int | None
     note: str = ""
     slot_id: str | None = None  # opaque delivery/pickup slot (delivery.slots.slot_id)
-    # The total the customer was shown (fen); if the order's total differs, nothing is placed.
-    expected_total_fen: int | None = None
+    # The total the customer was shown; if the order's total differs, nothing is placed.
+    expected_total: Money | None = None
 
 
 def _new_order_number(now: datetime) -> str:
@@ -123,6 +123,9 @@ async def place_order(
     )
 
     tenant_currency = await session.scalar(select(Tenant.currency).where(Tenant.id == store.tenant_id))
+    expected = request.expected_total
+    if expected is not None and expected.currency != tenant_currency:
+        raise DomainError(CheckoutErrorCode.INVALID, f"this store charges in {tenant_currency}", "expectedTotal.currency")
     order = Order(
         tenant_id=store.tenant_id,
         number=_new_order_number(now),
@@ -172,14 +175,14 @@ async def place_order(
         subtotal += total
     if subtotal + fee > MAX_AMOUNT_FEN:
         raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, "order total is too large", "lines")
-    if request.expected_total_fen is not None and request.expected_total_fen != subtotal + fee:
+    if expected is not None and expected.fen != subtotal + fee:
         # Raised before anything is committed: the caller's transaction rolls back the order,
         # its lines, the stock and slot holds. TODO(events): emit a "price changed" event here
         # once the events package lands, so the storefront can refresh its cached prices.
         raise DomainError(
             CheckoutErrorCode.PRICE_CHANGED,
             f"the total is now {fen_to_decimal_string(subtotal + fee)} {tenant_currency}, "
-            f"not {fen_to_decimal_string(request.expected_total_fen)}",
+            f"not {fen_to_decimal_string(expected.fen)}",
             "expectedTotal",
         )
     order.subtotal_fen = subtotal

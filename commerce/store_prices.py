@@ -20,9 +20,20 @@ from store_network.policies import require_may_change
 
 
 async def set_store_price(
-    session: AsyncSession, principal: Principal, store_id: int, sku_id: int, price_fen: int | None
+    session: AsyncSession,
+    principal: Principal,
+    store_id: int,
+    sku_id: int,
+    price_fen: int | None,
+    *,
+    allow_free: bool = False,
 ) -> tuple[Store, Sku, StorePrice | None]:
-    """Set (or with None, clear) a store's own price for a SKU; returns the store, the SKU and the row."""
+    """Set (or with None, clear) a store's own price for a SKU; returns the store, the SKU and the row.
+
+    Zero ("0", "-0", "0.00" all parse to 0 fen) is refused unless `allow_free` says the giveaway
+    is meant: an empty field or a stray minus must not put goods on the shelf for nothing. The
+    flag is stored with the price. Negative prices never pass (parse_amount_to_fen refuses them).
+    """
     store, path = await load_store(session, principal, store_id, CatalogErrorCode, Permission.MANAGE_PRICES)
     sku = await session.scalar(select(Sku).where(Sku.id == sku_id, Sku.tenant_id == store.tenant_id))
     if sku is None:
@@ -35,11 +46,19 @@ async def set_store_price(
         return store, sku, None
     if price_fen < 0 or price_fen > MAX_AMOUNT_FEN:
         raise DomainError(CatalogErrorCode.AMOUNT_OUT_OF_RANGE, "price is out of range", "price")
+    if price_fen == 0 and not allow_free:
+        raise DomainError(
+            CatalogErrorCode.FREE_PRICE_NOT_ALLOWED, "a price of zero gives the SKU away; send allowFree: true if meant", "price"
+        )
+    free = price_fen == 0  # recorded only where it matters: a later non-zero price clears it
     existing = await session.scalar(select(StorePrice).where(StorePrice.store_id == store.id, StorePrice.sku_id == sku.id))
     if existing is None:
-        existing = StorePrice(tenant_id=store.tenant_id, store_id=store.id, sku_id=sku.id, price_fen=price_fen)
+        existing = StorePrice(
+            tenant_id=store.tenant_id, store_id=store.id, sku_id=sku.id, price_fen=price_fen, allow_free=free
+        )
         session.add(existing)
     else:
         existing.price_fen = price_fen
+        existing.allow_free = free
     await session.flush()
     return store, sku, existing

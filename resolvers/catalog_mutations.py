@@ -102,7 +102,9 @@ async def store_price_set(info: Info, input: StorePriceSetInput) -> StorePriceSe
         sku_id = ids.decode(input.sku_id, "Sku", Codes, "skuId")
         price_fen = None if input.price is None else _fen(input.price, "price")
         principal = info.context.principal
-        store, sku, _ = await store_prices.set_store_price(session, principal, store_id, sku_id, price_fen)
+        store, sku, _ = await store_prices.set_store_price(
+            session, principal, store_id, sku_id, price_fen, allow_free=input.allow_free
+        )
         context = pricing.PriceContext(store.tenant_id, store.id, principal.customer_id, utc_now())
         effective = (await pricing.price_skus(session, context, [sku.id]))[sku.id]
         return {"price": Money.of(effective.fen)}
