@@ -65,25 +65,30 @@ class Sku(relay.Node):
     price_source: PriceSource | None = strawberry.field(
         default=None, description="The step that set `price` (the last of `priceBreakdown`); null without a store."
     )
-    price_breakdown: list[PriceComponent] | None = strawberry.field(
-        default=None, description="Where `price` came from, step by step; null without a store."
-    )
     stock: StockLevel | None = strawberry.field(description="Stock in the store context; null without a store.")
     product_id: strawberry.Private[int]
+    unit_price: strawberry.Private[object] = None  # commerce.pricing.UnitPrice in a store context
+    currency: strawberry.Private[str] = "CNY"
+
+    @strawberry.field(description="Where `price` came from, step by step; null without a store.")
+    def price_breakdown(self) -> list[PriceComponent] | None:
+        # Built only when asked for: the storefront listing should not pay for it.
+        if self.unit_price is None:
+            return None
+        return [
+            PriceComponent(source=PriceSource(c.source), price=Money.of(c.unit_price_fen, self.currency))
+            for c in self.unit_price.breakdown
+        ]
 
     @classmethod
     def from_row(cls, row: models.Sku, sold_by: str | None, offer=None, currency: str = "CNY") -> "Sku":
         """`offer` (commerce.offers: price and stock in one store) is None outside a store context."""
         maximum = MAX_GRAMS_PER_LINE if sold_by == "WEIGHT" else MAX_UNITS_PER_LINE
-        price = stock = source = breakdown = None
+        price = stock = source = None
         if offer is not None:
             if offer.price is not None:
                 price = Money.of(offer.price.fen, currency)
                 source = PriceSource(offer.price.source)
-                breakdown = [
-                    PriceComponent(source=PriceSource(c.source), price=Money.of(c.unit_price_fen, currency))
-                    for c in offer.price.breakdown
-                ]
             stock = StockLevel(quantity_available=offer.available, in_stock=offer.available > 0)
         return cls(
             id=row.id,
@@ -96,9 +101,10 @@ class Sku(relay.Node):
             ),
             price=price,
             price_source=source,
-            price_breakdown=breakdown,
             stock=stock,
             product_id=row.product_id,
+            unit_price=offer.price if offer is not None else None,
+            currency=currency,
         )
 
     @classmethod
