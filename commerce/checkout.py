@@ -13,15 +13,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Principal
-from commerce import ports, stock
+from commerce import ports, pricing, stock
 from commerce.cart import require_customer
 from commerce.errors import CheckoutErrorCode
-from commerce.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine, Product, Sku, StorePrice
+from commerce.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine, Product, Sku
 from commerce.order_status import ActorType, FulfilmentType, OrderStatus, StockState
 from commerce.quantities import QuantityRule, line_total_fen, validate_quantity
 from core.clock import require_aware
 from core.errors import DomainError
-from core.money import MAX_AMOUNT_FEN
+from core.money import MAX_AMOUNT_FEN, Money, fen_to_decimal_string
 from events import OrderCreated, emit
 from geo.coordinates import LonLat
 from geo.distance import haversine_m
@@ -40,6 +40,8 @@ class CheckoutRequest:
     address_id: int | None
     note: str = ""
     slot_id: str | None = None  # opaque delivery/pickup slot (delivery.slots.slot_id)
+    # The total the customer was shown; if the order's total differs, nothing is placed.
+    expected_total: Money | None = None
 
 
 def _new_order_number(now: datetime) -> str:
@@ -100,18 +102,28 @@ async def place_order(
     if cart is not None:
         rows = (
             await session.execute(
-                select(CartLine, Sku, Product, StorePrice.price_fen)
-                .join(Sku, Sku.id == CartLine.sku_id)
-                .join(Product, Product.id == Sku.product_id)
-                .outerjoin(StorePrice, (StorePrice.sku_id == Sku.id) & (StorePrice.store_id == store.id))
+                pricing.with_price_facts(
+                    select(CartLine, Sku, Product)
+                    .join(Sku, Sku.id == CartLine.sku_id)
+                    .join(Product, Product.id == Sku.product_id),
+                    store.id,
+                )
                 .where(CartLine.cart_id == cart.id)
                 .order_by(Sku.id)  # reserve in id order so concurrent checkouts never deadlock
             )
         ).all()
     if not rows:
         raise DomainError(CheckoutErrorCode.EMPTY_CART, "the cart is empty", "storeId")
+    prices = await pricing.price_facts(
+        session,
+        pricing.PriceContext(store.tenant_id, store.id, customer_id, now),
+        [pricing.facts_from(row) for row in rows],
+    )
 
     tenant_currency = await session.scalar(select(Tenant.currency).where(Tenant.id == store.tenant_id))
+    expected = request.expected_total
+    if expected is not None and expected.currency != tenant_currency:
+        raise DomainError(CheckoutErrorCode.INVALID, f"this store charges in {tenant_currency}", "expectedTotal.currency")
     order = Order(
         tenant_id=store.tenant_id,
         number=_new_order_number(now),
@@ -134,13 +146,13 @@ async def place_order(
     session.add(order)
     await session.flush()
     subtotal = 0
-    for index, (line, sku, product, store_price) in enumerate(rows):
+    for index, (line, sku, product, *_facts) in enumerate(rows):
         field = f"lines.{index}"
         if product.status != "ACTIVE":
             raise DomainError(CheckoutErrorCode.PRODUCT_UNAVAILABLE, f"{product.name} is no longer sold", field)
         rule = QuantityRule(product.sold_by, sku.quantity_step, sku.min_quantity, sku.price_per_quantity)
         validate_quantity(rule, line.quantity, f"{field}.quantity")
-        unit_price = sku.base_price_fen if store_price is None else store_price
+        unit_price = prices[sku.id].fen
         total = line_total_fen(unit_price, line.quantity, sku.price_per_quantity)
         if not await stock.reserve(session, store.id, sku.id, line.quantity):
             raise DomainError(
@@ -161,6 +173,16 @@ async def place_order(
         subtotal += total
     if subtotal + fee > MAX_AMOUNT_FEN:
         raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, "order total is too large", "lines")
+    if expected is not None and expected.fen != subtotal + fee:
+        # Raised before anything is committed: the caller's transaction rolls back the order,
+        # its lines, the stock and slot holds. TODO(events): emit a "price changed" event here
+        # once the events package lands, so the storefront can refresh its cached prices.
+        raise DomainError(
+            CheckoutErrorCode.PRICE_CHANGED,
+            f"the total is now {fen_to_decimal_string(subtotal + fee)} {tenant_currency}, "
+            f"not {fen_to_decimal_string(expected.fen)}",
+            "expectedTotal",
+        )
     order.subtotal_fen = subtotal
     order.total_fen = subtotal + fee
     session.add(

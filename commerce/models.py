@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from core.clock import utc_now
 from db.base import Base, BigId, UtcDateTime
@@ -86,12 +88,15 @@ class StorePrice(Base):
     __table_args__ = (
         UniqueConstraint("store_id", "sku_id"),
         CheckConstraint("price_fen >= 0", name="price_not_negative"),
+        # A zero price is a giveaway only when someone said so (storePriceSet allowFree), never a slip.
+        CheckConstraint("price_fen > 0 OR allow_free", name="zero_only_if_allowed"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
     sku_id: Mapped[int] = mapped_column(ForeignKey("sku.id"))
     price_fen: Mapped[int] = mapped_column(BigInteger)
+    allow_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 
 

@@ -1,17 +1,15 @@
 """HQ and store staff mutations: catalog, store prices, stock, stores and control policies."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from strawberry.types import Info
 
-from auth.roles import Permission, grant_covers
-from commerce import catalog
+from commerce import catalog, inventory, pricing, store_prices
 from commerce.errors import CatalogErrorCode as Codes
-from commerce.models import Sku
+from commerce.offers import Offer
+from core.clock import utc_now
 from core.errors import DomainError
 from core.money import MoneyError, parse_amount_to_fen
 from resolvers import ids
-from resolvers.loaders import Offer
 from resolvers.mutation_support import in_transaction
 from schema.catalog import Category, Product, StockLevel
 from schema.common import CatalogError, Money
@@ -33,9 +31,8 @@ from schema.payloads import (
     StoreUpdatePayload,
 )
 from schema.store import NetworkNode, Store
-from store_network import inventory, pricing
-from store_network.access import load_node, load_store
-from store_network.control import ControlLevel, deciding_node
+from store_network import policies, stores
+from store_network.control import ControlledAttribute, ControlLevel
 
 
 def _fen(raw: str, field: str) -> int:
@@ -104,9 +101,13 @@ async def store_price_set(info: Info, input: StorePriceSetInput) -> StorePriceSe
         store_id = ids.decode(input.store_id, "Store", Codes, "storeId")
         sku_id = ids.decode(input.sku_id, "Sku", Codes, "skuId")
         price_fen = None if input.price is None else _fen(input.price, "price")
-        row = await pricing.set_store_price(session, info.context.principal, store_id, sku_id, price_fen)
-        effective = row.price_fen if row else await session.scalar(select(Sku.base_price_fen).where(Sku.id == sku_id))
-        return {"price": Money.of(effective)}
+        principal = info.context.principal
+        store, sku, _ = await store_prices.set_store_price(
+            session, principal, store_id, sku_id, price_fen, allow_free=input.allow_free
+        )
+        context = pricing.PriceContext(store.tenant_id, store.id, principal.customer_id, utc_now())
+        effective = (await pricing.price_skus(session, context, [sku.id]))[sku.id]
+        return {"price": Money.of(effective.fen)}
 
     return await in_transaction(info, StorePriceSetPayload, CatalogError, Codes, work)
 
@@ -121,7 +122,7 @@ async def stock_set(info: Info, input: StockSetInput) -> StockSetPayload:
             on_hand=input.on_hand,
             delta=input.delta,
         )
-        offer = Offer(None, row.on_hand, row.reserved)
+        offer = Offer(None, row.on_hand, row.reserved)  # stock only: no price is shown here
         return {
             "stock": StockLevel(quantity_available=offer.available, in_stock=offer.available > 0),
             "on_hand": row.on_hand,
@@ -132,56 +133,30 @@ async def stock_set(info: Info, input: StockSetInput) -> StockSetPayload:
 
 async def store_update(info: Info, input: StoreUpdateInput) -> StoreUpdatePayload:
     async def work(session):
-        store, _ = await load_store(
-            session, info.context.principal, ids.decode(input.id, "Store", Codes, "id"), Codes, Permission.MANAGE_STORES, "id"
+        changes = stores.StoreChanges(
+            name=input.name,
+            status=input.status.value if input.status is not None else None,
+            prep_minutes=input.prep_minutes,
+            delivery_radius_m=input.delivery_radius_meters,
         )
-        if input.name is not None:
-            if not input.name.strip() or len(input.name) > 200:
-                raise DomainError(Codes.INVALID, "name must be 1-200 characters", "name")
-            store.name = input.name.strip()
-        if input.status is not None:
-            store.status = input.status.value
-        if input.prep_minutes is not None:
-            if not 0 <= input.prep_minutes <= 240:
-                raise DomainError(Codes.INVALID, "prepMinutes must be between 0 and 240", "prepMinutes")
-            store.prep_minutes = input.prep_minutes
-        if input.delivery_radius_meters is not None:
-            if not 100 <= input.delivery_radius_meters <= 20_000:
-                raise DomainError(Codes.INVALID, "deliveryRadiusMeters must be 100-20000", "deliveryRadiusMeters")
-            store.delivery_radius_m = input.delivery_radius_meters
-        await session.flush()
+        store = await stores.update_store(session, info.context.principal, ids.decode(input.id, "Store", Codes, "id"), changes)
         return {"store": Store.from_row(store)}
 
     return await in_transaction(info, StoreUpdatePayload, CatalogError, Codes, work)
 
 
 async def network_node_control_set(info: Info, input: NetworkNodeControlSetInput) -> NetworkNodeControlSetPayload:
-    """HQ or a partner sets strong/weak control for its subtree (partners cannot loosen what HQ locked)."""
+    """HQ or a partner sets strong/weak control for its subtree (store_network.policies has the rule)."""
 
     async def work(session):
-        principal = info.context.principal
-        node = await load_node(session, principal, ids.decode(input.node_id, "NetworkNode", Codes, "nodeId"), Codes, "nodeId")
-        if not principal.can(Permission.MANAGE_STORES, node.path):
-            raise DomainError(Codes.PERMISSION_DENIED, "you may not change control for this node", "nodeId")
-        for attribute, value in (
-            ("price_control", input.prices),
-            ("storefront_control", input.storefront),
-            ("promotion_control", input.promotions),
-        ):
-            if value is None:
-                continue
-            chain = await pricing.control_chain(session, node.tenant_id, node.path, attribute)
-            above = chain[:-1]
-            if above and value.value == "WEAK":
-                decider = deciding_node(above)
-                locked_above = decider.level is ControlLevel.STRONG and not any(
-                    grant_covers(g, decider.path, Permission.MANAGE_STORES) for g in principal.grants
-                )
-                if locked_above:
-                    raise DomainError(Codes.PRICE_LOCKED_BY_HQ, "a node above holds strong control", attribute)
-            setattr(node, attribute, value.value)
-        await session.flush()
+        requested = {
+            ControlledAttribute.PRICES: input.prices,
+            ControlledAttribute.STOREFRONT: input.storefront,
+            ControlledAttribute.PROMOTIONS: input.promotions,
+        }
+        levels = {attribute: ControlLevel(value.value) for attribute, value in requested.items() if value is not None}
+        node_id = ids.decode(input.node_id, "NetworkNode", Codes, "nodeId")
+        node = await policies.set_node_control(session, info.context.principal, node_id, levels)
         return {"node": NetworkNode.from_row(node)}
 
     return await in_transaction(info, NetworkNodeControlSetPayload, CatalogError, Codes, work)
-

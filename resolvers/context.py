@@ -88,7 +88,7 @@ async def build_context(request: Request, services: Services) -> RequestContext:
         services=services,
         principal=principal,
         reader=reader,
-        loaders=Loaders(reader, principal.tenant_id),
+        loaders=Loaders(reader, principal.tenant_id, principal.customer_id),
         auth_error=auth_error,
         header_tenant_id=header_tenant_id,
         client_address=client_address(
@@ -113,6 +113,6 @@ async def authenticate_connection(context: RequestContext, params: dict) -> None
         return
     principal, auth_error = await authenticate_headers(headers, context.services)
     context.principal, context.auth_error = principal, auth_error
-    context.loaders = Loaders(context.reader, principal.tenant_id)
+    context.loaders = Loaders(context.reader, principal.tenant_id, principal.customer_id)
     if context.header_tenant_id is None:
         context.header_tenant_id = await _tenant_from_header(headers, context.services)

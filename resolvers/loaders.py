@@ -7,36 +7,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 
-from commerce.models import CartLine, Category, Order, OrderEvent, OrderLine, Product, Sku, Stock, StorePrice
+from commerce import offers
+from commerce.models import CartLine, Category, Order, OrderEvent, OrderLine, Product, Sku
+from core.clock import utc_now
 from db.session import RequestReader
 from store_network.models import Store
 
 
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """What a SKU costs and how much is available in one store."""
-
-    price_override_fen: int | None
-    on_hand: int
-    reserved: int
-
-    @property
-    def available(self) -> int:
-        return max(self.on_hand - self.reserved, 0)
-
-
-NO_STOCK = Offer(None, 0, 0)
-
-
 class Loaders:
-    def __init__(self, reader: RequestReader, tenant_id: int | None):
+    def __init__(self, reader: RequestReader, tenant_id: int | None, customer_id: int | None = None):
         self._reader = reader
         self._tenant_id = tenant_id
+        self._customer_id = customer_id  # prices may depend on who asks (member prices)
         self.store = DataLoader(self._stores)
         self.category = DataLoader(self._categories)
         self.product = DataLoader(self._products)
@@ -79,23 +65,10 @@ class Loaders:
         return _group(rows, product_ids, lambda sku: sku.product_id)
 
     async def _offers(self, keys: list[tuple[int, int]]):
-        """Keys are (store_id, sku_id): price override and stock come back in one query per store."""
-        by_store: dict[int, set[int]] = defaultdict(set)
-        for store_id, sku_id in keys:
-            by_store[store_id].add(sku_id)
-        found: dict[tuple[int, int], Offer] = {}
-        for store_id, sku_ids in by_store.items():
-            rows = (
-                await self._reader.execute(
-                    select(Sku.id, Stock.on_hand, Stock.reserved, StorePrice.price_fen)
-                    .outerjoin(Stock, and_(Stock.sku_id == Sku.id, Stock.store_id == store_id))
-                    .outerjoin(StorePrice, and_(StorePrice.sku_id == Sku.id, StorePrice.store_id == store_id))
-                    .where(Sku.id.in_(sku_ids), Sku.tenant_id == self._tenant_id)
-                )
-            ).all()
-            for sku_id, on_hand, reserved, price in rows:
-                found[(store_id, sku_id)] = Offer(price, on_hand or 0, reserved or 0)
-        return [found.get(key, NO_STOCK) for key in keys]
+        """Keys are (store_id, sku_id): priced by commerce.pricing, with stock, in one query per store."""
+        if self._tenant_id is None:
+            return [offers.NO_OFFER] * len(keys)
+        return await offers.load_offers(self._reader, self._tenant_id, self._customer_id, utc_now(), keys)
 
     async def _order_lines(self, order_ids: list[int]):
         rows = await self._reader.scalars(

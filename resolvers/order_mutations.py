@@ -14,6 +14,8 @@ from commerce.models import Order as OrderRow
 from commerce.order_status import FulfilmentType, OrderStatus
 from core.clock import utc_now
 from core.errors import DomainError
+from core.money import Money as MoneyValue
+from core.money import MoneyError, parse_amount_to_fen
 from payments import service as payment_service
 from payments.errors import PaymentErrorCode
 from payments.models import Payment as PaymentRow
@@ -37,6 +39,16 @@ def _principal_key(principal) -> str:
     return f"{principal.kind.value}:{principal.customer_id or principal.staff_id or principal.api_key_id}"
 
 
+def _money(value, field: str) -> MoneyValue | None:
+    if value is None:
+        return None
+    try:
+        fen = parse_amount_to_fen(value.amount)
+    except MoneyError as exc:
+        raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, str(exc), f"{field}.amount") from None
+    return MoneyValue(fen, value.currency.strip().upper())
+
+
 async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> CheckoutCompletePayload:
     principal = info.context.principal
     settings = info.context.services.settings
@@ -49,6 +61,7 @@ async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> Checkou
             address_id=ids.decode_optional(input.address_id, "Address", CheckoutErrorCode, "addressId"),
             note=input.note,
             slot_id=input.slot_id,
+            expected_total=_money(input.expected_total, "expectedTotal"),
         )
 
         async def work(session):

@@ -12,7 +12,7 @@ from resolvers.ids import load_nodes
 from commerce import models
 from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE
 from schema.common import Money
-from schema.enums import ProductStatus, SoldBy
+from schema.enums import PriceSource, ProductStatus, SoldBy
 
 
 @strawberry.type
@@ -45,6 +45,12 @@ class StockLevel:
     in_stock: bool
 
 
+@strawberry.type(description="One step of the price pipeline that set a price, in the order the steps ran.")
+class PriceComponent:
+    source: PriceSource
+    price: Money = strawberry.field(description="The unit price after this step.")
+
+
 @strawberry.type
 class Sku(relay.Node):
     id: relay.NodeID[int]
@@ -56,17 +62,33 @@ class Sku(relay.Node):
     price: Money | None = strawberry.field(
         description="The price in the store context (the store's own price, else HQ's); null without a store."
     )
+    price_source: PriceSource | None = strawberry.field(
+        default=None, description="The step that set `price` (the last of `priceBreakdown`); null without a store."
+    )
     stock: StockLevel | None = strawberry.field(description="Stock in the store context; null without a store.")
     product_id: strawberry.Private[int]
+    unit_price: strawberry.Private[object] = None  # commerce.pricing.UnitPrice in a store context
+    currency: strawberry.Private[str] = "CNY"
+
+    @strawberry.field(description="Where `price` came from, step by step; null without a store.")
+    def price_breakdown(self) -> list[PriceComponent] | None:
+        # Built only when asked for: the storefront listing should not pay for it.
+        if self.unit_price is None:
+            return None
+        return [
+            PriceComponent(source=PriceSource(c.source), price=Money.of(c.unit_price_fen, self.currency))
+            for c in self.unit_price.breakdown
+        ]
 
     @classmethod
     def from_row(cls, row: models.Sku, sold_by: str | None, offer=None, currency: str = "CNY") -> "Sku":
-        """`offer` (price override and stock in one store) is None outside a store context."""
+        """`offer` (commerce.offers: price and stock in one store) is None outside a store context."""
         maximum = MAX_GRAMS_PER_LINE if sold_by == "WEIGHT" else MAX_UNITS_PER_LINE
-        price = stock = None
+        price = stock = source = None
         if offer is not None:
-            fen = row.base_price_fen if offer.price_override_fen is None else offer.price_override_fen
-            price = Money.of(fen, currency)
+            if offer.price is not None:
+                price = Money.of(offer.price.fen, currency)
+                source = PriceSource(offer.price.source)
             stock = StockLevel(quantity_available=offer.available, in_stock=offer.available > 0)
         return cls(
             id=row.id,
@@ -78,8 +100,11 @@ class Sku(relay.Node):
                 step=row.quantity_step, minimum=row.min_quantity, maximum=maximum, price_per=row.price_per_quantity
             ),
             price=price,
+            price_source=source,
             stock=stock,
             product_id=row.product_id,
+            unit_price=offer.price if offer is not None else None,
+            currency=currency,
         )
 
     @classmethod

@@ -10,6 +10,7 @@ from auth.service import AccountErrorCode as DomainAccountErrorCode
 from commerce import errors as commerce_errors
 from commerce.order_status import FulfilmentType as DomainFulfilmentType
 from commerce.order_status import OrderStatus as DomainOrderStatus
+from commerce.pricing import PriceSource as DomainPriceSource
 from payments.errors import PaymentErrorCode as DomainPaymentErrorCode
 from store_network.control import ControlLevel as DomainControlLevel
 
@@ -17,6 +18,11 @@ OrderStatus = strawberry.enum(DomainOrderStatus, name="OrderStatus")
 FulfilmentType = strawberry.enum(DomainFulfilmentType, name="FulfilmentType")
 StaffRole = strawberry.enum(DomainStaffRole, name="StaffRole")
 ControlLevel = strawberry.enum(DomainControlLevel, name="ControlLevel")
+PriceSource = strawberry.enum(
+    DomainPriceSource,
+    name="PriceSource",
+    description="Which pricing step set a price: HQ (the SKU's base price) or STORE (the store's own price).",
+)
 AccountErrorCode = strawberry.enum(DomainAccountErrorCode, name="AccountErrorCode")
 CatalogErrorCode = strawberry.enum(commerce_errors.CatalogErrorCode, name="CatalogErrorCode")
 CartErrorCode = strawberry.enum(commerce_errors.CartErrorCode, name="CartErrorCode")

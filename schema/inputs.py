@@ -111,7 +111,10 @@ class ProductUpdateInput:
 class StorePriceSetInput:
     store_id: strawberry.ID
     sku_id: strawberry.ID
-    price: str | None = strawberry.field(description="Decimal yuan; null removes the store's own price.")
+    price: str | None = strawberry.field(description="Decimal yuan; null removes the store's own price. Zero needs allowFree; negative is refused.")
+    allow_free: bool = strawberry.field(
+        default=False, description="Confirms that a price of zero is meant: the SKU is given away in this store. Recorded with the price."
+    )
 
 
 @strawberry.input
@@ -134,9 +137,13 @@ class StoreUpdateInput:
 @strawberry.input
 class NetworkNodeControlSetInput:
     node_id: strawberry.ID
-    prices: ControlLevel | None = None
-    storefront: ControlLevel | None = None
-    promotions: ControlLevel | None = None
+    prices: ControlLevel | None = strawberry.field(default=None, description="Enforced on storePriceSet.")
+    storefront: ControlLevel | None = strawberry.field(
+        default=None, description="Reserved: stored and inherited, not enforced until store storefront editing exists."
+    )
+    promotions: ControlLevel | None = strawberry.field(
+        default=None, description="Reserved: stored and inherited, not enforced until store promotions exist."
+    )
 
 
 @strawberry.input
@@ -163,6 +170,12 @@ class CartLinesRemoveInput:
     sku_ids: list[strawberry.ID]
 
 
+@strawberry.input(description="An amount of money: `amount` a decimal string (\"12.50\"), `currency` ISO 4217 (\"CNY\").")
+class MoneyInput:
+    amount: str
+    currency: str
+
+
 @strawberry.input
 class CheckoutCompleteInput:
     store_id: strawberry.ID
@@ -173,6 +186,10 @@ class CheckoutCompleteInput:
     slot_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="From deliverySlots: required for SAME_CITY_DELIVERY (EXPRESS_30 or SLOT_60), optional PICKUP_60 for STORE_PICKUP. Held with the stock until payment or expiry.",
+    )
+    expected_total: MoneyInput | None = strawberry.field(
+        default=None,
+        description="The total the customer was shown (goods + delivery fee). If the order would cost anything else, nothing is placed and the error is PRICE_CHANGED with the current total.",
     )
 
 

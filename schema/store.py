@@ -121,11 +121,23 @@ class Store(relay.Node):
         return await load_nodes(info.context.loaders.store, node_ids, cls.from_row)
 
 
+RESERVED = (
+    " Reserved: stored and inherited, but not enforced yet; once store-level {} exist, STRONG will refuse"
+    " their changes with {}."
+)
+
+
 @strawberry.type(description="What the stores below a network node may change by themselves.")
 class ControlPolicy:
-    prices: ControlLevel | None
-    storefront: ControlLevel | None
-    promotions: ControlLevel | None
+    prices: ControlLevel | None = strawberry.field(
+        description="Store prices (storePriceSet): under STRONG only the deciding node or above may set them (PRICE_LOCKED_BY_HQ)."
+    )
+    storefront: ControlLevel | None = strawberry.field(
+        description="Store storefront content." + RESERVED.format("storefront edits", "STOREFRONT_LOCKED_BY_HQ")
+    )
+    promotions: ControlLevel | None = strawberry.field(
+        description="Store promotions." + RESERVED.format("promotions", "PROMOTIONS_LOCKED_BY_HQ")
+    )
 
 
 @strawberry.type

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.api_keys import generate_api_key
 from auth.passwords import PasswordPolicyError, hash_password
 from auth.roles import Permission, Principal, StaffRole
-from commerce.errors import CatalogErrorCode as Codes
 from core.clock import utc_now
 from core.errors import DomainError
 from store_network.access import load_node
+from store_network.errors import NetworkErrorCode as Codes
 from store_network.models import ApiKey, NetworkNode, Staff
 from store_network.provisioning import add_staff
 

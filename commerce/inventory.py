@@ -1,4 +1,8 @@
-"""Staff stock operations on one store: counts, receipts and write-offs."""
+"""Staff stock operations on one store: counts, receipts and write-offs.
+
+Lives in commerce, beside the stock arithmetic it drives (commerce.stock): store_network sits
+below commerce and never imports it.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select

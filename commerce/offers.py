@@ -1,0 +1,53 @@
+"""What a SKU costs and how much of it is available in one store: the storefront's batch read.
+
+One SELECT per store for a whole page or cart (stock joined to the price facts), then the
+price pipeline (commerce.pricing) prices the batch.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select
+
+from commerce import pricing
+from commerce.models import Sku, Stock
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    price: pricing.UnitPrice | None  # None only for a SKU the tenant does not have
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return max(self.on_hand - self.reserved, 0)
+
+
+NO_OFFER = Offer(None, 0, 0)
+
+
+async def load_offers(
+    db: pricing.Reader, tenant_id: int, customer_id: int | None, at: datetime, keys: list[tuple[int, int]]
+) -> list[Offer]:
+    """Keys are (store_id, sku_id); answers in key order."""
+    by_store: dict[int, set[int]] = defaultdict(set)
+    for store_id, sku_id in keys:
+        by_store[store_id].add(sku_id)
+    found: dict[tuple[int, int], Offer] = {}
+    for store_id, sku_ids in by_store.items():
+        query = pricing.with_price_facts(
+            select(Stock.on_hand, Stock.reserved).select_from(Sku).outerjoin(
+                Stock, and_(Stock.sku_id == Sku.id, Stock.store_id == store_id)
+            ),
+            store_id,
+        ).where(Sku.id.in_(sku_ids), Sku.tenant_id == tenant_id)
+        rows = (await db.execute(query)).all()
+        context = pricing.PriceContext(tenant_id, store_id, customer_id, at)
+        facts = [pricing.facts_from(row) for row in rows]
+        prices = await pricing.price_facts(db, context, facts)
+        for row, item in zip(rows, facts, strict=True):
+            found[(store_id, item.sku_id)] = Offer(prices[item.sku_id], row.on_hand or 0, row.reserved or 0)
+    return [found.get(key, NO_OFFER) for key in keys]
