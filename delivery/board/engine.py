@@ -52,7 +52,10 @@ from delivery.dispatch.rolling import OrderStatus as EngineStatus
 from delivery.dispatch_models import ACTIVE_STATES, DeliveryAssignment, DispatchPlanRecord, RiderPosition
 from delivery.models import Rider, RiderShift
 from delivery.tracking import TrackingHub
-from geo.distance import DEFAULT_DETOUR_FACTOR
+from delivery.dispatch.travel import RoadTravel, TravelModel
+from geo import zone_lookup
+from geo.coordinates import LonLat
+from geo.distance import RoadDistanceProvider
 from store_network.models import Store
 
 log = logging.getLogger(__name__)
@@ -209,12 +212,22 @@ def _secs(value: datetime, now: datetime) -> float:
     return (value - now).total_seconds()
 
 
-def build_dispatcher(snap: Snapshot, config: DispatcherConfig | None = None) -> CityDispatcher:
-    """The snapshot as a rolling-horizon dispatcher whose epoch is the snapshot's `now`."""
+def city_travel(road: RoadDistanceProvider, city: str) -> TravelModel:
+    """The dispatcher's travel model for `city` from the road provider that prices fees and
+    ETAs, so a plan rides the same roads the customer was quoted: a detour factor becomes
+    vectorised matrices, any other provider is asked per pair of points."""
+    factor = road.detour_factor(city)
+    if factor is not None:
+        return LonLatTravel(detour=factor)
+    return RoadTravel(lambda a, b: road.road_distance_m(LonLat(*a), LonLat(*b), city))
+
+
+def build_dispatcher(snap: Snapshot, config: DispatcherConfig | None = None, road: RoadDistanceProvider | None = None) -> CityDispatcher:
+    """The snapshot as a rolling-horizon dispatcher whose epoch is the snapshot's `now`;
+    `road` defaults to the process's provider (geo.zone_lookup)."""
     now = snap.now
-    dispatcher = CityDispatcher(
-        partition_key(snap.tenant_id, snap.city), LonLatTravel(detour=DEFAULT_DETOUR_FACTOR), config or DispatcherConfig(), epoch=now
-    )
+    travel = city_travel(road or zone_lookup.road_provider(), snap.city)
+    dispatcher = CityDispatcher(partition_key(snap.tenant_id, snap.city), travel, config or DispatcherConfig(), epoch=now)
     for r in snap.riders.values():
         home = snap.stores.get(r.home_store_id)
         pos = snap.positions.get(r.id)
