@@ -43,10 +43,13 @@ async def _dispatch_once(settings) -> list[str]:
     from db.session import Database
     from delivery.board.engine import run_all
     from delivery.tracking import TrackingHub
+    from geo import zone_lookup
+    from resolvers.services import couriers_from_settings, road_from_settings
 
+    zone_lookup.use_road_provider(road_from_settings(settings))  # as the server does: the same roads
     database, hub = Database(settings.database_url), TrackingHub(settings.redis_url)
     try:
-        outcomes = await run_all(database, utc_now(), trigger="cli", hub=hub)
+        outcomes = await run_all(database, utc_now(), trigger="cli", hub=hub, couriers=couriers_from_settings(settings))
     finally:
         await hub.close()
         await database.dispose()

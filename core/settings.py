@@ -26,6 +26,18 @@ def _int(name: str, default: int) -> int:
     return default if raw is None or raw == "" else int(raw)
 
 
+def _pairs(name: str, value_type: type) -> dict:
+    """"a=1,b=2" -> {"a": value_type("1"), ...}; an empty or missing variable is {}."""
+    out = {}
+    for item in (os.environ.get(name) or "").split(","):
+        if item.strip():
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise RuntimeError(f"{name}: expected key=value pairs separated by commas, got {item!r}")
+            out[key.strip()] = value_type(value.strip())
+    return out
+
+
 def default_database_url() -> str:
     return f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'qiandian.sqlite3'}"
 
@@ -68,6 +80,11 @@ class Settings:
     # Background dispatch: seconds between engine runs per city partition (0 = off; load_settings defaults to 30).
     dispatch_interval_s: int = 0
     rider_position_interval_ms: int = 2000  # one position batch per rider per this long
+    # Road distance = straight line x detour factor, per city where calibrated (geo.distance).
+    detour_factor: float = 1.3
+    detour_factor_by_city: dict[str, float] = field(default_factory=dict)
+    # Courier partner adapter per tenant id, by registered name (delivery.board.courier); others: record-only.
+    courier_by_tenant: dict[int, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +122,9 @@ def load_settings() -> Settings:
         anonymous_cache_ttl_ms=_int("QIANDIAN_ANONYMOUS_CACHE_TTL_MS", 1000),
         dispatch_interval_s=_int("QIANDIAN_DISPATCH_INTERVAL_S", 30),
         rider_position_interval_ms=_int("QIANDIAN_RIDER_POSITION_INTERVAL_MS", 2000),
+        detour_factor=float(os.environ.get("QIANDIAN_DETOUR_FACTOR") or 1.3),
+        detour_factor_by_city=_pairs("QIANDIAN_DETOUR_FACTORS", float),  # e.g. "上海=1.25,杭州=1.35"
+        courier_by_tenant={int(k): v for k, v in _pairs("QIANDIAN_COURIER_BY_TENANT", str).items()},  # e.g. "12=dada"
     )
     settings.validate()
     return settings
