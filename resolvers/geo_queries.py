@@ -2,17 +2,17 @@
 point to WGS-84, take the tenant's cached geo index, call geo.delivery_options, translate."""
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from sqlalchemy import select
 from strawberry.types import Info
 
-from commerce.models import Address, Stock
+from commerce.addresses import address_point
+from commerce.models import Stock
 from core.clock import utc_now
 from core.errors import CommonErrorCode, DomainError
 from geo.coordinates import CoordinateSystem, LonLat, from_wgs84, to_wgs84
 from geo.delivery_options import CartLine, DeliveryOption, choose_serving_store, is_open_at
 from geo.errors import GeoInputError
+from geo.express_policy_cache import ExpressPolicies, policies_for_index
 from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
 from delivery.promise import express_policies
 from geo import zone_lookup
@@ -130,7 +130,7 @@ async def _options(
     tenant_id = _tenant(info)
     if (location is None) == (address_id is None):
         raise UserInputError("give exactly one of location or addressId")
-    point = wgs84_point(location) if location is not None else await _address_point(info, tenant_id, address_id)
+    point = wgs84_point(location) if location is not None else await _address_point(info, address_id)
     index = await _index(info, tenant_id)
     policies = await _express_policies(info, tenant_id, index)
     engine = index.nearest_options
@@ -138,38 +138,23 @@ async def _options(
     return index, engine.delivery_options(near, utc_now(), policies, road=zone_lookup.road_provider(), limit=limit)
 
 
-# Each tenant's express policies (delivery.promise.express_policies, all stores), kept with
-# the geo index they were read for: every input of them bumps geo_index_version, so a new
-# version means a new index object and a fresh read. Read after the index's version, so
-# never older than the data the index is labelled with.
-_POLICIES: WeakKeyDictionary[TenantGeoIndex, dict[int, tuple[bool, frozenset[int]]]] = WeakKeyDictionary()
+async def _express_policies(info: Info, tenant_id: int, index: TenantGeoIndex) -> ExpressPolicies:
+    """Express follows the same delivery settings as the slot planner; read once per index."""
 
-
-async def _express_policies(info: Info, tenant_id: int, index: TenantGeoIndex) -> dict[int, tuple[bool, frozenset[int]]]:
-    policies = _POLICIES.get(index)
-    if policies is None:
+    async def read() -> ExpressPolicies:
         async with info.context.reader.lock:
-            policies = await express_policies(await info.context.reader.session(), tenant_id, None)
-        _POLICIES[index] = policies
-    return policies
+            return await express_policies(await info.context.reader.session(), tenant_id, None)
+
+    return await policies_for_index(index, read)
 
 
-async def _address_point(info: Info, tenant_id: int, address_id: str) -> LonLat:
-    principal = info.context.principal
+async def _address_point(info: Info, address_id: str) -> LonLat:
     try:
         pk = decode(address_id, "Address", CommonErrorCode, "addressId")
+        async with info.context.reader.lock:
+            return await address_point(await info.context.reader.session(), info.context.principal, pk)
     except DomainError as exc:
         raise UserInputError(exc.message) from None
-    if principal.customer_id is None:
-        raise UserInputError("sign in as a customer to use a saved address")
-    row = (await info.context.reader.execute(
-        select(Address.lon, Address.lat).where(
-            Address.id == pk, Address.tenant_id == tenant_id, Address.customer_id == principal.customer_id
-        )
-    )).first()
-    if row is None:
-        raise UserInputError("address not found")
-    return LonLat(row.lon, row.lat)
 
 
 def _zone_name(index: TenantGeoIndex, option: DeliveryOption) -> str | None:
