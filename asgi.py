@@ -216,7 +216,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if settings.dispatch_interval_s > 0:
             from delivery.board.loop import dispatch_forever
 
-            dispatcher = asyncio.create_task(dispatch_forever(services.database, services.tracking, settings.dispatch_interval_s))
+            dispatcher = asyncio.create_task(dispatch_forever(services.database, services.tracking, settings.dispatch_interval_s,
+                                                              couriers=services.couriers))
         try:
             yield
         finally:

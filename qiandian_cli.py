@@ -42,16 +42,17 @@ async def _dispatch_once(settings) -> list[str]:
     from core.clock import utc_now
     from db.session import Database
     from delivery.board.engine import run_all
-    from delivery.tracking import TrackingHub
-
-    from delivery.tracking import TOPIC
+    from delivery.tracking import TOPIC, TrackingHub
     from events.wiring import register_listeners
+    from geo import zone_lookup
+    from resolvers.services import couriers_from_settings, road_from_settings
 
     register_listeners()
+    zone_lookup.use_road_provider(road_from_settings(settings))  # as the server does: the same roads
     database, hub = Database(settings.database_url), TrackingHub(settings.redis_url)
     database.set_commit_hook(TOPIC, hub.publish_many)
     try:
-        outcomes = await run_all(database, utc_now(), trigger="cli", hub=hub)
+        outcomes = await run_all(database, utc_now(), trigger="cli", hub=hub, couriers=couriers_from_settings(settings))
     finally:
         await hub.close()
         await database.dispose()

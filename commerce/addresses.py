@@ -38,6 +38,25 @@ class AddressInput:
     system: CoordinateSystem = CoordinateSystem.GCJ02
 
 
+async def address_point(session: AsyncSession, principal: Principal, address_id: int, field: str = "addressId") -> LonLat:
+    """The WGS-84 point of the signed-in customer's own saved address: what every query
+    that takes `addressId` instead of a location (deliveryOptions, servingStore,
+    deliverySlots) resolves it to. UNAUTHENTICATED for anyone but a customer, NOT_FOUND for
+    another customer's or brand's address; both on `field`."""
+    if principal.kind is not PrincipalKind.CUSTOMER or principal.customer_id is None:
+        raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer to use a saved address", field)
+    row = (
+        await session.execute(
+            select(Address.lon, Address.lat).where(
+                Address.id == address_id, Address.tenant_id == principal.tenant_id, Address.customer_id == principal.customer_id
+            )
+        )
+    ).first()
+    if row is None:
+        raise DomainError(Codes.NOT_FOUND, "address not found", field)
+    return LonLat(row.lon, row.lat)
+
+
 def _customer(principal: Principal) -> None:
     if principal.kind is not PrincipalKind.CUSTOMER:
         raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer first", None)

@@ -36,6 +36,18 @@ def _int(name: str, default: int) -> int:
     return default if raw is None or raw == "" else int(raw)
 
 
+def _pairs(name: str, value_type: type) -> dict:
+    """"a=1,b=2" -> {"a": value_type("1"), ...}; an empty or missing variable is {}."""
+    out = {}
+    for item in (os.environ.get(name) or "").split(","):
+        if item.strip():
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise RuntimeError(f"{name}: expected key=value pairs separated by commas, got {item!r}")
+            out[key.strip()] = value_type(value.strip())
+    return out
+
+
 def default_database_url() -> str:
     return f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'qiandian.sqlite3'}"
 
@@ -108,6 +120,11 @@ class Settings:
     def __post_init__(self) -> None:
         # Checked on construction, so no code path can build (and serve with) unsafe settings.
         self.validate()
+    # Road distance = straight line x detour factor, per city where calibrated (geo.distance).
+    detour_factor: float = 1.3
+    detour_factor_by_city: dict[str, float] = field(default_factory=dict)
+    # Courier partner adapter per tenant id, by registered name (delivery.board.courier); others: record-only.
+    courier_by_tenant: dict[int, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -171,5 +188,8 @@ def load_settings() -> Settings:
         sms_budget_per_brand=_int("QIANDIAN_SMS_BUDGET_PER_BRAND", 2000),
         sms_budget_per_brand_window_s=_int("QIANDIAN_SMS_BUDGET_PER_BRAND_WINDOW_S", 3600),
         trusted_proxies=os.environ.get("QIANDIAN_TRUSTED_PROXIES", ""),
+        detour_factor=float(os.environ.get("QIANDIAN_DETOUR_FACTOR") or 1.3),
+        detour_factor_by_city=_pairs("QIANDIAN_DETOUR_FACTORS", float),  # e.g. "上海=1.25,杭州=1.35"
+        courier_by_tenant={int(k): v for k, v in _pairs("QIANDIAN_COURIER_BY_TENANT", str).items()},  # e.g. "12=dada"
     )
     return settings  # validated on construction

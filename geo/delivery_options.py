@@ -47,6 +47,7 @@ BusinessHours = Mapping[int | str, Sequence[Sequence[str]]]
 # Hema's "30 minutes within 3 km" is the public benchmark for express promises.
 DEFAULT_EXPRESS_PROMISE_MINUTES = 30
 DEFAULT_EXPRESS_MAX_ROAD_M = 3000.0
+DEFAULT_ROAD: RoadDistanceProvider = DetourFactorDistance()  # haversine x 1.3 (geo.distance)
 
 
 class StoreStatus(str, Enum):
@@ -201,12 +202,12 @@ def delivery_options(
 ) -> list[DeliveryOption]:
     """One DeliveryOption per candidate, best first (serviceable, express, eta, fee, distance).
 
-    `road` defaults to DetourFactorDistance() (haversine x 1.3, per-city factors honoured).
+    `road` defaults to DEFAULT_ROAD (haversine x 1.3); the resolvers pass geo.zone_lookup's.
     `pad_minutes` defaults to 5: a tail pad on top of p90 prep and the ride estimate.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise NaiveDatetimeError("now must be timezone-aware")
-    road = road or DetourFactorDistance()
+    road = road or DEFAULT_ROAD
     options = [
         _option_for(
             point, c, now, road, speed_profiles, pad_minutes, pickup_wait_minutes, express_promise_minutes, express_max_road_m
@@ -230,10 +231,7 @@ def _option_for(
 ) -> DeliveryOption:
     reasons: list[UnavailableReason] = []
     distance = haversine_m(point, c.location)
-    if isinstance(road, DetourFactorDistance):
-        road_m = road.road_distance_m(c.location, point, city=c.city)  # per-city factor
-    else:
-        road_m = road.road_distance_m(c.location, point)
+    road_m = road.road_distance_m(c.location, point, c.city)
     covering = [z for z in c.zones if z.store_id == c.store_id and z.covers(point, c.location)]
     zone = min(covering, key=innermost_order) if covering else None
     if zone is None:

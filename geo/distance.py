@@ -31,14 +31,27 @@ def haversine_m(a: LonLat, b: LonLat) -> float:
 
 @runtime_checkable
 class RoadDistanceProvider(Protocol):
-    """Estimated courier travel distance. Implementations: detour factor (here, no
+    """Estimated courier travel distance in a city. Implementations: detour factor (here, no
     network), later a routing service with a cache. Must be deterministic per input for a
-    given provider version so that a quoted fee can be reproduced at checkout."""
+    given provider version so that a quoted fee can be reproduced at checkout.
 
-    def road_distance_m(self, a: LonLat, b: LonLat) -> float: ...
+    The one provider in use is `geo.zone_lookup.ROAD_DISTANCE`; fees, ETAs, slots,
+    nearbyStores and the dispatch engine all read it, so they never disagree."""
 
-    def road_distances_m(self, origin: LonLat, destinations: Sequence[LonLat]) -> list[float]:
-        """One origin (the customer) to many stores, in input order."""
+    def road_distance_m(self, a: LonLat, b: LonLat, city: str | None) -> float:
+        """Road metres from a to b in `city` (None: unknown city, the provider's default)."""
+        ...
+
+    def detour_factor(self, city: str | None) -> float | None:
+        """F when road distance in `city` is exactly haversine_m x F, else None (a routing
+        service). Hot paths that already measured the great circle (the zone index, the
+        compiled deliveryOptions kernel, the dispatcher's matrices) multiply instead of
+        calling road_distance_m; None sends them to road_distance_m."""
+        ...
+
+    def min_detour_factor(self) -> float:
+        """A lower bound of road / straight line over every city (>= 1 for real roads):
+        nearbyStores widens its straight-line search until this bound settles the order."""
         ...
 
 
@@ -69,12 +82,16 @@ class DetourFactorDistance:
             return self.default_factor
         return self.factor_by_city.get(city, self.default_factor)
 
+    def detour_factor(self, city: str | None) -> float:
+        return self.factor_for(city)
+
+    def min_detour_factor(self) -> float:
+        return min([self.default_factor, *self.factor_by_city.values()])
+
     def road_distance_m(self, a: LonLat, b: LonLat, city: str | None = None) -> float:
         return haversine_m(a, b) * self.factor_for(city)
 
-    def road_distances_m(
-        self, origin: LonLat, destinations: Sequence[LonLat], city: str | None = None
-    ) -> list[float]:
+    def road_distances_m(self, origin: LonLat, destinations: Sequence[LonLat], city: str | None = None) -> list[float]:
         factor = self.factor_for(city)
         return [haversine_m(origin, d) * factor for d in destinations]
 

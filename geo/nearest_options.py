@@ -39,6 +39,7 @@ from geo.coordinates import LonLat
 from geo.delivery_options import (
     DEFAULT_EXPRESS_MAX_ROAD_M,
     DEFAULT_EXPRESS_PROMISE_MINUTES,
+    DEFAULT_ROAD,
     SAME_CITY_DELIVERY,
     DeliveryOption,
     NaiveDatetimeError,
@@ -48,7 +49,7 @@ from geo.delivery_options import (
     delivery_options,
     is_open_at,
 )
-from geo.distance import DetourFactorDistance, RoadDistanceProvider
+from geo.distance import RoadDistanceProvider
 from geo.eta import CitySpeedProfile, speed_kmh_for
 from geo.fees import BasePlusPerKmFee, DistanceBandFee
 from geo.zones import innermost_order
@@ -173,6 +174,8 @@ class NearestOptions:
         group_of: dict[tuple[str | None, str], int] = {}
         self._group_of_store = [group_of.setdefault((s.city, s.timezone), len(group_of)) for s in stores]
         self._groups: list[tuple[str | None, str]] = list(group_of)
+        self._factors_for: RoadDistanceProvider | None = None
+        self._factors: list[float] | None = None
         self._kernel = options_kernel.OptionsKernel(self._kernel_columns(), self._reason_bits, _REASON_MEMBERS)
 
     # --- delivery options ---------------------------------------------------------------
@@ -212,7 +215,7 @@ class NearestOptions:
         per-store work runs in geo.options_kernel; unusual input takes the reference path."""
         if now.tzinfo is None or now.utcoffset() is None:
             raise NaiveDatetimeError("now must be timezone-aware")
-        road = road or DetourFactorDistance()
+        road = road or DEFAULT_ROAD
         point, positions = near.point, near.positions
         reference = dict(
             road=road, limit=limit, speed_profiles=speed_profiles, pad_minutes=pad_minutes,
@@ -225,15 +228,14 @@ class NearestOptions:
         )
         if not plain_numbers or (limit is not None and limit < 0):
             return self.reference_delivery_options(point, near.k, now, policies, **reference)
-        detour = road if isinstance(road, DetourFactorDistance) else None
+        stores, groups = self._stores, self._groups
+        factors = self._detour_factors(road)
         override = None
-        if detour is None:
-            stores = self._stores
-            override = [road.road_distance_m(stores[p].location, point) for p in positions]
+        if factors is None:  # not a detour factor everywhere: asked here, once per store
+            override = [road.road_distance_m(stores[p].location, point, stores[p].city) for p in positions]
             for road_m in override:
                 if not math.isfinite(road_m) or road_m < 0:  # estimate_eta's check
                     raise ValueError(f"road_distance_m must be finite and non-negative, got {road_m!r}")
-        groups = self._groups
 
         def context_of(group: int) -> tuple[float | None, float, int]:
             """A (city, timezone) group's detour factor, courier speed and local minute of the week."""
@@ -242,7 +244,7 @@ class NearestOptions:
             speed = speed_kmh_for(city, wall.hour, speed_profiles)
             if not math.isfinite(speed) or speed <= 0:  # estimate_eta's check
                 raise ValueError(f"speed_kmh must be positive, got {speed!r}")
-            factor = detour.factor_for(city) if detour is not None else None
+            factor = factors[group] if factors is not None else None
             return factor, speed, (wall.weekday() * 24 + wall.hour) * 60 + wall.minute
 
         options = self._kernel.options(
@@ -253,6 +255,16 @@ class NearestOptions:
         if options is None:  # a store or fee rule the kernel does not model
             return self.reference_delivery_options(point, near.k, now, policies, **reference)
         return options
+
+    def _detour_factors(self, road: RoadDistanceProvider) -> list[float] | None:
+        """Each (city, timezone) group's detour factor, when the provider is one in every
+        city of this index (the kernel then multiplies the great circle it measured), else
+        None. Kept for the last provider seen: providers are deterministic per instance."""
+        if self._factors_for is not road:
+            factors = [road.detour_factor(city) for city, _ in self._groups]
+            self._factors = None if any(f is None for f in factors) else factors
+            self._factors_for = road
+        return self._factors
 
     def _reason_bits(self, position: int, now: datetime) -> int:
         """Rule 2 of geo.delivery_options (status, hours, fulfilment) for one store at

@@ -32,9 +32,22 @@ from geo.distance import DetourFactorDistance, RoadDistanceProvider
 from geo.index_protocol import ZoneHits
 from geo.zones import DeliveryZone, innermost_order
 
-# The road-distance estimate used for fees and ETAs. Swap for a routing-service provider
-# (same interface) without touching callers.
+# The one road-distance estimate, read per call by fees, ETAs, slots, nearbyStores and
+# the dispatch engine. resolvers.services installs the configured one at start-up
+# (settings.detour_factor_by_city); a routing-service provider (same protocol) needs no
+# change to any caller.
 ROAD_DISTANCE: RoadDistanceProvider = DetourFactorDistance()
+
+
+def road_provider() -> RoadDistanceProvider:
+    return ROAD_DISTANCE
+
+
+def use_road_provider(provider: RoadDistanceProvider) -> RoadDistanceProvider:
+    """Install `provider` for the process; returns the previous one."""
+    global ROAD_DISTANCE
+    previous, ROAD_DISTANCE = ROAD_DISTANCE, provider
+    return previous
 
 
 @dataclass(frozen=True)
@@ -50,9 +63,7 @@ class ZoneMatch:
 
 
 def road_distance_m(store_location: LonLat, point: LonLat, city: str | None) -> float:
-    if isinstance(ROAD_DISTANCE, DetourFactorDistance):
-        return ROAD_DISTANCE.road_distance_m(store_location, point, city=city)
-    return ROAD_DISTANCE.road_distance_m(store_location, point)
+    return ROAD_DISTANCE.road_distance_m(store_location, point, city)
 
 
 def innermost(hits: ZoneHits, store_ids: set[int] | None = None) -> dict[int, tuple[DeliveryZone, float]]:
@@ -71,12 +82,13 @@ def innermost(hits: ZoneHits, store_ids: set[int] | None = None) -> dict[int, tu
 
 
 def match_for(zone: DeliveryZone, distance_m: float, store_location: LonLat, city: str | None, point: LonLat) -> ZoneMatch | None:
-    if isinstance(ROAD_DISTANCE, DetourFactorDistance):
+    factor = ROAD_DISTANCE.detour_factor(city)
+    if factor is not None:
         # Same number as road_distance_m(), without a second haversine: the index already
         # measured the great-circle distance on the same sphere.
-        road = distance_m * ROAD_DISTANCE.factor_for(city)
+        road = distance_m * factor
     else:
-        road = road_distance_m(store_location, point, city)
+        road = ROAD_DISTANCE.road_distance_m(store_location, point, city)
     fee = zone.fee_rule.fee_fen(road)
     if fee is None:
         return None

@@ -34,7 +34,8 @@ async def dispatch_now(info: Info, input: types.DispatchNowInput) -> types.Dispa
 
     async def run():
         order_id = ids.decode(input.order_id, "Order", Codes, "orderId")
-        row = await board_service.dispatch_now(services.database, principal, order_id, utc_now(), hub=services.tracking)
+        row = await board_service.dispatch_now(services.database, principal, order_id, utc_now(), hub=services.tracking,
+                                               courier=services.couriers.for_tenant(principal.tenant_id))
         async with services.database.read() as session:
             return {"task": task_type(row, await _number(session, row.order_id))}
 

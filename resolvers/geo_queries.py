@@ -2,22 +2,21 @@
 point to WGS-84, take the tenant's cached geo index, call geo.delivery_options, translate."""
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from sqlalchemy import select
 from strawberry.types import Info
 
-from commerce.models import Address, Stock
+from commerce.addresses import address_point
+from commerce.models import Stock
 from core.clock import utc_now
 from core.errors import CommonErrorCode, DomainError
 from geo.coordinates import CoordinateSystem, LonLat, from_wgs84, to_wgs84
 from geo.delivery_options import CartLine, DeliveryOption, choose_serving_store, is_open_at
 from geo.errors import GeoInputError
+from geo.express_policy_cache import ExpressPolicies, policies_for_index
 from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
 from delivery.promise import express_policies
 from geo import zone_lookup
-from geo.distance import DetourFactorDistance
-from geo.zone_lookup import road_distance_m
+from geo.nearby import Ranked, nearby_page
 from resolvers.errors import UserInputError
 from resolvers.ids import decode
 from resolvers.pagination import build_connection, decode_cursor
@@ -98,45 +97,19 @@ async def nearby_stores(
             return False
         return not (filter and filter.fulfilment_type and filter.fulfilment_type.value not in store.fulfilment_types)
 
-    # Road distance is the straight line times a per-city factor (never below the smallest
-    # factor), so it can reorder stores: widen the straight-line candidates until the next
-    # one is provably farther by road than the last store this page needs.
-    floor_factor = _smallest_detour_factor()
-    k = (limit + 1) * 3
-    while True:
-        nearest = index.index.nearest_stores(point, k, max_distance)
-        ranked = []
-        for store_id, distance in nearest:
-            store = index.stores[int(store_id)]
-            key = (road_distance_m(store.location, point, store.city), store.id)
-            if (after_key is None or key > after_key) and keep(store):
-                ranked.append((key, distance, store))
-        ranked.sort(key=lambda r: r[0])
-        complete = len(nearest) < k or (len(ranked) > limit and nearest[-1][1] * floor_factor > ranked[limit][0][0])
-        if complete or k >= index.index.store_count:
-            break
-        k *= 4
-    page, more = ranked[:limit], ranked[limit:limit + 1]
-    stores = await _stores(info, [s.id for _, _, s in page])
-    page = [row for row in page if row[2].id in stores]  # (a store deleted since the index was built)
+    ranked = nearby_page(index, point, limit, zone_lookup.road_provider(), after=after_key, max_distance_m=max_distance, keep=keep)
+    page, more = ranked[:limit], ranked[limit:]
+    stores = await _stores(info, [r.store.id for r in page])
+    page = [r for r in page if r.store.id in stores]  # (a store deleted since the index was built)
 
-    def node_of(row) -> types.NearbyStore:
-        (road, _), distance, s = row
+    def node_of(row: Ranked) -> types.NearbyStore:
+        s = row.store
         return types.NearbyStore(
-            store=stores[s.id], distance_meters=round(distance, 1), road_distance_meters=round(road, 1),
+            store=stores[s.id], distance_meters=round(row.distance_m, 1), road_distance_meters=round(row.key[0], 1),
             is_open_now=_open_now(s, now), fulfilment_types=[FulfilmentType(t) for t in s.fulfilment_types],
         )
 
-    return build_connection(page + more, len(page), after, lambda row: list(row[0]), node_of)
-
-
-def _smallest_detour_factor() -> float:
-    """The least road distance per metre of straight line any store can have; a routing
-    provider's road is never shorter than the straight line."""
-    road = zone_lookup.ROAD_DISTANCE  # read per call, as road_distance_m does
-    if isinstance(road, DetourFactorDistance):
-        return min([road.default_factor, *road.factor_by_city.values()])
-    return 1.0
+    return build_connection(page + more, len(page), after, lambda row: list(row.key), node_of)
 
 
 # A delivery-options screen shows a handful of stores; judging the nearest 30 (or 3 x
@@ -157,46 +130,31 @@ async def _options(
     tenant_id = _tenant(info)
     if (location is None) == (address_id is None):
         raise UserInputError("give exactly one of location or addressId")
-    point = wgs84_point(location) if location is not None else await _address_point(info, tenant_id, address_id)
+    point = wgs84_point(location) if location is not None else await _address_point(info, address_id)
     index = await _index(info, tenant_id)
     policies = await _express_policies(info, tenant_id, index)
     engine = index.nearest_options
     near = engine.nearest(point, nearest)
-    return index, engine.delivery_options(near, utc_now(), policies, road=zone_lookup.ROAD_DISTANCE, limit=limit)
+    return index, engine.delivery_options(near, utc_now(), policies, road=zone_lookup.road_provider(), limit=limit)
 
 
-# Each tenant's express policies (delivery.promise.express_policies, all stores), kept with
-# the geo index they were read for: every input of them bumps geo_index_version, so a new
-# version means a new index object and a fresh read. Read after the index's version, so
-# never older than the data the index is labelled with.
-_POLICIES: WeakKeyDictionary[TenantGeoIndex, dict[int, tuple[bool, frozenset[int]]]] = WeakKeyDictionary()
+async def _express_policies(info: Info, tenant_id: int, index: TenantGeoIndex) -> ExpressPolicies:
+    """Express follows the same delivery settings as the slot planner; read once per index."""
 
-
-async def _express_policies(info: Info, tenant_id: int, index: TenantGeoIndex) -> dict[int, tuple[bool, frozenset[int]]]:
-    policies = _POLICIES.get(index)
-    if policies is None:
+    async def read() -> ExpressPolicies:
         async with info.context.reader.lock:
-            policies = await express_policies(await info.context.reader.session(), tenant_id, None)
-        _POLICIES[index] = policies
-    return policies
+            return await express_policies(await info.context.reader.session(), tenant_id, None)
+
+    return await policies_for_index(index, read)
 
 
-async def _address_point(info: Info, tenant_id: int, address_id: str) -> LonLat:
-    principal = info.context.principal
+async def _address_point(info: Info, address_id: str) -> LonLat:
     try:
         pk = decode(address_id, "Address", CommonErrorCode, "addressId")
+        async with info.context.reader.lock:
+            return await address_point(await info.context.reader.session(), info.context.principal, pk)
     except DomainError as exc:
         raise UserInputError(exc.message) from None
-    if principal.customer_id is None:
-        raise UserInputError("sign in as a customer to use a saved address")
-    row = (await info.context.reader.execute(
-        select(Address.lon, Address.lat).where(
-            Address.id == pk, Address.tenant_id == tenant_id, Address.customer_id == principal.customer_id
-        )
-    )).first()
-    if row is None:
-        raise UserInputError("address not found")
-    return LonLat(row.lon, row.lat)
 
 
 def _zone_name(index: TenantGeoIndex, option: DeliveryOption) -> str | None:

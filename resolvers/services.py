@@ -13,8 +13,11 @@ from auth.tokens import TokenSigner
 from core.settings import Settings
 from db.session import Database
 from delivery import tracking
+from delivery.board.courier import CourierRegistry
 from delivery.tracking import TrackingHub
 from events.wiring import register_listeners
+from geo import zone_lookup
+from geo.distance import DetourFactorDistance, RoadDistanceProvider
 from payments.registry import PaymentProviders, build_payment_providers
 from store_network.models import Tenant
 
@@ -29,6 +32,11 @@ class Services:
     code_pepper: bytes
     tracking: TrackingHub | None = None  # live tracking events (Redis pub/sub, in-process fallback)
     captcha: CaptchaVerifier = field(default_factory=AcceptAnyCaptcha)  # asked before a login code is sent
+    # Non-payment providers. Couriers: adapters by name, one per tenant (delivery.board.courier).
+    # Road distance: the one provider fees, ETAs, slots, nearbyStores and dispatch read
+    # (installed as geo.zone_lookup.ROAD_DISTANCE, where domain code reads it per call).
+    couriers: CourierRegistry = field(default_factory=CourierRegistry)
+    road: RoadDistanceProvider = field(default_factory=DetourFactorDistance)
     _tenant_ids: dict[str, int] = field(default_factory=dict)
 
     async def tenant_id_for_slug(self, slug: str) -> int | None:
@@ -43,10 +51,22 @@ class Services:
         return tenant_id
 
 
+def road_from_settings(settings: Settings) -> RoadDistanceProvider:
+    return DetourFactorDistance(settings.detour_factor, dict(settings.detour_factor_by_city))
+
+
+def couriers_from_settings(settings: Settings) -> CourierRegistry:
+    """The registry with the adapters this build knows (record-only so far; partner
+    adapters get registered here) and each configured tenant's choice."""
+    return CourierRegistry(settings.courier_by_tenant)
+
+
 def build_services(
     settings: Settings, database: Database | None = None, sms: SmsSender | None = None, captcha: CaptchaVerifier | None = None
 ) -> Services:
     secret = settings.secret_key
+    road = road_from_settings(settings)
+    zone_lookup.use_road_provider(road)
     register_listeners()  # domain events (events.wiring); idempotent
     database = database or Database(settings.database_url, echo=settings.sql_echo)
     hub = TrackingHub(settings.redis_url)
@@ -66,4 +86,6 @@ def build_services(
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
         tracking=hub,
         captcha=captcha or AcceptAnyCaptcha(),
+        couriers=couriers_from_settings(settings),
+        road=road,
     )

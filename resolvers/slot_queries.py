@@ -9,7 +9,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from auth.roles import Permission, PrincipalKind
-from commerce.models import Address
+from commerce.addresses import address_point
 from core.clock import utc_now
 from core.errors import DomainError
 from delivery import pickup_codes, promise, roster
@@ -85,19 +85,7 @@ async def _point(session, principal, location, address_id) -> LonLat:
             return wgs84_point(location)
         except UserInputError as exc:
             raise DomainError(Codes.INVALID, str(exc), "location") from None
-    pk = ids.decode(address_id, "Address", Codes, "addressId")
-    if principal.kind is not PrincipalKind.CUSTOMER:
-        raise DomainError(Codes.UNAUTHENTICATED, "sign in as a customer to use a saved address", "addressId")
-    row = (
-        await session.execute(
-            select(Address.lon, Address.lat).where(
-                Address.id == pk, Address.tenant_id == principal.tenant_id, Address.customer_id == principal.customer_id
-            )
-        )
-    ).first()
-    if row is None:
-        raise DomainError(Codes.NOT_FOUND, "address not found", "addressId")
-    return LonLat(row.lon, row.lat)
+    return await address_point(session, principal, ids.decode(address_id, "Address", Codes, "addressId"))
 
 
 def _values(s: cfg.DeliverySettings) -> types.DeliverySettingsValues:

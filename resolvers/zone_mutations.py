@@ -50,6 +50,8 @@ def fee_rule_json(rule: types.FeeRuleInput | None) -> dict | None:
 def fee_rule_type(data: dict) -> types.FeeRule:
     if data["type"] == "DISTANCE_BANDS":
         return types.FeeRule(kind="DISTANCE_BANDS", bands=[types.FeeBand(up_to_meters=u, fee=Money.of(f)) for u, f in data["bands"]])
+    if data["type"] != "BASE_PLUS_PER_KM":  # a registered kind (geo.zone_rules.register_fee_rule): its code only
+        return types.FeeRule(kind=data["type"])
     return types.FeeRule(
         kind="BASE_PLUS_PER_KM", base=Money.of(data["base_fen"]), included_meters=data["included_m"],
         per_km=Money.of(data["per_km_fen"]), max_distance_meters=data.get("max_distance_m"),

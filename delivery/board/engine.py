@@ -38,7 +38,7 @@ from commerce.models import Order
 from core.errors import DomainError
 from db.session import Database
 from delivery.board import assignments as tasks
-from delivery.board.courier import CourierAdapter, CourierRequest, RecordOnlyCourier
+from delivery.board.courier import CourierAdapter, CourierRegistry, CourierRequest
 from delivery.board.events import Outbox
 from delivery.dispatch.rolling import (
     CityDispatcher,
@@ -52,7 +52,10 @@ from delivery.dispatch.rolling import OrderStatus as EngineStatus
 from delivery.dispatch_models import ACTIVE_STATES, DeliveryAssignment, DispatchPlanRecord, RiderPosition
 from delivery.models import Rider, RiderShift
 from delivery.tracking import TrackingHub
-from geo.distance import DEFAULT_DETOUR_FACTOR
+from delivery.dispatch.travel import RoadTravel, TravelModel
+from geo import zone_lookup
+from geo.coordinates import LonLat
+from geo.distance import RoadDistanceProvider
 from store_network.models import Store
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ HORIZON = timedelta(hours=3)
 POSITION_FRESH = timedelta(minutes=10)  # older fixes are ignored: the rider is assumed at its home store
 UNROSTERED_SHIFT = timedelta(hours=4)  # a rider on shift without a rostered shift is planned this far ahead
 SLOT_LEAD = timedelta(minutes=20)  # window orders are not picked up earlier than this before the window
+DEFAULT_COURIERS = CourierRegistry()  # record-only for every tenant: callers without the app's registry
 WAITING = ("PAID", "PICKING", "READY")
 
 
@@ -209,12 +213,22 @@ def _secs(value: datetime, now: datetime) -> float:
     return (value - now).total_seconds()
 
 
-def build_dispatcher(snap: Snapshot, config: DispatcherConfig | None = None) -> CityDispatcher:
-    """The snapshot as a rolling-horizon dispatcher whose epoch is the snapshot's `now`."""
+def city_travel(road: RoadDistanceProvider, city: str) -> TravelModel:
+    """The dispatcher's travel model for `city` from the road provider that prices fees and
+    ETAs, so a plan rides the same roads the customer was quoted: a detour factor becomes
+    vectorised matrices, any other provider is asked per pair of points."""
+    factor = road.detour_factor(city)
+    if factor is not None:
+        return LonLatTravel(detour=factor)
+    return RoadTravel(lambda a, b: road.road_distance_m(LonLat(*a), LonLat(*b), city))
+
+
+def build_dispatcher(snap: Snapshot, config: DispatcherConfig | None = None, road: RoadDistanceProvider | None = None) -> CityDispatcher:
+    """The snapshot as a rolling-horizon dispatcher whose epoch is the snapshot's `now`;
+    `road` defaults to the process's provider (geo.zone_lookup)."""
     now = snap.now
-    dispatcher = CityDispatcher(
-        partition_key(snap.tenant_id, snap.city), LonLatTravel(detour=DEFAULT_DETOUR_FACTOR), config or DispatcherConfig(), epoch=now
-    )
+    travel = city_travel(road or zone_lookup.road_provider(), snap.city)
+    dispatcher = CityDispatcher(partition_key(snap.tenant_id, snap.city), travel, config or DispatcherConfig(), epoch=now)
     for r in snap.riders.values():
         home = snap.stores.get(r.home_store_id)
         pos = snap.positions.get(r.id)
@@ -299,10 +313,14 @@ async def run_partition(
     force_order: int | None = None,
     config: DispatcherConfig | None = None,
     lock: bool = True,
+    couriers: CourierRegistry | None = None,
 ) -> RunOutcome:
     """One engine run for the partition. `force_order` is committed to its planned rider now
     (dispatchNow), whatever the commit horizon says. With `lock`, a partition being planned by
-    another process (or task) is skipped and reported as "locked"."""
+    another process (or task) is skipped and reported as "locked". Hand-offs go to `courier`
+    if given, else to the tenant's adapter in `couriers` (default: record-only)."""
+    tenant_id, _ = split_partition(partition)
+    courier = courier or (couriers or DEFAULT_COURIERS).for_tenant(tenant_id)
     if lock:
         async with partition_lock(database, partition) as got:
             if not got:
@@ -311,7 +329,7 @@ async def run_partition(
     return await _run(database, partition, now, trigger, hub, courier, force_order, config)
 
 
-async def _run(database, partition, now, trigger, hub, courier, force_order, config) -> RunOutcome:
+async def _run(database, partition, now, trigger, hub, courier: CourierAdapter, force_order, config) -> RunOutcome:
     tenant_id, city = split_partition(partition)
     async with database.read() as session:
         snap = await load_snapshot(session, tenant_id, city, now, force_order)
@@ -337,7 +355,6 @@ async def _run(database, partition, now, trigger, hub, courier, force_order, con
     commits = {int(c.order_id): int(c.rider_id) for c in result.commitments}
     if force_order is not None and force_order not in commits and force_order in outcome.planned and force_order not in snap.active:
         commits[force_order] = outcome.planned[force_order]
-    courier = courier or RecordOnlyCourier()
     async with database.write() as session:
         plan = DispatchPlanRecord(
             tenant_id=tenant_id, partition=partition, trigger=trigger[:16], status=rec.status, objective=int(rec.objective),
@@ -399,13 +416,14 @@ async def _hand_off(session, courier: CourierAdapter, snap: Snapshot, order_id: 
 
 async def run_all(database: Database, now: datetime, *, trigger: str = "period", hub: TrackingHub | None = None,
                   courier: CourierAdapter | None = None, tenant_id: int | None = None,
-                  config: DispatcherConfig | None = None) -> list[RunOutcome]:
+                  config: DispatcherConfig | None = None, couriers: CourierRegistry | None = None) -> list[RunOutcome]:
     async with database.read() as session:
         keys = await partitions(session, tenant_id)
     outcomes = []
     for key in keys:
         try:
-            outcomes.append(await run_partition(database, key, now, trigger=trigger, hub=hub, courier=courier, config=config))
+            outcomes.append(await run_partition(database, key, now, trigger=trigger, hub=hub, courier=courier, config=config,
+                                                     couriers=couriers))
         except Exception:  # noqa: BLE001 - one partition's failure must not stop the others
             log.exception("dispatch run for %s failed", key)
             outcomes.append(RunOutcome(key, "error"))

@@ -13,6 +13,7 @@ import logging
 
 from core.clock import utc_now
 from db.session import Database
+from delivery.board.courier import CourierRegistry
 from delivery.board.engine import RunOutcome, run_all
 from delivery.tracking import TrackingHub
 
@@ -20,11 +21,11 @@ log = logging.getLogger(__name__)
 
 
 async def dispatch_forever(database: Database, hub: TrackingHub | None, interval_s: float,
-                           stop: asyncio.Event | None = None) -> None:
+                           stop: asyncio.Event | None = None, couriers: CourierRegistry | None = None) -> None:
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:
-            outcomes: list[RunOutcome] = await run_all(database, utc_now(), trigger="period", hub=hub)
+            outcomes: list[RunOutcome] = await run_all(database, utc_now(), trigger="period", hub=hub, couriers=couriers)
             for o in outcomes:
                 if o.assigned or o.handed_off:
                     log.info("dispatch %s: %d assigned, %d handed off (%.0f ms solve)", o.partition, len(o.assigned),

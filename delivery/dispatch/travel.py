@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,10 +20,12 @@ class TravelModel(Protocol):
 
 @dataclass(frozen=True)
 class PlaneTravel:
-    """Local metric plane: road distance = straight line x detour, constant speed."""
+    """Local metric plane: road distance = straight line x detour, constant speed. The
+    detour is the caller's (the board engine passes the city's factor from the one road
+    provider, geo.zone_lookup): the dispatcher keeps no road model of its own."""
 
     speed_mps: float = 5.0  # 18 km/h, an e-bike in city traffic
-    detour: float = 1.3  # geo.distance.DEFAULT_DETOUR_FACTOR
+    detour: float = 1.0
     buffer: float = 1.0  # planning multiplier on travel time (> 1: safety margin)
 
     def _dist(self, points: Sequence[Point]) -> np.ndarray:
@@ -55,3 +57,18 @@ class LonLatTravel(PlaneTravel):
 
     def distance(self, a, b):
         return self._dist([a, b])[0, 1]
+
+
+@dataclass(frozen=True)
+class RoadTravel:
+    """Road metres from a function of two (longitude, latitude) points (a routing provider
+    that is not a detour factor), constant speed. One call per ordered pair."""
+
+    distance: Callable[[Point, Point], float]
+    speed_mps: float = 5.0
+    buffer: float = 1.0
+
+    def matrices(self, points):
+        d = [[0.0 if i == j else float(self.distance(a, b)) for j, b in enumerate(points)] for i, a in enumerate(points)]
+        per_metre = self.buffer / self.speed_mps
+        return d, [[x * per_metre for x in row] for row in d]

@@ -133,11 +133,14 @@ def test_delivery_options_equal_with_other_road_providers_and_settings():
     now = datetime(2024, 6, 5, 4, 30, tzinfo=timezone.utc)
 
     class Manhattan:
-        def road_distance_m(self, a, b):
+        def road_distance_m(self, a, b, city):
             return haversine_m(a, LonLat(b.lon, a.lat)) + haversine_m(LonLat(b.lon, a.lat), b)
 
-        def road_distances_m(self, origin, destinations):
-            return [self.road_distance_m(origin, d) for d in destinations]
+        def detour_factor(self, city):
+            return None  # a routed distance: the kernel must take it per store
+
+        def min_detour_factor(self):
+            return 1.0
 
     roads = [DetourFactorDistance(1.4, {"上海": 1.25}), Manhattan(), None]
     for point in points[:300]:
