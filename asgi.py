@@ -26,10 +26,10 @@ from core.settings import Settings, load_settings
 from payments.errors import CallbackRejected, CallbackSignatureInvalid
 from payments.provider import CallbackEvent, SandboxProvider
 from payments.service import apply_callback, refund_late_payments
-from resolvers.context import authenticate_connection, build_context, tenant_for_slug
-from resolvers.credential_headers import SingleCredentialHeaders
-from resolvers.response_cache import AnonymousQueryCache
-from resolvers.services import Services, build_services
+from app.context import authenticate_connection, build_context, tenant_for_slug
+from app.credential_headers import SingleCredentialHeaders
+from app.response_cache import AnonymousQueryCache
+from app.services import Services, build_services
 from schema.root import build_schema
 
 log = logging.getLogger("qiandian")

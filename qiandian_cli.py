@@ -45,7 +45,7 @@ async def _dispatch_once(settings) -> list[str]:
     from delivery.tracking import TOPIC, TrackingHub
     from events.wiring import register_listeners
     from geo import zone_lookup
-    from resolvers.services import couriers_from_settings, road_from_settings
+    from app.services import couriers_from_settings, road_from_settings
 
     register_listeners()
     zone_lookup.use_road_provider(road_from_settings(settings))  # as the server does: the same roads
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.output}")
     elif args.command == "sweep-expired":
         from asgi import sweep_once
-        from resolvers.services import build_services
+        from app.services import build_services
 
         async def run():
             services = build_services(settings)

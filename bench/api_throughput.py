@@ -131,8 +131,8 @@ async def prepare_database(url: str, customers: int) -> dict:
     from db.migrate import upgrade_async
     from db.session import Database
     from demo.seed import seed_demo
-    from resolvers.ids import encode
-    from resolvers.services import build_services
+    from schema.ids import encode
+    from app.services import build_services
     from store_network.models import Store, Tenant
 
     await upgrade_async(url)

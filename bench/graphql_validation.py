@@ -1,6 +1,6 @@
 """GraphQL validation benchmark (not a test): what refusing an attack and passing a real page cost.
 
-Times the whole validation step as a request runs it (resolvers/validation.py: the linear
+Times the whole validation step as a request runs it (app/validation.py: the linear
 limits pass, then graphql-core's standard rules), uncached, for the 40-level doubling
 fragment chain (refused) and the README's storefront document (accepted). Prints key=value
 lines; times are microseconds.
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from graphql import parse, specified_rules  # noqa: E402
 
 from core.settings import Settings  # noqa: E402
-from resolvers.limits import DocumentLimits  # noqa: E402
-from resolvers.validation import _checked  # noqa: E402
+from app.limits import DocumentLimits  # noqa: E402
+from app.validation import _checked  # noqa: E402
 from schema.root import build_schema  # noqa: E402
 
 STOREFRONT = """query Storefront($store: ID!) {

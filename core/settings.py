@@ -75,7 +75,7 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 4000
     max_query_cost: int = 20000
-    max_query_fields: int = 2000  # fields after expanding fragment spreads (resolvers/limits.py)
+    max_query_fields: int = 2000  # fields after expanding fragment spreads (app/limits.py)
     max_body_bytes: int = 256 * 1024
     max_list_input: int = 100
     access_token_ttl_s: int = 15 * 60

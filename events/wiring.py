@@ -1,6 +1,6 @@
 """Start-up wiring: every domain's event listeners and ports, registered once per process.
 
-Called from resolvers.services.build_services (so create_app, the CLI and the test fixtures
+Called from app.services.build_services (so create_app, the CLI and the test fixtures
 all get it); calling it again is harmless. The imports are inside the function because this
 module sits above the domains that import `events`.
 """

@@ -33,7 +33,7 @@ from geo.index_protocol import ZoneHits
 from geo.zones import DeliveryZone, innermost_order
 
 # The one road-distance estimate, read per call by fees, ETAs, slots, nearbyStores and
-# the dispatch engine. resolvers.services installs the configured one at start-up
+# the dispatch engine. app.services installs the configured one at start-up
 # (settings.detour_factor_by_city); a routing-service provider (same protocol) needs no
 # change to any caller.
 ROAD_DISTANCE: RoadDistanceProvider = DetourFactorDistance()

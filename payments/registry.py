@@ -1,6 +1,6 @@
 """The payment providers this deployment runs, by name, and which of them each tenant uses.
 
-The registry is built once per process (resolvers/services.py) from the settings: the
+The registry is built once per process (app/services.py) from the settings: the
 sandbox is in it in development, and in production only when QIANDIAN_SANDBOX_PAYMENTS is
 on. A provider that is not in the registry does not exist for this process: its callback
 URL answers 404 and no payment can be started with it.

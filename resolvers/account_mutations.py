@@ -15,7 +15,7 @@ from core.clock import utc_now
 from core.errors import DomainError
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
 from resolvers.errors import payload_errors
-from resolvers.ids import decode, encode
+from schema.ids import decode, encode
 from resolvers.mutation_support import guarded, in_transaction
 from schema import account as types
 from schema.common import AccountError

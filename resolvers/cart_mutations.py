@@ -8,7 +8,7 @@ from commerce import cart as cart_service
 from commerce.errors import CartErrorCode as Codes
 from commerce.models import Cart as CartRow
 from core.errors import DomainError
-from resolvers import ids
+from schema import ids
 from resolvers.errors import UserInputError
 from resolvers.mutation_support import in_transaction
 from schema.common import CartError

@@ -9,7 +9,7 @@ from commerce.offers import Offer
 from core.clock import utc_now
 from core.errors import DomainError
 from core.money import MoneyError, parse_amount_to_fen
-from resolvers import ids
+from schema import ids
 from resolvers.mutation_support import in_transaction
 from schema.catalog import Category, Product, StockLevel
 from schema.common import CatalogError, Money

@@ -7,7 +7,7 @@ from strawberry.types import Info
 from commerce.errors import CatalogErrorCode
 from commerce.models import Category, Product, Sku, Stock
 from core.errors import DomainError
-from resolvers import ids
+from schema import ids
 from resolvers.errors import UserInputError
 from resolvers.pagination import build_connection, keyset_page
 from schema.catalog import Category as CategoryType

@@ -8,7 +8,7 @@ from core.clock import utc_now
 from core.errors import DomainError
 from delivery import admin, pickup_codes, roster
 from delivery.errors import DeliveryErrorCode as Codes
-from resolvers import ids
+from schema import ids
 from resolvers.mutation_support import guarded, in_transaction
 from resolvers.slot_queries import settings_of, shift_type
 from schema import delivery as types

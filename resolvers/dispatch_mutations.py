@@ -9,7 +9,7 @@ from delivery.board import assignments
 from delivery.board import board as board_service
 from delivery.board.errors import DispatchErrorCode as Codes
 from delivery.board.events import Outbox
-from resolvers import ids
+from schema import ids
 from resolvers.dispatch_queries import task_type
 from resolvers.mutation_support import guarded, in_transaction
 from schema import dispatch as types

@@ -19,7 +19,7 @@ from delivery.dispatch_models import DeliveryAssignment, RiderPosition
 from delivery.tracking import order_channel
 from geo.coordinates import CoordinateSystem as DomainSystem
 from geo.coordinates import LonLat, from_wgs84
-from resolvers import ids
+from schema import ids
 from resolvers.errors import UserInputError
 from schema import dispatch as types
 from schema.enums import OrderStatus

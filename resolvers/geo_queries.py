@@ -18,7 +18,7 @@ from delivery.promise import express_policies
 from geo import zone_lookup
 from geo.nearby import Ranked, nearby_page
 from resolvers.errors import UserInputError
-from resolvers.ids import decode
+from schema.ids import decode
 from resolvers.pagination import build_connection, decode_cursor
 from schema import geo as types
 from schema.common import Connection, Money

@@ -20,7 +20,7 @@ from payments import service as payment_service
 from payments.errors import PaymentErrorCode
 from payments.models import Payment as PaymentRow
 from payments.registry import choose_provider
-from resolvers import ids
+from schema import ids
 from resolvers.mutation_support import guarded, in_transaction
 from schema.common import CheckoutError, OrderError, PaymentError
 from schema.inputs import (

@@ -11,7 +11,7 @@ from core.errors import DomainError
 from delivery import riders
 from delivery.errors import DeliveryErrorCode as Codes
 from delivery.models import Rider as RiderRow
-from resolvers import ids
+from schema import ids
 from resolvers.mutation_support import in_transaction
 from resolvers.pagination import build_connection, keyset_page
 from schema import riders as types

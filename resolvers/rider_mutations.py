@@ -14,7 +14,7 @@ from core.errors import DomainError
 from delivery.board import proof, riders
 from delivery.board.errors import DispatchErrorCode as Codes
 from delivery.board.events import Outbox
-from resolvers import ids
+from schema import ids
 from resolvers.account_mutations import _tenant, _tokens
 from resolvers.dispatch_mutations import run_with_outbox
 from resolvers.dispatch_queries import rider_task_type

@@ -19,7 +19,7 @@ from delivery.models import PickupCode as PickupCodeRow
 from delivery.slots import settings as cfg
 from delivery.slots import slot_id
 from geo.coordinates import LonLat
-from resolvers import ids
+from schema import ids
 from resolvers.errors import UserInputError, payload_errors
 from schema import delivery as types
 from schema.common import Money

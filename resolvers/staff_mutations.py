@@ -5,7 +5,7 @@ from strawberry.types import Info
 
 from auth.roles import StaffRole as DomainStaffRole
 from commerce.errors import CatalogErrorCode as Codes
-from resolvers import ids
+from schema import ids
 from resolvers.mutation_support import in_transaction
 from schema.account import ApiKeyInfo, RoleGrantType, StaffMember
 from schema.common import CatalogError

@@ -10,7 +10,7 @@ from geo.coordinates import CoordinateSystem
 from geo.models import DeliveryZoneRow
 from geo.zone_admin import ZoneErrorCode as Codes
 from geo.zone_admin import ZoneInput
-from resolvers import ids
+from schema import ids
 from resolvers.mutation_support import in_transaction
 from schema import geo as types
 from schema.common import Money

@@ -7,7 +7,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from resolvers.ids import load_nodes
+from schema.ids import load_nodes
 
 from commerce import models
 from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from resolvers.ids import node_pk
+from schema.ids import node_pk
 
 from commerce import models
 from payments import models as payment_models
@@ -212,7 +212,7 @@ class Payment:
 
     @classmethod
     def from_row(cls, row: payment_models.Payment) -> "Payment":
-        from resolvers.ids import encode
+        from schema.ids import encode
 
         return cls(
             id=strawberry.ID(encode("Payment", row.id)),

@@ -18,9 +18,9 @@ from resolvers import dispatch_mutations, dispatch_queries, rider_admin, rider_m
 from resolvers import orders as order_queries
 from resolvers import stores as store_queries
 from resolvers.errors import UserInputError, should_mask_error
-from resolvers.ids import decode
-from resolvers.limits import DocumentLimits
-from resolvers.validation import GuardedValidation
+from schema.ids import decode
+from app.limits import DocumentLimits
+from app.validation import GuardedValidation
 from schema.account import Viewer
 from schema.catalog import Category, Product, Sku
 from schema.common import Connection

@@ -8,7 +8,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.clock import utc_now
-from resolvers.ids import load_nodes, node_pk
+from schema.ids import load_nodes, node_pk
 from schema.catalog import Product
 from schema.common import Connection
 from schema.coordinates import CoordinateSystem

@@ -19,7 +19,7 @@ from auth.sms import MemorySmsSender
 from core.settings import Settings
 from db.migrate import upgrade_async
 from db.session import Database
-from resolvers.services import build_services
+from app.services import build_services
 
 PG_ADMIN_URL = os.environ.get("QIANDIAN_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 SHARED_BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"

@@ -9,8 +9,8 @@ import httpx
 from auth.passwords import hash_password
 from commerce.models import Address, Category, Customer, Product, Sku, Stock, StorePrice
 from db.session import Database
-from resolvers.ids import encode
-from resolvers.services import Services
+from schema.ids import encode
+from app.services import Services
 from store_network import provisioning
 
 # Cheap scrypt parameters: tests exercise the logic, not the cost.

@@ -7,7 +7,7 @@ A real adapter books the courier (and may return None to refuse, leaving the ord
 for the next cycle); `cancel` is called when staff take the order back by hand.
 
 Adapters are registered by name in a `CourierRegistry` (the app's one lives in
-resolvers.services, filled from settings.courier_by_tenant); each tenant uses one, by
+app.services, filled from settings.courier_by_tenant); each tenant uses one, by
 default the record-only adapter. A partner adapter is added by registering it and naming
 it for the tenants that contract with that partner.
 """

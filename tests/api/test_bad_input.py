@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from resolvers.ids import encode
+from schema.ids import encode
 from tests.api import gql_documents as docs
 from tests.api.helpers import available
 from tests.api.test_tenant_isolation import tenant_rows

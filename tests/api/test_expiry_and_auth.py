@@ -10,7 +10,7 @@ from commerce.models import Order
 from core.clock import utc_now
 from core.errors import CommonErrorCode
 from payments.models import Payment
-from resolvers.ids import decode
+from schema.ids import decode
 from tests.api.helpers import available, place_order, send_callback
 from tests.worlds import PASSWORD
 

@@ -55,7 +55,7 @@ async def test_a_cold_key_is_computed_once_for_concurrent_requests_and_refreshed
     import asyncio
     import json
 
-    from resolvers.response_cache import AnonymousQueryCache
+    from app.response_cache import AnonymousQueryCache
 
     calls = 0
 

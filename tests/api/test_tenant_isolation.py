@@ -131,7 +131,7 @@ async def _delivery_fixtures(client, pair: Pair, world: World) -> None:
     """A rider with a shift, and a pickup order awaiting collection with its code (issue 4)."""
     from delivery.models import PickupCode, RiderShift
     from delivery.pickup_codes import code_for, pickup_key
-    from resolvers.ids import decode
+    from schema.ids import decode
     from tests.slots.helpers import roster
 
     (rider,) = await roster(world, "a", start=utc_now() + timedelta(days=2), hours=4)

@@ -28,8 +28,8 @@ from delivery.board.proof import MAX_ATTEMPTS as PROOF_MAX_ATTEMPTS
 from delivery.dispatch_models import DeliveryProof
 from delivery.models import PickupCode, PickupVerification
 from delivery.pickup_codes import ORDER_MAX_ATTEMPTS, STORE_MAX_FAILURES
-from resolvers.ids import decode
-from resolvers.services import build_services
+from schema.ids import decode
+from app.services import build_services
 from tests.api import gql_documents as docs
 from tests.dispatch_api.helpers import ACCEPT, ASSIGN, DELIVER, PICK_UP, PROOF, add_rider, delivery_order, rid, rider_token
 from tests.slots.test_pickup_and_settings import VERIFY, ready_pickup

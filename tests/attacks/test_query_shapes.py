@@ -23,7 +23,7 @@ import uvicorn
 
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType
 
-from resolvers.ids import encode
+from schema.ids import encode
 from schema.root import build_schema
 from tests.api.test_expiry_and_auth import STAFF_LOGIN
 from tests.worlds import PASSWORD
@@ -177,11 +177,11 @@ def _list_locations(schema) -> set[str]:
 
 
 def test_every_list_argument_and_list_input_field_has_a_cap(test_settings):
-    from resolvers.list_caps import LIST_CAPS
+    from app.list_caps import LIST_CAPS
 
     locations = _list_locations(build_schema(test_settings)._schema)
     assert "Query.nodes(ids)" in locations and "CartLinesAddInput.lines" in locations
-    assert locations - LIST_CAPS.keys() == set(), "add a cap in resolvers/list_caps.py"
+    assert locations - LIST_CAPS.keys() == set(), "add a cap in app/list_caps.py"
     assert LIST_CAPS.keys() - locations == set(), "a capped list no longer exists"
 
 

@@ -9,7 +9,7 @@ from commerce.models import Order
 from core.clock import utc_now
 from core.errors import CommonErrorCode
 from delivery.models import Rider, RiderShift
-from resolvers.ids import decode
+from schema.ids import decode
 from tests.api import gql_documents as docs
 from tests.api.helpers import pay, place_order
 from tests.worlds import World

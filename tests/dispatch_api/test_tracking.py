@@ -10,7 +10,7 @@ import pytest
 from auth.sms import MemorySmsSender
 from db.session import Database
 from geo.coordinates import CoordinateSystem, LonLat, from_wgs84
-from resolvers.services import build_services
+from app.services import build_services
 from tests.dispatch_api.helpers import ACCEPT, ASSIGN, DELIVER, PICK_UP, PROOF, add_rider, delivery_order, rid, rider_token
 
 SUBSCRIPTION = """subscription($o: ID!, $s: CoordinateSystem) { orderTracking(orderId: $o, system: $s) {

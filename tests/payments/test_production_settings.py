@@ -9,7 +9,7 @@ import pytest
 
 from core.settings import DEV_PAYMENT_SECRET, DEV_SECRET, Settings, load_settings
 from payments.provider import CallbackEvent, SandboxProvider
-from resolvers.services import build_services
+from app.services import build_services
 
 STRONG = "s" * 40
 STRONG_PAYMENT = "p" * 40

@@ -16,7 +16,7 @@ from payments.models import Payment
 from payments.provider import CallbackEvent, SandboxProvider
 from payments.registry import PaymentProviders, set_tenant_providers
 from payments.service import refund_id_of, refund_late_payments
-from resolvers.services import build_services
+from app.services import build_services
 from tests.api import gql_documents as docs
 from tests.api.helpers import place_order
 from tests.worlds import build_world

@@ -11,7 +11,7 @@ from core.clock import utc_now
 from delivery.dispatch_models import DeliveryAssignment
 from delivery.models import Rider
 from delivery.errors import DeliveryErrorCode
-from resolvers.ids import decode
+from schema.ids import decode
 from tests.api.helpers import place_order
 from tests.slots.helpers import slots
 

@@ -4,14 +4,14 @@ strawberry's depth and alias limiters (and our former cost rule) re-walk a fragm
 spread, so `fragment F0 on Query {...F1 ...F1}` nested 18 deep costs 2^18 walks and blocks the
 event loop. Here each fragment is measured once, bottom-up, and a spread adds the memoised
 figures: the walk is linear in the document whatever the fragments expand to. It runs before
-graphql-core's standard rules (resolvers/validation.py), because OverlappingFieldsCanBeMerged
+graphql-core's standard rules (app/validation.py), because OverlappingFieldsCanBeMerged
 compares every pair of fields sharing a response name: 400 copies of `viewer { kind }` take a
 second there. So a document is refused here when its fragment-expanded field count or the
 number of fields sharing a response name in one selection set is over the bound.
 
 Cost = 1 per field, with a connection's children multiplied by its page size, the way
 Saleor's COST_MAP and Shopify's calculated cost work; list arguments cost one per element
-(resolvers/list_caps.py) and `nodes(ids:)` repeats its children per id. Validation does not
+(app/list_caps.py) and `nodes(ids:)` repeats its children per id. Validation does not
 see variable values, so a page size given as a variable is charged at the maximum (100) and
 a list given as a variable at its cap: a client that wants cheaper queries writes literals.
 """
@@ -40,7 +40,7 @@ from graphql import (
     get_named_type,
 )
 
-from resolvers.list_caps import list_cap
+from app.list_caps import list_cap
 from resolvers.pagination import MAX_PAGE
 
 # Plain lists with a known typical size (not paginated): charge them for what they usually hold.

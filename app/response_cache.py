@@ -10,7 +10,7 @@ The key is the *resolved* tenant (not the raw X-Tenant bytes) and the body; whet
 is cacheable is decided from the parsed document, never from the raw body: JSON may spell
 `mutation` as `\\u006dutation`, and only a body holding exactly one `query` operation is
 cached. Requests with a repeated tenant or credential header never reach here
-(resolvers/credential_headers.py); the cache still refuses them itself.
+(app/credential_headers.py); the cache still refuses them itself.
 
 Expiry never causes a stampede: one request refreshes an expired entry while the others
 are answered from the stale copy (at most one TTL older), and on a cold key the others
@@ -47,7 +47,7 @@ class AnonymousQueryCache:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self.path = path
-        self.resolve_tenant = resolve_tenant  # X-Tenant value -> tenant id, as resolvers/context.py does it
+        self.resolve_tenant = resolve_tenant  # X-Tenant value -> tenant id, as app/context.py does it
         self._entries: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
         self._in_flight: dict[bytes, asyncio.Future] = {}
         self._query_only: OrderedDict[bytes, bool] = OrderedDict()  # document digest -> is a single query

@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 
-# Every header that selects the tenant or the caller's identity (resolvers/context.py).
+# Every header that selects the tenant or the caller's identity (app/context.py).
 SELECTING_HEADERS = ("x-tenant", "authorization", "x-api-key")
 # At most one of these per request.
 CREDENTIAL_HEADERS = ("authorization", "x-api-key")

@@ -11,9 +11,9 @@ from auth.roles import Principal
 from auth.service import principal_from_access_token, principal_from_api_key
 from core.client_address import client_address
 from db.session import RequestReader
-from resolvers.credential_headers import ambiguity
+from app.credential_headers import ambiguity
 from resolvers.loaders import Loaders
-from resolvers.services import Services
+from app.services import Services
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Every list in the schema's inputs is named here; tests/attacks/test_query_shapes.py walks the
 schema and fails on one that is not, so a new list cannot arrive uncapped. A literal list over
-its cap is refused in validation (resolvers/limits.py, which also charges one cost unit per
+its cap is refused in validation (app/limits.py, which also charges one cost unit per
 element); a list sent as a variable is checked against the same cap before execution
 (`variable_list_errors`). Either way the answer is a top-level error with
 `extensions.code = LIST_TOO_LONG`, before anything is coerced or resolved.

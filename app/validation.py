@@ -1,6 +1,6 @@
 """Validation in the order that keeps it cheap: our linear limits first, the standard rules after.
 
-The linear pass (resolvers/limits.py) refuses a document that is too deep, too costly or
+The linear pass (app/limits.py) refuses a document that is too deep, too costly or
 too large before graphql-core's rules see it: some of those rules are quadratic in the fields
 sharing a response name. Both results are cached per parsed document (ParserCache hands back
 the same DocumentNode for the same text). List variables are checked per request. With
@@ -18,8 +18,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from resolvers.limits import DocumentLimits, DocumentReport, analyse
-from resolvers.list_caps import variable_list_errors
+from app.limits import DocumentLimits, DocumentReport, analyse
+from app.list_caps import variable_list_errors
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
