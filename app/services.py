@@ -10,6 +10,7 @@ from sqlalchemy import select
 from auth.captcha import AcceptAnyCaptcha, CaptchaVerifier
 from auth.sms import LoggingSmsSender, SmsSender
 from auth.tokens import TokenSigner
+from core.secret_box import SecretBox
 from core.settings import Settings
 from db.session import Database
 from delivery import tracking
@@ -37,6 +38,8 @@ class Services:
     # (installed as geo.zone_lookup.ROAD_DISTANCE, where domain code reads it per call).
     couriers: CourierRegistry = field(default_factory=CourierRegistry)
     road: RoadDistanceProvider = field(default_factory=DetourFactorDistance)
+    # Seals and opens partner credentials stored in the database (courier, payment merchants).
+    secret_box: SecretBox | None = None
     _tenant_ids: dict[str, int] = field(default_factory=dict)
 
     async def tenant_id_for_slug(self, slug: str) -> int | None:
@@ -88,4 +91,5 @@ def build_services(
         captcha=captcha or AcceptAnyCaptcha(),
         couriers=couriers_from_settings(settings),
         road=road,
+        secret_box=SecretBox(secret, settings.previous_secret_keys),
     )

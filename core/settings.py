@@ -125,6 +125,8 @@ class Settings:
     detour_factor_by_city: dict[str, float] = field(default_factory=dict)
     # Courier partner adapter per tenant id, by registered name (delivery.board.courier); others: record-only.
     courier_by_tenant: dict[int, str] = field(default_factory=dict)
+    # Old server keys that may still open credentials sealed before a key change (core.secret_box).
+    previous_secret_keys: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -191,5 +193,6 @@ def load_settings() -> Settings:
         detour_factor=float(os.environ.get("QIANDIAN_DETOUR_FACTOR") or 1.3),
         detour_factor_by_city=_pairs("QIANDIAN_DETOUR_FACTORS", float),  # e.g. "上海=1.25,杭州=1.35"
         courier_by_tenant={int(k): v for k, v in _pairs("QIANDIAN_COURIER_BY_TENANT", str).items()},  # e.g. "12=dada"
+        previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
     )
     return settings  # validated on construction
