@@ -27,6 +27,7 @@ from payments.errors import CallbackRejected, CallbackSignatureInvalid
 from payments.provider import CallbackEvent, SandboxProvider
 from payments.service import apply_callback, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
+from app.courier_webhooks import courier_webhook_endpoint
 from app.credential_headers import SingleCredentialHeaders
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
@@ -201,6 +202,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/payments/{provider}/callback", payment_callback, methods=["POST"]),
+        Route("/webhooks/couriers/{provider}/{token}", courier_webhook_endpoint(services), methods=["POST"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
