@@ -44,13 +44,14 @@ class CancelledBy(str, Enum):
 S = DeliveryState
 RANK = {
     S.CREATED: 0, S.DISPATCHING: 10, S.RIDER_ASSIGNED: 20, S.AT_PICKUP: 30, S.PICKED_UP: 40,
-    S.RETURNING: 45, S.AT_DROPOFF: 50, S.DELIVERED: 60, S.RETURNED: 60, S.CANCELLED: 60, S.EXPIRED: 60,
+    S.AT_DROPOFF: 50, S.RETURNING: 55, S.DELIVERED: 60, S.RETURNED: 60, S.CANCELLED: 60, S.EXPIRED: 60,
     S.CREATE_FAILED: 60,
 }
 TERMINAL = frozenset({S.DELIVERED, S.RETURNED, S.CANCELLED, S.EXPIRED, S.CREATE_FAILED})
 BEFORE_PICKUP = frozenset({S.CREATED, S.DISPATCHING, S.RIDER_ASSIGNED, S.AT_PICKUP})
 # Where each state may be entered from (besides the rank rule).
 _ALLOWED_FROM: dict[DeliveryState, frozenset[DeliveryState]] = {
+    S.CREATED: frozenset(),  # nothing goes back to CREATED
     S.DISPATCHING: frozenset({S.CREATED, S.RIDER_ASSIGNED, S.AT_PICKUP}),
     S.RIDER_ASSIGNED: frozenset({S.CREATED, S.DISPATCHING}),
     S.AT_PICKUP: frozenset({S.CREATED, S.DISPATCHING, S.RIDER_ASSIGNED}),
