@@ -111,3 +111,24 @@ def callback(provider: str, creds: dict, path: str, *, merchant_id: str, partner
                 "eventId": event_id or f"{partner_id}-{code}-{ms}", "eventType": event_type, "data": data}
         return SignedCall(_j(body).encode())
     raise KeyError(provider)
+
+
+# Each partner's own code for each step of a delivery (what the simulator sends).
+STEP_CODES = {
+    "dada": {"assigned": "2", "at_pickup": "100", "picked_up": "3", "delivered": "4", "cancelled": "5", "dispatching": "1"},
+    "fengniao": {"assigned": "20", "at_pickup": "80", "picked_up": "2", "delivered": "3", "cancelled": "4", "dispatching": "1"},
+    "sf": {"assigned": "10", "at_pickup": "12", "picked_up": "15", "delivered": "17", "cancelled": "2", "dispatching": "22"},
+    "shansong": {"assigned": "30/1", "at_pickup": "30/2", "picked_up": "40/1", "delivered": "50/1", "cancelled": "60/1",
+                 "dispatching": "20/2"},
+    "uu": {"assigned": "3", "at_pickup": "4", "picked_up": "5", "delivered": "10", "cancelled": "-1", "dispatching": "1"},
+    "uber": {"assigned": "pickup", "at_pickup": "pickup!", "picked_up": "pickup_complete", "delivered": "delivered",
+             "cancelled": "canceled", "dispatching": "pending"},
+    "doordash": {"assigned": "DASHER_CONFIRMED", "at_pickup": "DASHER_CONFIRMED_PICKUP_ARRIVAL",
+                 "picked_up": "DASHER_PICKED_UP", "delivered": "DASHER_DROPPED_OFF", "cancelled": "DELIVERY_CANCELLED",
+                 "dispatching": "DELIVERY_CREATED"},
+    "lalamove": {"assigned": "ON_GOING", "at_pickup": None, "picked_up": "PICKED_UP", "delivered": "COMPLETED",
+                 "cancelled": "CANCELED", "dispatching": "ASSIGNING_DRIVER"},
+}
+# Which coordinate system each partner speaks (for the simulated rider's reported position).
+COORDINATES = {"dada": "GCJ02", "fengniao": "GCJ02", "sf": "GCJ02", "shansong": "BD09", "uu": "BD09",
+               "uber": "WGS84", "doordash": "WGS84", "lalamove": "WGS84"}
