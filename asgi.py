@@ -220,10 +220,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
             dispatcher = asyncio.create_task(dispatch_forever(services.database, services.tracking, settings.dispatch_interval_s,
                                                               couriers=services.couriers))
+        couriers = (asyncio.create_task(_courier_jobs_forever(services))
+                    if settings.courier_loop_interval_s > 0 and services.courier_partners is not None else None)
         try:
             yield
         finally:
-            for task in (sweeper, dispatcher):
+            for task in (sweeper, dispatcher, couriers):
                 if task:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -264,6 +266,18 @@ async def _sweep_forever(services: Services) -> None:
                 log.info("expired %d unpaid orders", cancelled)
         except Exception:  # noqa: BLE001 - the sweeper must outlive a bad cycle
             log.exception("expiry sweep failed")
+
+
+async def _courier_jobs_forever(services: Services) -> None:
+    from delivery.couriers.policy import courier_jobs
+
+    while True:
+        await asyncio.sleep(services.settings.courier_loop_interval_s)
+        try:
+            await courier_jobs(services.database, services.courier_partners, utc_now(),
+                               services.settings.courier_reconcile_after_s)
+        except Exception:  # noqa: BLE001 - the loop must outlive a bad cycle
+            log.exception("courier jobs failed")
 
 
 def __getattr__(name: str):

@@ -62,9 +62,14 @@ def road_from_settings(settings: Settings) -> RoadDistanceProvider:
 
 
 def couriers_from_settings(settings: Settings) -> CourierRegistry:
-    """The registry with the adapters this build knows (record-only so far; partner
-    adapters get registered here) and each configured tenant's choice."""
-    return CourierRegistry(settings.courier_by_tenant)
+    """The registry with the adapters this build knows and each configured tenant's choice.
+    Tenants not named go through their stores' courier policy (delivery.couriers.policy),
+    which records the hand-off only, like record-only, until a policy enables partners."""
+    from delivery.couriers.policy import PolicyCourier
+
+    registry = CourierRegistry(settings.courier_by_tenant, adapters=(PolicyCourier(),))
+    registry.set_default(PolicyCourier.name)
+    return registry
 
 
 def build_services(

@@ -136,6 +136,8 @@ class Settings:
     courier_callback_max_age_s: int = 900
     # Non-final deliveries with no news for this long are re-queried (reconciliation); 0 = off.
     courier_reconcile_after_s: int = 600
+    # How often the courier loop runs (book hand-offs, cascade, reconcile); 0 = off.
+    courier_loop_interval_s: int = 15
 
     @property
     def is_production(self) -> bool:
@@ -208,5 +210,6 @@ def load_settings() -> Settings:
         courier_callback_base_url=os.environ.get("QIANDIAN_COURIER_CALLBACK_BASE_URL", "http://127.0.0.1:8000"),
         courier_callback_max_age_s=_int("QIANDIAN_COURIER_CALLBACK_MAX_AGE_S", 900),
         courier_reconcile_after_s=_int("QIANDIAN_COURIER_RECONCILE_AFTER_S", 600),
+        courier_loop_interval_s=_int("QIANDIAN_COURIER_LOOP_INTERVAL_S", 15),
     )
     return settings  # validated on construction

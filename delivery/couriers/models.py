@@ -99,3 +99,26 @@ class CourierDeliveryEvent(Base):
     occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CourierPolicyRow(Base):
+    """One network node's own courier calling policy; every NULL column inherits from the parent
+    node (like delivery_settings), so HQ sets the brand default and a region or store overrides."""
+
+    __tablename__ = "courier_policy"
+    __table_args__ = (
+        CheckConstraint("mode IS NULL OR mode IN ('OFF','OWN_FIRST','COURIER_ONLY')", name="mode"),
+        CheckConstraint("choose IS NULL OR choose IN ('PREFERENCE','CHEAPEST','FASTEST')", name="choose"),
+        CheckConstraint("fee_cap_fen IS NULL OR fee_cap_fen >= 0", name="fee_cap_not_negative"),
+        CheckConstraint("cascade_after_s IS NULL OR cascade_after_s > 0", name="cascade_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("network_node.id"), unique=True)
+    mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    providers: Mapped[list | None] = mapped_column(JSON, nullable=True)  # enabled partners, in preference order
+    choose: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    cascade_after_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fee_cap_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

@@ -32,6 +32,7 @@ from delivery.tracking import publish_after_commit
 log = logging.getLogger("qiandian.couriers")
 
 MAX_CAS_ATTEMPTS = 8
+WEBHOOK_TOKEN_KEY = "_webhook_token"  # sealed with the credentials: per-order callback URLs need it
 
 
 def token_hash(token: str) -> str:
@@ -73,7 +74,8 @@ async def add_account(session, box: SecretBox, tenant_id: int, provider: str, cr
         raise CourierRefused(f"{provider} credentials need {', '.join(missing)}")
     token = secrets.token_urlsafe(24)
     account = CourierAccount(tenant_id=tenant_id, provider=provider, store_id=store_id,
-                             sealed_credentials=box.seal(dict(credentials)), webhook_token_hash=token_hash(token))
+                             sealed_credentials=box.seal({**credentials, WEBHOOK_TOKEN_KEY: token}),
+                             webhook_token_hash=token_hash(token))
     session.add(account)
     await session.flush()
     return account, token
@@ -237,6 +239,7 @@ async def book(database: Database, partners: CourierPartners, account: CourierAc
         await session.flush()
         delivery_id = delivery.id
     adapter = partners.adapter(account)
+    webhook_token = webhook_token or partners.box.open(account.sealed_credentials).get(WEBHOOK_TOKEN_KEY)
     if webhook_token and not request.callback_url:
         request = replace(request, callback_url=partners.callback_url(account.provider, webhook_token))
     try:
