@@ -32,6 +32,11 @@ from delivery.tracking import publish_after_commit
 log = logging.getLogger("qiandian.couriers")
 
 MAX_CAS_ATTEMPTS = 8
+
+
+class CourierUnsupported(CourierRefused):
+    code = "TIP_UNSUPPORTED"
+
 WEBHOOK_TOKEN_KEY = "_webhook_token"  # sealed with the credentials: per-order callback URLs need it
 
 
@@ -301,6 +306,43 @@ async def cancel(database: Database, partners: CourierPartners, delivery_id: int
     result = await partners.adapter(account).cancel(row.merchant_order_id, row.partner_order_id, reason)
     await _merchant_event(database, account, delivery_id, DeliveryState.CANCELLED, now, reason=reason,
                           deduct_fen=result.deduct_fen, cancelled_by=CancelledBy.MERCHANT)
+    return await get_delivery(database, delivery_id)
+
+
+async def add_tip(database: Database, partners: CourierPartners, delivery_id: int, tenant_id: int, tip_fen: int,
+                  idempotency_key: str, now: datetime) -> CourierDelivery:
+    """Add `tip_fen` to a live delivery (partners with a tip API: Dada, SF, Fengniao). The key
+    makes a retried request a no-op; the tip is recorded only once the partner accepted it."""
+    row = await get_delivery(database, delivery_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise CourierRefused("delivery not found")
+    if row.state in {s.value for s in TERMINAL}:
+        raise CourierRefused(f"delivery already {row.state}")
+    if tip_fen <= 0:
+        raise CourierRefused("a tip must be positive")
+    account = await _account(database, row.account_id)
+    adapter = partners.adapter(account)
+    if not hasattr(adapter, "add_tip"):
+        raise CourierUnsupported(f"{row.provider} has no tip API")
+    key = f"tip:{idempotency_key}"[:255]
+    async with database.read() as session:
+        seen = await session.scalar(select(CourierDeliveryEvent.id).where(
+            CourierDeliveryEvent.tenant_id == tenant_id, CourierDeliveryEvent.provider == row.provider,
+            CourierDeliveryEvent.event_key == key))
+    if seen is not None:
+        return row
+    await adapter.add_tip(row.merchant_order_id, row.partner_order_id, tip_fen)
+    async with database.write() as session:
+        try:
+            async with session.begin_nested():
+                session.add(CourierDeliveryEvent(tenant_id=tenant_id, provider=row.provider, event_key=key, delivery_id=row.id,
+                                                 source="MERCHANT", raw_code="tip", outcome="TIP", received_at=now,
+                                                 detail={"tipFen": tip_fen}))
+                await session.flush()
+        except IntegrityError:
+            return await get_delivery(database, delivery_id)
+        await session.execute(update(CourierDelivery).where(CourierDelivery.id == row.id).values(
+            tip_fen=CourierDelivery.tip_fen + tip_fen, version=CourierDelivery.version + 1, updated_at=now))
     return await get_delivery(database, delivery_id)
 
 

@@ -110,6 +110,10 @@ class DadaAdapter(AdapterBase):
     async def rider_position(self, merchant_order_id: str, partner_order_id: str | None) -> RiderInfo:
         return (await self.query(merchant_order_id, partner_order_id)).rider
 
+    async def add_tip(self, merchant_order_id: str, partner_order_id: str | None, tip_fen: int, city: str = "") -> None:
+        await self._call("/api/order/addTip", {"order_id": merchant_order_id, "tips": fen_to_yuan(tip_fen),
+                                               "city_code": city, "info": ""})
+
     def parse_callback(self, call: CallbackRequest) -> list[CourierEvent]:
         data = parse_json(call.body)
         if "messageType" in data:  # a rider's cancel request: acknowledged, flagged as an exception

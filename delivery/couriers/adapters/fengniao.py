@@ -116,6 +116,10 @@ class FengniaoAdapter(AdapterBase):
         return rider(result.get("carrier_driver_name"), result.get("carrier_driver_phone"),
                      from_partner(result.get("carrier_driver_longitude"), result.get("carrier_driver_latitude"), COORDS))
 
+    async def add_tip(self, merchant_order_id: str, partner_order_id: str | None, tip_fen: int, city: str = "") -> None:
+        await self._call("addTip", {"partner_order_code": merchant_order_id, "add_tip_amount_cent": tip_fen,
+                                    "third_index_id": f"{merchant_order_id}-{tip_fen}"})
+
     def parse_callback(self, call: CallbackRequest) -> list[CourierEvent]:
         data = parse_json(call.body)
         params = {key: value for key, value in data.items() if key != "signature"}

@@ -104,6 +104,9 @@ class SfAdapter(AdapterBase):
         return rider(result.get("rider_name"), result.get("rider_phone"),
                      from_partner(result.get("rider_lng"), result.get("rider_lat"), COORDS))
 
+    async def add_tip(self, merchant_order_id: str, partner_order_id: str | None, tip_fen: int, city: str = "") -> None:
+        await self._call("addordergratuityfee", {"order_id": merchant_order_id, "order_type": 2, "gratuity_fee": tip_fen})
+
     def parse_callback(self, call: CallbackRequest) -> list[CourierEvent]:
         expected = signature(call.body, str(self.credentials["dev_id"]), self.credentials["dev_key"])
         if not same(expected, call.query.get("sign", "")):

@@ -1,0 +1,87 @@
+"""Staff GraphQL for couriers: accounts (credentials never returned), policy, quotes side by
+side, one-click call, tip (idempotent), cancel with the deducted fee, timeline, permissions."""
+from __future__ import annotations
+
+import pytest
+
+from schema.ids import encode
+from tests.couriers.kit import CREDENTIALS, FakeTransport
+from tests.dispatch_api.helpers import delivery_order
+
+ADD = """mutation($i: CourierAccountAddInput!) { courierAccountAdd(input: $i) { accountId webhookUrl errors { field code message } } }"""
+POLICY = """mutation($i: CourierPolicySetInput!) { courierPolicySet(input: $i) {
+  policy { mode providers choose cascadeAfterSeconds feeCap { amount currency } } errors { code message } } }"""
+QUOTES = """query($o: ID!) { courierQuotes(orderId: $o) { provider fee { amount currency } etaSeconds distanceMeters overFeeCap error } }"""
+CALL = """mutation($i: CourierCallInput!) { courierCall(input: $i) { delivery { id provider state quote { amount } tip { amount } }
+  errors { field code message } } }"""
+TIP = """mutation($i: CourierTipInput!) { courierTip(input: $i) { delivery { tip { amount } } errors { code message } } }"""
+CANCEL = """mutation($i: CourierCancelInput!) { courierCancel(input: $i) { delivery { state cancelledBy cancellationFee { amount } }
+  errors { code message } } }"""
+DELIVERIES = """query($o: ID!) { courierDeliveries(orderId: $o) { provider state riderLocation(system: WGS84) { longitude }
+  timeline { source partnerCode state outcome } } }"""
+
+ROUTES = {
+    "queryDeliverFee": {"status": "success", "code": 0, "result": {"fee": 8.8, "distance": 2300, "deliveryNo": "Q1"}},
+    "addAfterQuery": {"status": "success", "code": 0, "result": {"fee": 8.8}},
+    "addTip": {"status": "success", "code": 0, "result": {}},
+    "formalCancel": {"status": "success", "code": 0, "result": {"deduct_fee": 2}},
+}
+
+
+@pytest.fixture
+def fake_partners(services):
+    partners = services.courier_partners
+    original = partners.transport
+    partners.transport = FakeTransport(dict(ROUTES))
+    yield partners.transport
+    partners.transport = original
+
+
+async def test_staff_quote_call_tip_and_cancel_a_courier(client, world, fake_partners):
+    hq = world.staff_token("hq")
+    creds = [{"key": k, "value": v} for k, v in CREDENTIALS["dada"].items()]
+    added = (await world.gql(client, ADD, {"i": {"provider": "DADA", "credentials": creds}}, token=hq))["data"]["courierAccountAdd"]
+    assert added["errors"] == [] and "/webhooks/couriers/dada/" in added["webhookUrl"]
+    assert "dada-secret" not in str(added)
+    denied = await world.gql(client, ADD, {"i": {"provider": "SF", "credentials": creds}}, token=world.staff_token("clerk_a"))
+    assert denied["data"]["courierAccountAdd"]["errors"][0]["code"] == "PERMISSION_DENIED"
+
+    node = encode("NetworkNode", world.hq_node_id)
+    policy = await world.gql(client, POLICY, {"i": {"nodeId": node, "providers": ["DADA", "SF"], "feeCapFen": 2000}}, token=hq)
+    assert policy["data"]["courierPolicySet"]["policy"]["providers"] == ["DADA", "SF"]
+
+    order = await delivery_order(client, world, status="PAID")
+    clerk = world.staff_token("clerk_a")
+    quotes = (await world.gql(client, QUOTES, {"o": order}, token=clerk))["data"]["courierQuotes"]
+    assert {q["provider"]: (q["fee"], q["error"]) for q in quotes} == {
+        "DADA": ({"amount": "8.80", "currency": "CNY"}, None), "SF": (None, "NO_ACCOUNT")}
+
+    called = (await world.gql(client, CALL, {"i": {"orderId": order, "provider": "DADA"}}, token=clerk))["data"]["courierCall"]
+    assert called["errors"] == [] and called["delivery"]["state"] == "DISPATCHING", called
+    assert called["delivery"]["quote"] == {"amount": "8.80"}
+    again = (await world.gql(client, CALL, {"i": {"orderId": order}}, token=clerk))["data"]["courierCall"]
+    assert again["errors"][0]["code"] == "ALREADY_CALLED"
+
+    delivery = called["delivery"]["id"]
+    for _ in range(2):
+        tipped = (await world.gql(client, TIP, {"i": {"deliveryId": delivery, "tipFen": 300, "idempotencyKey": "k1"}},
+                                  token=clerk))["data"]["courierTip"]
+        assert tipped["delivery"]["tip"] == {"amount": "3.00"}, tipped
+    assert fake_partners.hits("addTip") == 1
+
+    cancelled = (await world.gql(client, CANCEL, {"i": {"deliveryId": delivery}}, token=clerk))["data"]["courierCancel"]
+    assert cancelled["delivery"] == {"state": "CANCELLED", "cancelledBy": "MERCHANT", "cancellationFee": {"amount": "2.00"}}
+    timeline = (await world.gql(client, DELIVERIES, {"o": order}, token=clerk))["data"]["courierDeliveries"][0]["timeline"]
+    assert [(t["source"], t["state"]) for t in timeline] == [("MERCHANT", "DISPATCHING"), ("MERCHANT", None), ("MERCHANT", "CANCELLED")]
+
+
+async def test_other_stores_and_other_tenants_orders_are_refused(client, world, fake_partners):
+    order_b = await delivery_order(client, world, status="PAID", store="b")
+    body = await world.gql(client, CALL, {"i": {"orderId": order_b, "provider": "DADA"}}, token=world.staff_token("clerk_a"))
+    assert body["data"]["courierCall"]["errors"][0]["code"] == "PERMISSION_DENIED"
+    forged = encode("Order", 10**12)
+    body = await world.gql(client, CALL, {"i": {"orderId": forged, "provider": "DADA"}}, token=world.staff_token("hq"))
+    assert body["data"]["courierCall"]["errors"][0]["code"] == "NOT_FOUND"
+    body = await world.gql(client, TIP, {"i": {"deliveryId": encode("CourierDelivery", 10**12), "tipFen": -1, "idempotencyKey": "x"}},
+                           token=world.staff_token("hq"))
+    assert body["data"]["courierTip"]["errors"][0]["code"] == "INVALID"
