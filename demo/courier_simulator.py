@@ -420,6 +420,64 @@ def _refuse_business(provider: str) -> Response:
     return JSONResponse({"code": "address_not_serviceable", "message": "out of range"}, status_code=422)
 
 
+async def ensure_demo_accounts(sim_url: str, api_url: str, wait_s: float = 180) -> dict[str, str]:
+    """Give the demo brand an account with every partner (the simulator's credentials, fresh
+    webhook tokens each start) and, if it has none, a policy; returns our webhook URL per partner."""
+    from sqlalchemy import select
+
+    from core.secret_box import SecretBox
+    from core.settings import load_settings
+    from db.session import Database
+    from delivery.couriers.models import CourierAccount
+    from delivery.couriers.policy import set_policy
+    from delivery.couriers.models import CourierPolicyRow
+    from delivery.couriers.service import WEBHOOK_TOKEN_KEY, add_account, token_hash
+    from demo import chain
+    from store_network.models import NetworkNode, Tenant
+
+    import secrets as _secrets
+
+    settings = load_settings()
+    box = SecretBox(settings.secret_key, settings.previous_secret_keys)
+    database = Database(settings.database_url)
+    callbacks: dict[str, str] = {}
+    try:
+        deadline = asyncio.get_running_loop().time() + wait_s
+        while True:  # the API seeds the demo chain as it starts
+            try:
+                async with database.read() as session:
+                    tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == chain.BRAND.slug))
+            except Exception:  # noqa: BLE001 - not migrated yet
+                tenant_id = None
+            if tenant_id is not None or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(1)
+        if tenant_id is None:
+            raise SystemExit("demo brand not found: start the API with `qiandian serve --demo` first")
+        async with database.write() as session:
+            for provider, creds in DEMO_CREDENTIALS.items():
+                creds = dict(creds)
+                if provider == "uber":
+                    creds["token_url"] = f"{sim_url}/uber/oauth/v2/token"
+                account = await session.scalar(select(CourierAccount).where(
+                    CourierAccount.tenant_id == tenant_id, CourierAccount.provider == provider, CourierAccount.store_id.is_(None)))
+                if account is None:
+                    account, token = await add_account(session, box, tenant_id, provider, creds)
+                else:
+                    token = _secrets.token_urlsafe(24)
+                    account.sealed_credentials = box.seal({**creds, WEBHOOK_TOKEN_KEY: token})
+                    account.webhook_token_hash = token_hash(token)
+                callbacks[provider] = f"{api_url}/webhooks/couriers/{provider}/{token}"
+            hq = await session.scalar(select(NetworkNode.id).where(NetworkNode.tenant_id == tenant_id,
+                                                                   NetworkNode.parent_id.is_(None)))
+            if await session.scalar(select(CourierPolicyRow.id).where(CourierPolicyRow.node_id == hq)) is None:
+                await set_policy(session, tenant_id, hq, mode="OWN_FIRST", providers=["dada", "sf", "fengniao", "shansong", "uu"],
+                                 choose="CHEAPEST", cascade_after_s=600, fee_cap_fen=3000)
+    finally:
+        await database.dispose()
+    return callbacks
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
@@ -428,8 +486,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--callback", action="append", default=[], help="provider=our webhook URL (repeatable)")
     parser.add_argument("--step-s", type=float, default=5.0, help="simulated rider time between steps")
+    parser.add_argument("--demo", action="store_true", help="wire the demo brand: accounts with every partner, a policy")
+    parser.add_argument("--api", default="http://127.0.0.1:8000", help="the API's base URL (for --demo)")
     args = parser.parse_args(argv)
-    sim = Simulator(callbacks=dict(item.split("=", 1) for item in args.callback), behaviour=Behaviour(step_s=args.step_s))
+    callbacks = dict(item.split("=", 1) for item in args.callback)
+    if args.demo:
+        callbacks = {**asyncio.run(ensure_demo_accounts(f"http://{args.host}:{args.port}", args.api)), **callbacks}
+        print(f"courier simulator: demo brand wired to {len(callbacks)} simulated partners", flush=True)
+    sim = Simulator(callbacks=callbacks, behaviour=Behaviour(step_s=args.step_s))
     uvicorn.run(create_app(sim), host=args.host, port=args.port, log_level="warning")
 
 
