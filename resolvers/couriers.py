@@ -36,7 +36,7 @@ def _domain(exc: CourierError) -> DomainError:
         return DomainError(Codes.TIP_UNSUPPORTED, message, None)
     if isinstance(exc, CourierTimeout):
         return DomainError(Codes.COURIER_TIMEOUT, message, None)
-    if "already has a courier" in message:
+    if "already has a courier" in message or "with one of our riders" in message:
         return DomainError(Codes.ALREADY_CALLED, message, "orderId")
     if message.startswith("no courier can take") or message.startswith("every partner refused"):
         return DomainError(Codes.NO_COURIER, message, None)
@@ -146,9 +146,14 @@ async def courier_call(info: Info, input: types.CourierCallInput) -> types.Couri
         if input.tip_fen < 0:
             raise DomainError(Codes.INVALID, "a tip cannot be negative", "tipFen")
         order = await _order_for_staff(info, input.order_id)
+        provider = input.provider.value if input.provider else None
+        partners, now = _partners(info), utc_now()
         try:
-            row = await policies.call_courier(info.context.database, _partners(info), order.tenant_id, order.id, utc_now(),
-                                              provider=input.provider.value if input.provider else None, tip_fen=input.tip_fen)
+            await policies.check_staff_hand_off(info.context.database, order.tenant_id, order.id)
+            row = await policies.call_courier(info.context.database, partners, order.tenant_id, order.id, now,
+                                              provider=provider, tip_fen=input.tip_fen)
+            # Onto the board's HANDED_TO_COURIER lane, so the engine does not send our own rider too.
+            await policies.record_staff_hand_off(info.context.database, order.tenant_id, order.id, provider, now)
         except CourierError as exc:
             raise _domain(exc) from None
         return await _payload_for(info, row.id)

@@ -17,3 +17,4 @@ class CourierErrorCode(str, Enum):
     NO_COURIER = "NO_COURIER"  # no enabled partner could take it (no account, over the fee cap, refused)
     ALREADY_FINISHED = "ALREADY_FINISHED"
     TIP_UNSUPPORTED = "TIP_UNSUPPORTED"
+    NOT_DISPATCHABLE = "NOT_DISPATCHABLE"  # not a same-city delivery order waiting for a rider

@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from db.session import Database
 from delivery.board.courier import CourierRequest
@@ -286,3 +286,49 @@ async def courier_jobs(database: Database, partners: CourierPartners, now: datet
     if reconcile_after_s > 0:
         out["reconciled"] = await reconcile(database, partners, now, timedelta(seconds=reconcile_after_s))
     return out
+
+
+async def check_staff_hand_off(database: Database, tenant_id: int, order_id: int) -> None:
+    """Before a staff call: a same-city order waiting for a rider, not held by one of ours."""
+    from delivery.board import assignments as tasks
+
+    from commerce.models import Order
+
+    async with database.read() as session:
+        order = await session.get(Order, order_id)
+        if order is None or order.tenant_id != tenant_id:
+            raise CourierRefused("order not found")
+        tasks.require_dispatchable(order)
+        if await tasks.active_assignment(session, order.id) is not None:
+            raise CourierRefused("the order is with one of our riders: unassign it first")
+
+
+async def record_staff_hand_off(database: Database, tenant_id: int, order_id: int, provider: str | None, now: datetime):
+    """After a staff call: put the order in the board's HANDED_TO_COURIER lane (the engine then
+    leaves it alone). If our engine gave it to a rider meanwhile, the courier delivery is flagged
+    (exception) for staff to cancel one of the two. Returns the row id, or None."""
+    from delivery.board import assignments as tasks
+    from delivery.dispatch_models import DeliveryAssignment
+
+    async with database.write() as session:
+        order = await tasks.lock_order(session, tenant_id, order_id)
+        tasks.require_dispatchable(order)
+        if await tasks.active_assignment(session, order.id) is not None:
+            await session.execute(update(CourierDelivery).where(
+                CourierDelivery.tenant_id == tenant_id, CourierDelivery.order_id == order.id,
+                CourierDelivery.state.not_in([s.value for s in TERMINAL])).values(
+                exception=True, reason="our engine assigned a rider while the courier was being called"))
+            return None
+        latest = await tasks.latest_assignment(session, order.id)
+        if latest is not None and latest.state == "HANDED_TO_COURIER":
+            return None
+        row = DeliveryAssignment(
+            tenant_id=tenant_id, order_id=order.id, store_id=order.store_id, rider_id=None, state="HANDED_TO_COURIER",
+            pinned=False, assigned_by="STAFF", assigned_by_id=None, plan_id=None,
+            reason=f"courier called by staff ({provider or 'policy'})"[:200], courier_ref="courier",
+            assigned_at=now, updated_at=now, ended_at=now, ended_by="STAFF",
+        )
+        session.add(row)
+        await session.flush()
+        await tasks.emit_task_event(session, row, by="STAFF", by_id=None, now=now)
+        return row.id

@@ -85,3 +85,25 @@ async def test_other_stores_and_other_tenants_orders_are_refused(client, world, 
     body = await world.gql(client, TIP, {"i": {"deliveryId": encode("CourierDelivery", 10**12), "tipFen": -1, "idempotencyKey": "x"}},
                            token=world.staff_token("hq"))
     assert body["data"]["courierTip"]["errors"][0]["code"] == "INVALID"
+
+
+BOARD = """query($s: ID!) { dispatchBoard(storeId: $s) { orders { orderId dispatchState courier { provider state riderName } } } }"""
+
+
+async def test_a_called_courier_is_on_the_dispatch_board_and_the_engine_leaves_the_order(client, world, fake_partners):
+    hq = world.staff_token("hq")
+    creds = [{"key": k, "value": v} for k, v in CREDENTIALS["dada"].items()]
+    await world.gql(client, ADD, {"i": {"provider": "DADA", "credentials": creds}}, token=hq)
+    order = await delivery_order(client, world, status="PAID")
+    called = (await world.gql(client, CALL, {"i": {"orderId": order, "provider": "DADA"}}, token=hq))["data"]["courierCall"]
+    assert called["errors"] == [], called
+    board = await world.gql(client, BOARD, {"s": encode("Store", world.store_ids["a"])}, token=hq)
+    mine = [o for o in board["data"]["dispatchBoard"]["orders"] if o["orderId"] == order]
+    assert mine == [{"orderId": order, "dispatchState": "HANDED_TO_COURIER",
+                     "courier": {"provider": "DADA", "state": "DISPATCHING", "riderName": None}}], board
+    pickup = await delivery_order(client, world, status="PAID")
+    refused = await world.gql(client, CALL, {"i": {"orderId": pickup, "provider": "SF"}}, token=hq)
+    assert refused["data"]["courierCall"]["errors"][0]["code"] == "NO_COURIER"  # no SF account: nothing handed off
+    board = await world.gql(client, BOARD, {"s": encode("Store", world.store_ids["a"])}, token=hq)
+    again = [o for o in board["data"]["dispatchBoard"]["orders"] if o["orderId"] == pickup]
+    assert again and again[0]["dispatchState"] == "UNASSIGNED" and again[0]["courier"] is None
