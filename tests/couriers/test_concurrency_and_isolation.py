@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.clock import utc_now
-from delivery.couriers.models import CourierDeliveryEvent
+from delivery.couriers.models import CourierDelivery, CourierDeliveryEvent
 from delivery.couriers.service import CourierPartners, reconcile
 from tests.couriers.kit import SPECS, FakeTransport, book, events_of, post, state_of
 from tests.worlds import build_world
@@ -66,3 +66,19 @@ async def test_reconciliation_re_queries_quiet_deliveries(world, database):
     row = await state_of(world, b)
     assert row.state == "DELIVERED" and row.partner_order_id == "D9"
     assert [e.source for e in await events_of(world, b)] == ["POLL"]
+
+
+async def test_partner_rider_positions_reach_order_tracking(client, world):
+    from delivery.couriers.partner_side import Rider
+    from delivery.tracking import order_channel
+    from geo.coordinates import CoordinateSystem, LonLat, from_wgs84
+
+    b = await book(world, "sf")
+    async with world.services.database.read() as session:
+        order_id = (await session.get(CourierDelivery, b.delivery_id)).order_id
+    here = from_wgs84(LonLat(120.16, 30.28), CoordinateSystem.GCJ02)
+    async with world.services.tracking.subscribe(order_channel(world.tenant_id, order_id)) as messages:
+        await post(client, b, b.call(SPECS["sf"].assigned, rider=Rider(lon=here.lon, lat=here.lat)))
+        message = await asyncio.wait_for(messages.__anext__(), 10)
+    assert message["type"] == "POSITION" and message["riderId"] is None and message["courier"] == "sf"
+    assert (round(message["lon"], 4), round(message["lat"], 4)) == (120.16, 30.28)  # back in WGS-84
