@@ -184,8 +184,34 @@ async def _transition(session, delivery_id: int, event: CourierEvent, now: datet
         result = await session.execute(update(CourierDelivery).where(
             CourierDelivery.id == row.id, CourierDelivery.version == row.version).values(**values))
         if result.rowcount == 1:
+            if "state" in values:
+                await _post_fees(session, row, values, now)
             return Applied(outcome, row.id, values.get("state", row.state))
     raise RuntimeError(f"courier delivery {delivery_id}: too many concurrent changes")
+
+
+async def _post_fees(session, row: CourierDelivery, values: dict, now: datetime) -> None:
+    """What we now owe the partner, in the shared ledger (same transaction as the state change):
+    the final fee (or the quote) plus tips once DELIVERED/RETURNED, the deducted fee once CANCELLED."""
+    from ledger import Leg, account, post
+
+    state = values["state"]
+    if state in (DeliveryState.DELIVERED.value, DeliveryState.RETURNED.value):
+        fee = values.get("fee_fen", row.fee_fen)
+        amount, kind = (fee if fee is not None else (row.quote_fen or 0)) + (row.tip_fen or 0), "courier.fee"
+    elif state == DeliveryState.CANCELLED.value:
+        amount, kind = values.get("deduct_fen", row.deduct_fen) or 0, "courier.cancellation_fee"
+    else:
+        return
+    if amount <= 0:
+        return
+    payable = await account(session, row.tenant_id, "courier.payable", "courier_account", row.account_id,
+                            currency=row.currency, allow_negative=True)
+    expense = await account(session, row.tenant_id, "courier.expense", "brand", row.tenant_id,
+                            currency=row.currency, allow_negative=True)
+    await post(session, row.tenant_id, kind, [Leg(expense, -amount), Leg(payable, amount)],
+               idempotency_key=f"courier-delivery:{row.id}:{kind}", reference=("courier_delivery", row.id),
+               memo=f"{row.provider} {row.merchant_order_id}", now=now)
 
 
 async def record_event(database: Database, account: CourierAccount, event: CourierEvent, now: datetime,

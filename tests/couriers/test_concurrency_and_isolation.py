@@ -82,3 +82,25 @@ async def test_partner_rider_positions_reach_order_tracking(client, world):
         message = await asyncio.wait_for(messages.__anext__(), 10)
     assert message["type"] == "POSITION" and message["riderId"] is None and message["courier"] == "sf"
     assert (round(message["lon"], 4), round(message["lat"], 4)) == (120.16, 30.28)  # back in WGS-84
+
+
+async def test_courier_fees_owed_are_posted_to_the_ledger_once(client, world):
+    from sqlalchemy import update as sa_update
+
+    from ledger import account, balance
+    from ledger.checks import verify
+
+    b = await book(world, "uu")
+    async with world.services.database.write() as session:
+        await session.execute(sa_update(CourierDelivery).where(CourierDelivery.id == b.delivery_id).values(quote_fen=880, tip_fen=200))
+    delivered = b.call(SPECS["uu"].delivered)
+    for _ in range(2):
+        await post(client, b, delivered)
+    cancelled = await book(world, "uu")
+    await post(client, cancelled, cancelled.call(SPECS["uu"].cancelled, extra={"deductFee": 0}))
+    async with world.services.database.write() as session:
+        payable = await account(session, world.tenant_id, "courier.payable", "courier_account", b.account.id, allow_negative=True)
+        expense = await account(session, world.tenant_id, "courier.expense", "brand", world.tenant_id, allow_negative=True)
+        assert await balance(session, payable) == 1080  # quote + tip, once despite the duplicate
+        assert await balance(session, expense) == -1080
+        assert (await verify(session, world.tenant_id)).ok

@@ -255,3 +255,8 @@ async def test_cancel_records_the_deducted_fee(provider, world):
     row = await cancel(world.services.database, partners, b.delivery_id, world.tenant_id, "customer changed mind", utc_now())
     assert row.state == "CANCELLED" and row.cancelled_by == "MERCHANT"
     assert row.deduct_fen == (0 if provider in ("uber", "lalamove") else 250)
+    from ledger import account, balance
+
+    async with world.services.database.write() as session:  # what we owe the partner for the cancellation
+        payable = await account(session, world.tenant_id, "courier.payable", "courier_account", b.account.id, allow_negative=True)
+        assert await balance(session, payable) == row.deduct_fen
