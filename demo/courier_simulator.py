@@ -24,6 +24,7 @@ import itertools
 import json
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qs
@@ -246,7 +247,9 @@ def _refuse(provider: str) -> Response:
     return JSONResponse({"code": "unauthorized", "message": "bad credentials"}, status_code=401)
 
 
-SHOP = LonLat(121.4800, 31.2200)  # where the simulated partner thinks every shop is (WGS-84)
+SHOP = LonLat(121.4800, 31.2200)
+# Each simulated partner's price for a job (fen), so CHEAPEST has something to choose.
+FEES = {"dada": 880, "fengniao": 820, "sf": 950, "shansong": 1100, "uu": 760, "uber": 880, "doordash": 880, "lalamove": 880}  # where the simulated partner thinks every shop is (WGS-84)
 
 
 async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict) -> Response:
@@ -267,7 +270,7 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
 
     if provider == "dada":
         if path.endswith("queryDeliverFee"):
-            return JSONResponse(ok({"fee": 8.8, "deliverFee": 8.8, "distance": 2300, "deliveryNo": f"Q{p['origin_id']}"}))
+            return JSONResponse(ok({"fee": FEES[provider] / 100, "deliverFee": FEES[provider] / 100, "distance": 2300, "deliveryNo": f"Q{p['origin_id']}"}))
         if path.endswith("addOrder"):
             return await created(p["origin_id"], _pt(p["receiver_lng"], p["receiver_lat"], "GCJ02"), {"fee": 8.8, "distance": 2300})
         if path.endswith("addAfterQuery"):
@@ -282,7 +285,7 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
     if provider == "fengniao":
         code = p.get("partner_order_code", "")
         if path.endswith("preCreateOrder"):
-            return JSONResponse(ok({"goods_infos": [{"actual_delivery_amount_cent": 880, "predict_delivery_minutes": 30,
+            return JSONResponse(ok({"goods_infos": [{"actual_delivery_amount_cent": FEES[provider], "predict_delivery_minutes": 30,
                                                      "t_index_id": f"T{code}"}], "distance": 2300}))
         if path.endswith("createOrder"):
             return await created(code, _pt(p["receiver_longitude"], p["receiver_latitude"], "GCJ02"),
@@ -298,7 +301,7 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
             return JSONResponse(ok({}))
     if provider == "sf":
         if path.endswith("precreateorder"):
-            return JSONResponse(ok({"total_price": 880, "delivery_distance_meter": 2300}))
+            return JSONResponse(ok({"total_price": FEES[provider], "delivery_distance_meter": 2300, "expect_time": int(time.time()) + 1800}))
         if path.endswith("createorder"):
             receive = p["receive"]
             return await created(p["shop_order_id"], _pt(receive["user_lng"], receive["user_lat"], "GCJ02"),
@@ -315,7 +318,7 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
             r = p["receiverList"][0]
             number = f"TDH{r['orderNo']}"
             sim.quotes[(provider, number)] = {"merchant": r["orderNo"], "to": _pt(r["toLongitude"], r["toLatitude"], "BD09")}
-            return JSONResponse(ok({"totalFeeAfterSave": 880, "orderNumber": number, "totalDistance": 2300}))
+            return JSONResponse(ok({"totalFeeAfterSave": FEES[provider], "orderNumber": number, "totalDistance": 2300}))
         if path.endswith("orderPlace"):
             quote = sim.quotes.get((provider, p.get("issOrderNo")))
             if quote is None:
@@ -334,7 +337,7 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
         if path.endswith("orderPrice"):
             token = f"PT{p['originId']}"
             sim.quotes[(provider, token)] = {"to": _pt(p["toLng"], p["toLat"], "BD09")}
-            return JSONResponse(ok({"needPayMoney": 880, "totalMoney": 880, "priceToken": token, "distance": 2300}))
+            return JSONResponse(ok({"needPayMoney": FEES[provider], "totalMoney": FEES[provider], "priceToken": token, "distance": 2300}))
         if path.endswith("addOrder"):
             quote = sim.quotes.get((provider, p.get("priceToken")), {"to": SHOP})
             return await created(p["originId"], quote["to"], lambda job: {"orderCode": job.partner_id})
