@@ -28,6 +28,7 @@ from payments.provider import CallbackEvent, SandboxProvider
 from payments.service import apply_callback, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
 from app.credential_headers import SingleCredentialHeaders
+from app.request_log import RequestIdMiddleware, configure_logging
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
 from schema.root import build_schema
@@ -239,7 +240,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.add_middleware(SingleCredentialHeaders)  # outside the cache: an ambiguous request is neither served nor run
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # before any body is read
-    app.add_middleware(SecurityHeaders)  # outermost: its header reaches every response, 413 included
+    app.add_middleware(SecurityHeaders)  # its header reaches every response, 413 included
+    app.add_middleware(RequestIdMiddleware)  # outermost: X-Request-Id on every response, id on every log line
     return app
 
 
@@ -268,6 +270,8 @@ def __getattr__(name: str):
     # `uvicorn asgi:app` builds the app on first access, so importing this module is cheap.
     if name == "app":
         global app
-        app = create_app()
+        settings = load_settings()
+        configure_logging(settings.log_format)  # here too: each uvicorn worker process imports this
+        app = create_app(settings)
         return app
     raise AttributeError(name)

@@ -35,14 +35,19 @@ def payload_errors(exc: Exception, error_type, code_enum: type[Enum], default_fi
     return [error_type(field=field, code=code, message=message)]
 
 
-def should_mask_error(error: GraphQLError) -> bool:
-    """Mask unexpected exceptions only; validation and user-input errors stay readable."""
+def is_client_error(error: GraphQLError) -> bool:
+    """A parse/validation error, a refused document or a malformed argument: the caller's mistake."""
     original = error.original_error
     if original is None or isinstance(original, (UserInputError, GraphQLError)):
-        return False
+        return True
     from strawberry.relay.types import GlobalIDValueError
 
-    if isinstance(original, GlobalIDValueError):
-        return False
-    log.error("unexpected error in resolver", exc_info=original)
-    return True
+    return isinstance(original, GlobalIDValueError)
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions only; validation and user-input errors stay readable.
+
+    Logging happens once, in app.request_log (client errors at INFO, these at ERROR with a traceback).
+    """
+    return not is_client_error(error)
