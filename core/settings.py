@@ -134,6 +134,9 @@ class Settings:
     # Prefix of live-tracking Redis channels, so deployments sharing one Redis never see each
     # other's events. None: derived from a hash of the database URL (tracking_namespace).
     deployment_namespace: str | None = None
+    # A STORE_PICKUP checkout without a slot while the store is closed: on (default), the customer
+    # collects after opening; off, it is STORE_UNAVAILABLE (field slotId) and a pickup slot is needed.
+    pickup_when_closed: bool = True
 
     @property
     def tracking_namespace(self) -> str:
@@ -213,6 +216,7 @@ def load_settings() -> Settings:
         detour_factor_by_city=_pairs("QIANDIAN_DETOUR_FACTORS", float),  # e.g. "上海=1.25,杭州=1.35"
         courier_by_tenant={int(k): v for k, v in _pairs("QIANDIAN_COURIER_BY_TENANT", str).items()},  # e.g. "12=dada"
         log_format=(os.environ.get("QIANDIAN_LOG_FORMAT") or "text").strip().lower(),
+        pickup_when_closed=_bool("QIANDIAN_PICKUP_WHEN_CLOSED", True),
         deployment_namespace=(os.environ.get("QIANDIAN_DEPLOYMENT_NAMESPACE") or "").strip() or None,
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
     )

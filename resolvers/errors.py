@@ -18,6 +18,15 @@ class UserInputError(Exception):
     """A malformed argument outside a mutation payload (bad cursor, `first` too large)."""
 
 
+def no_tenant_error(info) -> Exception:
+    """Why a brand-scoped query has no brand: an X-Tenant nobody has (UNKNOWN_TENANT), or none sent."""
+    slug = getattr(info.context, "tenant_slug", None)
+    if slug and getattr(info.context, "header_tenant_id", None) is None:
+        shown = slug if len(slug) <= 64 else slug[:64] + "…"
+        return GraphQLError(f"unknown tenant {shown!r}: no brand has this X-Tenant slug", extensions={"code": "UNKNOWN_TENANT"})
+    return UserInputError("no tenant: send the X-Tenant header or authenticate")
+
+
 def payload_errors(exc: Exception, error_type, code_enum: type[Enum], default_field: str | None = None) -> list:
     """One payload error for a DomainError/AuthError/MoneyError, coded in the payload's own enum."""
     if isinstance(exc, (DomainError, AuthError, GeoInputError)):
