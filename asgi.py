@@ -28,6 +28,7 @@ from payments.provider import CallbackEvent, SandboxProvider
 from payments.service import apply_callback, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
 from app.credential_headers import SingleCredentialHeaders
+from app.graphiql import graphiql_page, graphiql_routes
 from app.request_log import RequestIdMiddleware, configure_logging
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
@@ -60,6 +61,9 @@ class QiandianGraphQL(GraphQL):
             if json_depth_within(value, MAX_JSON_DEPTH):
                 return value
         raise HTTPException(400, f"request JSON nests deeper than {MAX_JSON_DEPTH} levels")
+
+    async def render_graphql_ide(self, request):
+        return graphiql_page()  # the IDE's assets come from this app (app/graphiql.py), not a CDN
 
     async def on_ws_connect(self, context):
         # Browsers cannot send headers on a WebSocket: accept them in connection_init's payload too.
@@ -205,6 +209,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
+    if settings.graphiql:
+        routes += graphiql_routes()
     if settings.sandbox_enabled and services.payments.get(SandboxProvider.name) is not None:
         # Marks sandbox payments paid without a signature: development, or a deployment that
         # explicitly runs the sandbox (fake money).
