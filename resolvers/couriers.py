@@ -87,6 +87,18 @@ async def delivery_types(info: Info, rows: list[DeliveryRow]) -> list[types.Cour
     return [_delivery(row, events[row.id]) for row in rows]
 
 
+async def courier_delivery_nodes(info: Info, node_ids) -> list:
+    """node(id:): visible to staff who may view the store's orders (another brand's: null)."""
+    from resolvers.nodes import _resolve, _rows
+    from schema.ids import node_pk
+
+    pks = [node_pk(str(i)) for i in node_ids]
+    found = await _rows(info, DeliveryRow, [pk for pk in pks if pk is not None]) if info.context.principal.is_authenticated else {}
+    typed = dict(zip(found, await delivery_types(info, list(found.values()))))
+    return await _resolve(info, node_ids, DeliveryRow, lambda row: False, lambda row: typed[row.id],
+                          store_of=lambda row: row.store_id, permissions=(Permission.VIEW_ORDERS,))
+
+
 def _money(fen: int | None, currency: str) -> Money | None:
     return None if fen is None else Money.of(fen, currency)
 

@@ -5,10 +5,14 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from collections.abc import Iterable
+from strawberry import relay
+from strawberry.types import Info
 
 from delivery.couriers.errors import CourierErrorCode as DomainCourierErrorCode
 from schema.common import Money
 from schema.coordinates import CoordinateSystem
+from schema.nodes import EncodedIdNode
 from schema.store import Location
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
 
@@ -85,8 +89,8 @@ class CourierTimelineEntry:
 
 
 @strawberry.type(description="A booking with a courier partner for one order. Fees in the order's currency.")
-class CourierDelivery:
-    id: strawberry.ID
+class CourierDelivery(EncodedIdNode):
+    id: relay.NodeID[str]
     order_id: strawberry.ID
     provider: CourierProvider
     state: CourierDeliveryState
@@ -103,6 +107,12 @@ class CourierDelivery:
     created_at: datetime
     updated_at: datetime
     timeline: list[CourierTimelineEntry]
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import couriers
+
+        return await couriers.courier_delivery_nodes(info, node_ids)
 
     @strawberry.field(description="The partner rider's last position (stored WGS-84; shown in the system asked for).")
     def rider_location(self, system: CoordinateSystem = DomainCoordinateSystem.GCJ02) -> Location | None:

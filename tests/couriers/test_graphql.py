@@ -107,3 +107,17 @@ async def test_a_called_courier_is_on_the_dispatch_board_and_the_engine_leaves_t
     board = await world.gql(client, BOARD, {"s": encode("Store", world.store_ids["a"])}, token=hq)
     again = [o for o in board["data"]["dispatchBoard"]["orders"] if o["orderId"] == pickup]
     assert again and again[0]["dispatchState"] == "UNASSIGNED" and again[0]["courier"] is None
+
+
+async def test_node_resolves_a_courier_delivery_for_its_staff_only(client, world, database, services, fake_partners):
+    from tests.couriers.kit import book
+    from tests.worlds import build_world
+
+    b = await book(world, "dada")
+    gid = encode("CourierDelivery", b.delivery_id)
+    query = "query($id: ID!) { node(id: $id) { __typename ... on CourierDelivery { provider state } } }"
+    mine = await world.gql(client, query, {"id": gid}, token=world.staff_token("hq"))
+    assert mine["data"]["node"] == {"__typename": "CourierDelivery", "provider": "DADA", "state": "DISPATCHING"}
+    other = await build_world(database, services)
+    theirs = await other.gql(client, query, {"id": gid}, token=other.staff_token("hq"))
+    assert theirs["data"]["node"] is None
