@@ -138,8 +138,9 @@ class Settings:
     courier_callback_max_age_s: int = 900
     # Non-final deliveries with no news for this long are re-queried (reconciliation); 0 = off.
     courier_reconcile_after_s: int = 600
-    # How often the courier loop runs (book hand-offs, cascade, reconcile); 0 = off.
-    courier_loop_interval_s: int = 15
+    # How often the courier loop runs (book hand-offs, cascade, reconcile, poll rider positions);
+    # 0 = off. Off unless configured (load_settings: 15), so Settings() in tests calls no partner.
+    courier_loop_interval_s: int = 0
     # --- Front door (issue 18): logs, tracking namespace ---
     log_format: str = "text"  # "text" or "json" (one object per line); app.request_log
     # Prefix of live-tracking Redis channels, so deployments sharing one Redis never see each

@@ -280,9 +280,10 @@ async def cascade(database: Database, partners: CourierPartners, now: datetime, 
 
 async def courier_jobs(database: Database, partners: CourierPartners, now: datetime, reconcile_after_s: int) -> dict:
     """One pass of the courier loop: book handed-off orders, cascade, reconcile quiet deliveries."""
-    from delivery.couriers.service import reconcile
+    from delivery.couriers.service import poll_positions, reconcile
 
-    out = {"booked": await call_handed_off(database, partners, now), "cascaded": await cascade(database, partners, now)}
+    out = {"booked": await call_handed_off(database, partners, now), "cascaded": await cascade(database, partners, now),
+           "positions": await poll_positions(database, partners, now)}
     if reconcile_after_s > 0:
         out["reconciled"] = await reconcile(database, partners, now, timedelta(seconds=reconcile_after_s))
     return out

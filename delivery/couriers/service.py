@@ -385,6 +385,40 @@ async def reconcile(database: Database, partners: CourierPartners, now: datetime
     return len(rows)
 
 
+TRACKED = (DeliveryState.RIDER_ASSIGNED.value, DeliveryState.AT_PICKUP.value, DeliveryState.PICKED_UP.value,
+           DeliveryState.AT_DROPOFF.value, DeliveryState.RETURNING.value)
+POSITION_POLLED = frozenset({"dada", "uu", "lalamove"})  # their callbacks carry no rider position
+
+
+async def poll_positions(database: Database, partners: CourierPartners, now: datetime, limit: int = 100) -> int:
+    """Ask partners whose callbacks carry no rider position where their riders are; store it
+    (WGS-84) and send it to the order's tracking channel like our own riders' positions."""
+    async with database.read() as session:
+        rows = (await session.scalars(select(CourierDelivery).where(
+            CourierDelivery.state.in_(TRACKED), CourierDelivery.provider.in_(sorted(POSITION_POLLED)),
+        ).order_by(CourierDelivery.updated_at).limit(limit))).all()
+    moved = 0
+    for row in rows:
+        account = await _account(database, row.account_id)
+        try:
+            info = await partners.adapter(account).rider_position(row.merchant_order_id, row.partner_order_id)
+        except CourierError as exc:
+            log.info("%s rider position for %s: %s", row.provider, row.merchant_order_id, exc)
+            continue
+        if info.position is None:
+            continue
+        async with database.write() as session:
+            result = await session.execute(update(CourierDelivery).where(
+                CourierDelivery.id == row.id, CourierDelivery.state.in_(TRACKED)).values(
+                rider_lon=info.position.lon, rider_lat=info.position.lat))
+            if result.rowcount:
+                publish_after_commit(session, row.tenant_id, row.order_id, {
+                    "type": "POSITION", "orderId": row.order_id, "riderId": None, "courier": row.provider,
+                    "lon": info.position.lon, "lat": info.position.lat, "at": now.isoformat()})
+                moved += 1
+    return moved
+
+
 async def get_delivery(database: Database, delivery_id: int) -> CourierDelivery | None:
     async with database.read() as session:
         return await session.get(CourierDelivery, delivery_id)

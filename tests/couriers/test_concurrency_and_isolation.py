@@ -104,3 +104,23 @@ async def test_courier_fees_owed_are_posted_to_the_ledger_once(client, world):
         assert await balance(session, payable) == 1080  # quote + tip, once despite the duplicate
         assert await balance(session, expense) == -1080
         assert (await verify(session, world.tenant_id)).ok
+
+
+async def test_positions_of_partners_without_them_in_callbacks_are_polled_to_tracking(world, database):
+    from delivery.couriers.service import poll_positions
+    from delivery.tracking import order_channel
+    from geo.coordinates import CoordinateSystem, LonLat, from_wgs84
+
+    b = await book(world, "dada", state="PICKED_UP")
+    gcj = from_wgs84(LonLat(120.17, 30.29), CoordinateSystem.GCJ02)
+    transport = FakeTransport({"/api/order/status/query": {"status": "success", "code": 0, "result": {
+        "statusCode": 3, "transporterLng": gcj.lon, "transporterLat": gcj.lat, "transporterName": "Li"}}})
+    partners = CourierPartners(world.services.secret_box, transport=transport)
+    async with database.read() as session:
+        order_id = (await session.get(CourierDelivery, b.delivery_id)).order_id
+    async with world.services.tracking.subscribe(order_channel(world.tenant_id, order_id)) as messages:
+        assert await poll_positions(database, partners, utc_now(), limit=10_000) >= 1
+        message = await asyncio.wait_for(messages.__anext__(), 10)
+    assert (message["type"], round(message["lon"], 4), round(message["lat"], 4)) == ("POSITION", 120.17, 30.29)
+    row = await state_of(world, b)
+    assert (round(row.rider_lon, 4), round(row.rider_lat, 4)) == (120.17, 30.29)
