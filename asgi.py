@@ -27,6 +27,7 @@ from payments.errors import CallbackRejected, CallbackSignatureInvalid
 from payments.provider import CallbackEvent, SandboxProvider
 from payments.service import apply_callback, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
+from app.courier_webhooks import courier_webhook_endpoint
 from app.credential_headers import SingleCredentialHeaders
 from app.graphiql import graphiql_page, graphiql_routes
 from app.request_log import RequestIdMiddleware, configure_logging
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/payments/{provider}/callback", payment_callback, methods=["POST"]),
+        Route("/webhooks/couriers/{provider}/{token}", courier_webhook_endpoint(services), methods=["POST"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
@@ -225,10 +227,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
             dispatcher = asyncio.create_task(dispatch_forever(services.database, services.tracking, settings.dispatch_interval_s,
                                                               couriers=services.couriers))
+        couriers = (asyncio.create_task(_courier_jobs_forever(services))
+                    if settings.courier_loop_interval_s > 0 and services.courier_partners is not None else None)
         try:
             yield
         finally:
-            for task in (sweeper, dispatcher):
+            for task in (sweeper, dispatcher, couriers):
                 if task:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -270,6 +274,18 @@ async def _sweep_forever(services: Services) -> None:
                 log.info("expired %d unpaid orders", cancelled)
         except Exception:  # noqa: BLE001 - the sweeper must outlive a bad cycle
             log.exception("expiry sweep failed")
+
+
+async def _courier_jobs_forever(services: Services) -> None:
+    from delivery.couriers.policy import courier_jobs
+
+    while True:
+        await asyncio.sleep(services.settings.courier_loop_interval_s)
+        try:
+            await courier_jobs(services.database, services.courier_partners, utc_now(),
+                               services.settings.courier_reconcile_after_s)
+        except Exception:  # noqa: BLE001 - the loop must outlive a bad cycle
+            log.exception("courier jobs failed")
 
 
 def __getattr__(name: str):

@@ -15,6 +15,7 @@ from core.settings import Settings
 from db.session import Database
 from delivery import tracking
 from delivery.board.courier import CourierRegistry
+from delivery.couriers.service import CourierPartners
 from delivery.tracking import TrackingHub
 from events.wiring import register_listeners
 from geo import zone_lookup
@@ -40,6 +41,8 @@ class Services:
     road: RoadDistanceProvider = field(default_factory=DetourFactorDistance)
     # Seals and opens partner credentials stored in the database (courier, payment merchants).
     secret_box: SecretBox | None = None
+    # Courier partner adapters' transport, base URLs and callback settings (delivery.couriers).
+    courier_partners: CourierPartners | None = None
     _tenant_ids: dict[str, int] = field(default_factory=dict)
 
     async def tenant_id_for_slug(self, slug: str) -> int | None:
@@ -59,9 +62,14 @@ def road_from_settings(settings: Settings) -> RoadDistanceProvider:
 
 
 def couriers_from_settings(settings: Settings) -> CourierRegistry:
-    """The registry with the adapters this build knows (record-only so far; partner
-    adapters get registered here) and each configured tenant's choice."""
-    return CourierRegistry(settings.courier_by_tenant)
+    """The registry with the adapters this build knows and each configured tenant's choice.
+    Tenants not named go through their stores' courier policy (delivery.couriers.policy),
+    which records the hand-off only, like record-only, until a policy enables partners."""
+    from delivery.couriers.policy import PolicyCourier
+
+    registry = CourierRegistry(settings.courier_by_tenant, adapters=(PolicyCourier(),))
+    registry.set_default(PolicyCourier.name)
+    return registry
 
 
 def build_services(
@@ -92,4 +100,7 @@ def build_services(
         couriers=couriers_from_settings(settings),
         road=road,
         secret_box=SecretBox(secret, settings.previous_secret_keys),
+        courier_partners=CourierPartners(
+            SecretBox(secret, settings.previous_secret_keys), base_urls=dict(settings.courier_base_urls),
+            callback_base_url=settings.courier_callback_base_url, max_age_s=settings.courier_callback_max_age_s),
     )

@@ -129,6 +129,18 @@ class Settings:
     courier_by_tenant: dict[int, str] = field(default_factory=dict)
     # Old server keys that may still open credentials sealed before a key change (core.secret_box).
     previous_secret_keys: tuple[str, ...] = ()
+    # --- Courier partners (delivery.couriers, issue 11) ---
+    # Partner API base URL overrides by provider (sandbox hosts, the local partner simulator).
+    courier_base_urls: dict[str, str] = field(default_factory=dict)
+    # This API's public base URL, for the callback URLs handed to partners at create.
+    courier_callback_base_url: str = "http://127.0.0.1:8000"
+    # Signed callback timestamps older/newer than this are refused (replay window).
+    courier_callback_max_age_s: int = 900
+    # Non-final deliveries with no news for this long are re-queried (reconciliation); 0 = off.
+    courier_reconcile_after_s: int = 600
+    # How often the courier loop runs (book hand-offs, cascade, reconcile, poll rider positions);
+    # 0 = off. Off unless configured (load_settings: 15), so Settings() in tests calls no partner.
+    courier_loop_interval_s: int = 0
     # --- Front door (issue 18): logs, tracking namespace ---
     log_format: str = "text"  # "text" or "json" (one object per line); app.request_log
     # Prefix of live-tracking Redis channels, so deployments sharing one Redis never see each
@@ -219,5 +231,11 @@ def load_settings() -> Settings:
         pickup_when_closed=_bool("QIANDIAN_PICKUP_WHEN_CLOSED", True),
         deployment_namespace=(os.environ.get("QIANDIAN_DEPLOYMENT_NAMESPACE") or "").strip() or None,
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
+        # Courier partners (delivery.couriers)
+        courier_base_urls=_pairs("QIANDIAN_COURIER_BASE_URLS", str),  # e.g. "dada=http://127.0.0.1:8700/dada"
+        courier_callback_base_url=os.environ.get("QIANDIAN_COURIER_CALLBACK_BASE_URL", "http://127.0.0.1:8000"),
+        courier_callback_max_age_s=_int("QIANDIAN_COURIER_CALLBACK_MAX_AGE_S", 900),
+        courier_reconcile_after_s=_int("QIANDIAN_COURIER_RECONCILE_AFTER_S", 600),
+        courier_loop_interval_s=_int("QIANDIAN_COURIER_LOOP_INTERVAL_S", 15),
     )
     return settings  # validated on construction

@@ -128,6 +128,8 @@ class BoardOrder:
     suggested_pickup_at: datetime | None
     suggested_delivery_at: datetime | None
     order_pk: strawberry.Private[int]
+    courier: Annotated["CourierDelivery", strawberry.lazy("schema.couriers")] | None = strawberry.field(
+        default=None, description="The order's latest courier partner booking (delivery.couriers), if any.")
 
     @strawberry.field
     async def order(self, info: strawberry.Info) -> Annotated["Order", strawberry.lazy("schema.orders")] | None:

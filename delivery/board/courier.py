@@ -78,6 +78,12 @@ class CourierRegistry:
             raise KeyError(f"no courier adapter named {name!r} (registered: {', '.join(sorted(self._adapters))})")
         self._by_tenant[tenant_id] = name
 
+    def set_default(self, name: str) -> None:
+        """The adapter for tenants not named in `use` (the app sets the policy courier, delivery.couriers.policy)."""
+        if name not in self._adapters:
+            raise KeyError(f"no courier adapter named {name!r}")
+        self._default = name
+
     def names(self) -> list[str]:
         return sorted(self._adapters)
 

@@ -176,6 +176,9 @@ async def _dispatch_fixtures(client, pair: Pair, world: World) -> None:
     code = code_for(proof_key(world.services.settings.secret_key), await order_row(world, orders["o3"]))
     pair.dispatch[world.slug] = {**orders, "rider": world.gid("Rider", rider), "rider_pk": rider, "idle_pk": idle,
                                  "mobile": mobile, "code": code}
+    from tests.couriers.kit import book as book_courier  # a courier delivery per tenant (issue 11)
+
+    pair.dispatch[world.slug]["courier"] = world.gid("CourierDelivery", (await book_courier(world, "dada")).delivery_id)
     if world is pair.a:
         sent = await post(client, REQUEST_CODE, {"m": mobile}, token=None, tenant=world.slug)
         assert sent["data"]["requestLoginCode"]["sent"] is True
@@ -224,6 +227,10 @@ class Case:
     principals: tuple[str, ...]  # tenant A's principals that try: "hq", "alice" or "anon"
     expect: str | Callable  # the exact payload error code, or a check that the effect stayed in tenant A
     tenant: Callable[[Pair, World], str | None] = lambda pair, target: target.slug  # the X-Tenant header sent
+
+
+async def _only_not_found(payload: dict) -> None:
+    assert [e["code"] for e in payload["errors"]] == ["NOT_FOUND"] and payload.get("delivery") is None, payload
 
 
 def _order_doc(name: str) -> str:
@@ -381,6 +388,23 @@ CASES: dict[str, Case] = {
         f"mutation($id: ID!) {{ deliveryZoneDelete(input: {{id: $id}}) {{ deletedId {E} }} }}",
         lambda p, t: {"id": p.zones[t.slug]}, ("hq",), "NOT_FOUND"),
     # Dispatch (issue 5). Controls run in this order: each leaves what the next one needs.
+    "courierAccountAdd": Case(
+        f"""mutation($s: ID!) {{ courierAccountAdd(input: {{provider: DADA, storeId: $s, credentials: [{{key: "app_key", value: "k"}},
+            {{key: "app_secret", value: "s"}}, {{key: "source_id", value: "1"}}, {{key: "shop_no", value: "1"}}]}}) {{ accountId {E} }} }}""",
+        lambda p, t: {"s": t.store("a")}, ("hq",), "NOT_FOUND"),
+    "courierPolicySet": Case(
+        f"mutation($id: ID!) {{ courierPolicySet(input: {{nodeId: $id, feeCapFen: 2000}}) {{ policy {{ choose }} {E} }} }}",
+        lambda p, t: {"id": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    # Calling, cancelling and tipping reach the partner: checked here only against tenant B (no control).
+    "courierCall": Case(
+        f"mutation($o: ID!) {{ courierCall(input: {{orderId: $o, provider: DADA}}) {{ delivery {{ id }} {E} }} }}",
+        lambda p, t: {"o": p.dispatch[t.slug]["o2"]}, ("hq",), lambda p, payload, db: _only_not_found(payload)),
+    "courierCancel": Case(
+        f"mutation($d: ID!) {{ courierCancel(input: {{deliveryId: $d}}) {{ delivery {{ id }} {E} }} }}",
+        lambda p, t: {"d": p.dispatch[t.slug]["courier"]}, ("hq",), lambda p, payload, db: _only_not_found(payload)),
+    "courierTip": Case(
+        f"mutation($d: ID!) {{ courierTip(input: {{deliveryId: $d, tipFen: 100, idempotencyKey: \"x\"}}) {{ delivery {{ id }} {E} }} }}",
+        lambda p, t: {"d": p.dispatch[t.slug]["courier"]}, ("hq",), lambda p, payload, db: _only_not_found(payload)),
     "dispatchNow": Case(
         f"mutation($o: ID!) {{ dispatchNow(input: {{orderId: $o}}) {{ task {{ id }} {E} }} }}",
         lambda p, t: {"o": p.dispatch[t.slug]["o2"]}, ("hq",), "NOT_FOUND"),

@@ -1,0 +1,49 @@
+"""POST /webhooks/couriers/{provider}/{token}: courier partner callbacks.
+
+The per-tenant token in the URL picks the account (and so the tenant and its sealed
+credentials); an unknown token or provider is a 404. The adapter verifies the partner's
+signature on the raw bytes (constant time) and any signed timestamp; a refused call is
+answered 401/400 and nothing is written. Each event is persisted and applied in one
+transaction before the partner's own acknowledgement goes back; duplicates, stale and
+unknown events are acknowledged too (a partner retrying them would only storm).
+"""
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.clock import utc_now
+from delivery.couriers.adapters import ADAPTERS
+from delivery.couriers.protocol import CallbackRejected, CallbackRequest
+from delivery.couriers.service import account_for_webhook, record_event
+
+log = logging.getLogger("qiandian.couriers")
+
+
+def courier_webhook_endpoint(services):
+    async def endpoint(request: Request) -> Response:
+        provider, token = request.path_params["provider"], request.path_params["token"]
+        partners = services.courier_partners
+        if provider not in ADAPTERS or partners is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        async with services.database.read() as session:
+            account = await account_for_webhook(session, provider, token)
+        if account is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        body = await request.body()
+        adapter = partners.adapter(account)
+        call = CallbackRequest(body=body, headers={k.lower(): v for k, v in request.headers.items()},
+                               query=dict(request.query_params), path=request.url.path, now=utc_now())
+        try:
+            events = adapter.parse_callback(call)
+        except CallbackRejected as exc:
+            log.warning("%s callback refused for tenant %s: %s", provider, account.tenant_id, exc.kind)
+            return JSONResponse({"error": exc.kind}, status_code=exc.http_status)
+        for event in events:
+            await record_event(services.database, account, event, call.now)
+        ack = adapter.ack()
+        return Response(ack.body, status_code=ack.status, media_type=ack.media_type)
+
+    return endpoint
