@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Permission, Principal
@@ -50,16 +52,19 @@ class SalespersonLevelChanged(Event):
 
 
 async def program(session: AsyncSession, tenant_id: int) -> DistributionProgram:
-    """The tenant's programme row (created with the defaults on first use)."""
+    """The tenant's programme row, created with the defaults on first use (race-safe:
+    INSERT .. ON CONFLICT DO NOTHING, then read)."""
     row = await session.get(DistributionProgram, tenant_id)
     if row is None:
-        row = DistributionProgram(
-            tenant_id=tenant_id, settle_days=7, binding_days=30, touch="FIRST", upline_levels=1, upline1_rate_bp=0,
-            upline2_rate_bp=0, first_order_reward_fen=0, first_order_days=3, min_withdrawal_fen=100,
-            upgrade_orders=0, upgrade_gmv_fen=0, upgrade_window_days=30, updated_at=utc_now(),
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(DistributionProgram).values(
+                tenant_id=tenant_id, settle_days=7, binding_days=30, touch="FIRST", upline_levels=1, upline1_rate_bp=0,
+                upline2_rate_bp=0, first_order_reward_fen=0, first_order_days=3, min_withdrawal_fen=100,
+                upgrade_orders=0, upgrade_gmv_fen=0, upgrade_window_days=30, updated_at=utc_now(),
+            ).on_conflict_do_nothing(index_elements=["tenant_id"])
         )
-        session.add(row)
-        await session.flush()
+        row = await session.get(DistributionProgram, tenant_id)
     return row
 
 
