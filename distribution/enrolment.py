@@ -73,11 +73,11 @@ async def hq_path(session: AsyncSession, tenant_id: int) -> str:
 
 
 async def require_hq(session: AsyncSession, principal: Principal) -> int:
-    """HQ-wide distribution settings: MANAGE_STAFF on the HQ node."""
+    """HQ-wide distribution settings and payouts: MANAGE_DISTRIBUTION on the HQ node."""
     tenant_id = require_tenant(principal, Codes)
     if not principal.is_authenticated:
         raise DomainError(Codes.UNAUTHENTICATED, "sign in first")
-    if not principal.can(Permission.MANAGE_STAFF, await hq_path(session, tenant_id)):
+    if not principal.can(Permission.MANAGE_DISTRIBUTION, await hq_path(session, tenant_id)):
         raise DomainError(Codes.PERMISSION_DENIED, "only HQ admins manage the distribution programme")
     return tenant_id
 
@@ -144,7 +144,7 @@ async def create_invite(
     session: AsyncSession, principal: Principal, *, store_id: int | None, kind: str, uses: int, ttl_hours: int,
     now: datetime | None = None,
 ) -> tuple[DistributionInvite, str]:
-    """Staff invite (MANAGE_STAFF over the store), or a salesperson inviting a downline (their
+    """Staff invite (MANAGE_DISTRIBUTION over the store: HQ, partner or store manager), or a salesperson inviting a downline (their
     own store, kind DISTRIBUTOR, upline = them). Returns the row and the one-time plain token."""
     now = now or utc_now()
     tenant_id = require_tenant(principal, Codes)
@@ -166,7 +166,7 @@ async def create_invite(
     else:
         if store_id is None:
             raise DomainError(Codes.REQUIRED, "storeId is required", "storeId")
-        await load_store(session, principal, store_id, Codes, Permission.MANAGE_STAFF)
+        await load_store(session, principal, store_id, Codes, Permission.MANAGE_DISTRIBUTION)
     token = "inv_" + secrets.token_urlsafe(24)
     row = DistributionInvite(
         tenant_id=tenant_id, token_hash=_token_hash(token), kind=kind, store_id=store_id, upline_id=upline_id,
@@ -215,7 +215,7 @@ async def salesperson_of_customer(session: AsyncSession, tenant_id: int, custome
     return row
 
 
-async def load_salesperson(session: AsyncSession, principal: Principal, salesperson_id: int, permission=Permission.MANAGE_STAFF) -> Salesperson:
+async def load_salesperson(session: AsyncSession, principal: Principal, salesperson_id: int, permission=Permission.MANAGE_DISTRIBUTION) -> Salesperson:
     """Staff access: the salesperson's store must be in the caller's subtree; another tenant's id is NOT_FOUND."""
     tenant_id = require_tenant(principal, Codes)
     row = await session.get(Salesperson, salesperson_id)

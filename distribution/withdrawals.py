@@ -14,7 +14,7 @@ from core.clock import utc_now
 from core.errors import DomainError
 from distribution import payouts
 from distribution.commission import WITHDRAWABLE, WITHDRAWING, WITHDRAWN, _accounts, _net_debt
-from distribution.enrolment import load_salesperson, program
+from distribution.enrolment import program, require_hq
 from distribution.errors import DistributionErrorCode as Codes
 from distribution.models import CommissionWithdrawal, Salesperson
 from ledger import InsufficientFunds, Leg, post
@@ -57,12 +57,12 @@ async def request_withdrawal(
 async def decide_withdrawal(
     session: AsyncSession, principal: Principal, withdrawal_id: int, approve: bool, now: datetime | None = None,
 ) -> CommissionWithdrawal:
-    """Staff with MANAGE_STAFF over the salesperson's store approve (and pay) or reject."""
+    """HQ approves (and pays: the brand's money leaves) or rejects."""
     now = now or utc_now()
     row = await session.get(CommissionWithdrawal, withdrawal_id)
     if row is None or row.tenant_id != principal.tenant_id:
         raise DomainError(Codes.NOT_FOUND, "withdrawal not found", "id")
-    await load_salesperson(session, principal, row.salesperson_id)
+    await require_hq(session, principal)
     decided = await session.execute(
         update(CommissionWithdrawal).where(CommissionWithdrawal.id == row.id, CommissionWithdrawal.state == "REQUESTED")
         .values(state="PAYING" if approve else "REJECTED", decided_at=now, reviewed_by_staff_id=principal.staff_id)
