@@ -30,6 +30,7 @@ from core.clock import as_utc, utc_now
 from distribution.enrolment import program
 from distribution.models import CommissionAccrual, CommissionRule, OrderAttribution, Salesperson
 from ledger import InsufficientFunds, Leg, account, balance, post
+from ledger.models import LedgerAccount
 
 PENDING, WITHDRAWABLE, DEBT, WITHDRAWING, WITHDRAWN = (
     "commission.pending", "commission.withdrawable", "commission.debt", "commission.withdrawing", "commission.withdrawn",
@@ -198,41 +199,63 @@ async def _net_debt(session: AsyncSession, tenant_id: int, salesperson_id: int, 
         pass
 
 
-async def settle_accrual(session: AsyncSession, accrual_id: int, at: datetime) -> bool:
-    """PENDING -> WITHDRAWABLE for one accrual (conditional UPDATE: one caller wins)."""
-    result = await session.execute(
-        update(CommissionAccrual)
-        .where(CommissionAccrual.id == accrual_id, CommissionAccrual.state == "PENDING")
-        .values(state="WITHDRAWABLE", settled_at=at)
-        .returning(CommissionAccrual.tenant_id, CommissionAccrual.salesperson_id, CommissionAccrual.amount_fen - CommissionAccrual.reversed_fen)
-        .execution_options(synchronize_session=False)
-    )
-    row = result.first()
-    if row is None:
-        return False
-    tenant_id, salesperson_id, amount = row
-    if amount > 0:
-        accounts = await _accounts(session, tenant_id, salesperson_id)
-        key = f"dist:settle:{accrual_id}"
-        await post(session, tenant_id, "commission.settle", [Leg(accounts[PENDING], -amount), Leg(accounts[WITHDRAWABLE], amount)],
-                   idempotency_key=key, reference=("commission_accrual", accrual_id), now=at)
-        await _net_debt(session, tenant_id, salesperson_id, key, at)
-    return True
+async def _account_ids(session: AsyncSession, tenant_id: int, salesperson_ids: list[int], kind: str) -> dict[int, int]:
+    """The `kind` account of each salesperson in one query (opened where missing)."""
+    found = dict((await session.execute(
+        select(LedgerAccount.owner_id, LedgerAccount.id).where(
+            LedgerAccount.tenant_id == tenant_id, LedgerAccount.kind == kind, LedgerAccount.owner_type == SP,
+            LedgerAccount.owner_id.in_(salesperson_ids))
+    )).all())
+    for salesperson_id in salesperson_ids:
+        if salesperson_id not in found:
+            found[salesperson_id] = await account(session, tenant_id, kind, SP, salesperson_id, allow_negative=(kind == DEBT))
+    return found
 
 
 async def settle_due(session: AsyncSession, tenant_id: int, now: datetime | None = None, limit: int = 1000) -> int:
-    """The settlement job: every pending accrual whose settle date has passed. Safe to run twice
-    or concurrently (each accrual moves once). Returns how many it moved."""
+    """The settlement job: pending accruals whose settle date has passed become WITHDRAWABLE.
+    Each accrual moves by one conditional UPDATE (state = 'PENDING'), so a second run, or a
+    second process at the same time, moves nothing twice; the money of the accruals this call
+    won moves pending -> withdrawable in balanced transactions of up to 32 salespeople each.
+    Returns how many accruals it settled (at most `limit`)."""
     now = now or utc_now()
     due = list(await session.scalars(
         select(CommissionAccrual.id)
         .where(CommissionAccrual.tenant_id == tenant_id, CommissionAccrual.state == "PENDING", CommissionAccrual.settle_after <= now)
-        .order_by(CommissionAccrual.id).limit(limit)
+        .order_by(CommissionAccrual.id).limit(max(1, min(limit, 10000)))
     ))
-    moved = 0
-    for accrual_id in due:
-        moved += await settle_accrual(session, accrual_id, now)
-    return moved
+    if not due:
+        return 0
+    won = (await session.execute(
+        update(CommissionAccrual)
+        .where(CommissionAccrual.id.in_(due), CommissionAccrual.state == "PENDING")
+        .values(state="WITHDRAWABLE", settled_at=now)
+        .returning(CommissionAccrual.id, CommissionAccrual.salesperson_id, CommissionAccrual.amount_fen - CommissionAccrual.reversed_fen)
+        .execution_options(synchronize_session=False)
+    )).all()
+    first_id: dict[int, int] = {}
+    totals: dict[int, int] = {}
+    for accrual_id, salesperson_id, amount in won:
+        first_id[salesperson_id] = min(first_id.get(salesperson_id, accrual_id), accrual_id)
+        totals[salesperson_id] = totals.get(salesperson_id, 0) + amount
+    people = sorted(sp for sp, total in totals.items() if total > 0)
+    if people:
+        pending = await _account_ids(session, tenant_id, people, PENDING)
+        withdrawable = await _account_ids(session, tenant_id, people, WITHDRAWABLE)
+        for i in range(0, len(people), 32):
+            chunk = people[i:i + 32]
+            legs = [leg for sp in chunk for leg in (Leg(pending[sp], -totals[sp]), Leg(withdrawable[sp], totals[sp]))]
+            # Each accrual settles once, so the smallest accrual id of the chunk names this posting for good.
+            key = f"dist:settle:{min(first_id[sp] for sp in chunk)}"
+            await post(session, tenant_id, "commission.settle", legs, idempotency_key=key, reference=("commission_settlement", min(first_id[sp] for sp in chunk)), now=now)
+        in_debt = list(await session.scalars(
+            select(LedgerAccount.owner_id).where(
+                LedgerAccount.tenant_id == tenant_id, LedgerAccount.kind == DEBT, LedgerAccount.owner_type == SP,
+                LedgerAccount.owner_id.in_(people), LedgerAccount.balance_fen < 0)
+        ))
+        for salesperson_id in in_debt:
+            await _net_debt(session, tenant_id, salesperson_id, f"dist:settle:{first_id[salesperson_id]}:{salesperson_id}", now)
+    return len(won)
 
 
 async def reverse_order_share(
