@@ -22,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.models import Order, OrderLine, Product, Sku
@@ -153,22 +155,20 @@ async def accrue_order(session: AsyncSession, tenant_id: int, order_id: int, at:
         if won.rowcount == 1:
             shares.append((seller.id, "FIRST_ORDER", prog.first_order_reward_fen))
     expense = await expense_account(session, tenant_id)
-    made = []
-    for salesperson_id, role, amount in shares:
-        if amount <= 0:
-            continue
-        row = CommissionAccrual(
-            tenant_id=tenant_id, order_id=order_id, salesperson_id=salesperson_id, role=role, amount_fen=amount,
-            reversed_fen=0, state="PENDING", created_at=at,
-        )
-        session.add(row)
-        await session.flush()
-        accounts = await _accounts(session, tenant_id, salesperson_id)
-        await post(
-            session, tenant_id, "commission.accrue", [Leg(expense, -amount), Leg(accounts[PENDING], amount)],
-            idempotency_key=f"dist:accrue:{row.id}", reference=("order", order_id), now=at,
-        )
-        made.append(row)
+    made = [
+        CommissionAccrual(tenant_id=tenant_id, order_id=order_id, salesperson_id=sp, role=role, amount_fen=amount, reversed_fen=0,
+                          state="PENDING", created_at=at)
+        for sp, role, amount in shares if amount > 0
+    ]
+    if not made:
+        return []
+    session.add_all(made)
+    await session.flush()
+    pending = await _account_ids(session, tenant_id, sorted({row.salesperson_id for row in made}), PENDING)
+    legs = [Leg(pending[row.salesperson_id], row.amount_fen) for row in made]
+    # One balanced transaction per order (the order accrues once: its key says so).
+    await post(session, tenant_id, "commission.accrue", legs + [Leg(expense, -sum(row.amount_fen for row in made))],
+               idempotency_key=f"dist:accrue:{order_id}", reference=("order", order_id), now=at)
     return made
 
 
@@ -200,15 +200,23 @@ async def _net_debt(session: AsyncSession, tenant_id: int, salesperson_id: int, 
 
 
 async def _account_ids(session: AsyncSession, tenant_id: int, salesperson_ids: list[int], kind: str) -> dict[int, int]:
-    """The `kind` account of each salesperson in one query (opened where missing)."""
-    found = dict((await session.execute(
-        select(LedgerAccount.owner_id, LedgerAccount.id).where(
+    """The `kind` account of each salesperson, in two queries (those missing are opened with one
+    INSERT .. ON CONFLICT DO NOTHING, race-safe like ledger.account)."""
+    def query():
+        return select(LedgerAccount.owner_id, LedgerAccount.id).where(
             LedgerAccount.tenant_id == tenant_id, LedgerAccount.kind == kind, LedgerAccount.owner_type == SP,
-            LedgerAccount.owner_id.in_(salesperson_ids))
-    )).all())
-    for salesperson_id in salesperson_ids:
-        if salesperson_id not in found:
-            found[salesperson_id] = await account(session, tenant_id, kind, SP, salesperson_id, allow_negative=(kind == DEBT))
+            LedgerAccount.owner_id.in_(salesperson_ids), LedgerAccount.currency == "CNY")
+
+    found = dict((await session.execute(query())).all())
+    missing = [sp for sp in salesperson_ids if sp not in found]
+    if missing:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utc_now()
+        await session.execute(insert(LedgerAccount).values([
+            dict(tenant_id=tenant_id, kind=kind, owner_type=SP, owner_id=sp, currency="CNY", allow_negative=(kind == DEBT), balance_fen=0, created_at=now)
+            for sp in missing
+        ]).on_conflict_do_nothing(index_elements=["tenant_id", "kind", "owner_type", "owner_id", "currency"]))
+        found = dict((await session.execute(query())).all())
     return found
 
 
@@ -219,16 +227,19 @@ async def settle_due(session: AsyncSession, tenant_id: int, now: datetime | None
     won moves pending -> withdrawable in balanced transactions of up to 32 salespeople each.
     Returns how many accruals it settled (at most `limit`)."""
     now = now or utc_now()
-    due = list(await session.scalars(
+    # The id of the `limit`-th due accrual bounds one range UPDATE (no list of ids to bind).
+    due = (
         select(CommissionAccrual.id)
         .where(CommissionAccrual.tenant_id == tenant_id, CommissionAccrual.state == "PENDING", CommissionAccrual.settle_after <= now)
-        .order_by(CommissionAccrual.id).limit(max(1, min(limit, 10000)))
-    ))
-    if not due:
+        .order_by(CommissionAccrual.id).limit(max(1, min(limit, 100_000))).subquery()
+    )
+    last = await session.scalar(select(func.max(due.c.id)))
+    if last is None:
         return 0
     won = (await session.execute(
         update(CommissionAccrual)
-        .where(CommissionAccrual.id.in_(due), CommissionAccrual.state == "PENDING")
+        .where(CommissionAccrual.tenant_id == tenant_id, CommissionAccrual.state == "PENDING", CommissionAccrual.settle_after <= now,
+               CommissionAccrual.id <= last)
         .values(state="WITHDRAWABLE", settled_at=now)
         .returning(CommissionAccrual.id, CommissionAccrual.salesperson_id, CommissionAccrual.amount_fen - CommissionAccrual.reversed_fen)
         .execution_options(synchronize_session=False)

@@ -12,7 +12,7 @@ from db.session import Database
 from distribution import commission, enrolment
 from distribution.models import CommissionAccrual, DistributionProgram
 
-BATCH = 1000
+BATCH = 20_000
 
 
 async def run_once(database: Database, now: datetime | None = None) -> dict[str, int]:
