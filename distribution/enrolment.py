@@ -102,7 +102,8 @@ async def update_program(session: AsyncSession, principal: Principal, **changes)
         else:
             low, high = _PROGRAM_FIELDS[name]
             if type(value) is not int or not low <= value <= high:
-                raise DomainError(Codes.INVALID, f"{name} must be an integer in {low}..{high}", name)
+                camel = (name.split("_")[0] + "".join(part.title() for part in name.split("_")[1:])).removesuffix("Fen")
+                raise DomainError(Codes.INVALID, f"{camel} must be an integer in {low}..{high}", camel)
         setattr(row, name, value)
     if row.upline1_rate_bp + row.upline2_rate_bp > 10000:
         raise DomainError(Codes.INVALID, "upline rates together exceed 100%", "upline1RateBp")

@@ -89,7 +89,7 @@ async def test_permissions_and_tenant_isolation(client, world, database, service
     foreign = await world.gql(client, INVITE, {"input": {"kind": "EMPLOYEE", "storeId": other.store("a")}}, token=world.staff_token("hq"))
     assert foreign["data"]["distributionInviteCreate"]["errors"][0]["code"] == "NOT_FOUND"
     deep = await world.gql(client, PROGRAM, {"input": {"uplineLevels": 3}}, token=world.staff_token("hq"))
-    assert deep["data"]["distributionProgramUpdate"]["errors"][0]["field"] == "upline_levels"
+    assert deep["data"]["distributionProgramUpdate"]["errors"][0]["field"] == "uplineLevels"
     assert (await world.gql(client, MY, token=world.customer_token("alice")))["data"]["myDistribution"] is None
     bad = await world.gql(client, BIND, {"t": "1.2.3"}, token=world.customer_token("bob"))
     assert bad["data"]["distributionBind"]["errors"][0]["code"] == "SHARE_TOKEN_INVALID"

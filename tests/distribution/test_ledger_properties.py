@@ -153,3 +153,24 @@ async def test_concurrent_withdrawals_never_overdraw(database, world):
         assert await commission.earnings(session, world.tenant_id, seller) == {
             "pending": 0, "withdrawable": 5000 - 16 * 300, "withdrawing": 16 * 300, "withdrawn": 0}
         assert (await verify(session, world.tenant_id)).ok
+
+
+async def test_a_three_use_invite_accepted_by_eight_at_once_enrols_three(database, world):
+    from distribution import enrolment
+    from tests.distribution.helpers import add_customer
+
+    people = [await add_customer(world, f"r{i}", f"+861370000{i:04d}") for i in range(8)]
+    async with database.write() as session:
+        _, token = await enrolment.create_invite(session, await hq_principal(session, world), store_id=world.store_ids["a"],
+                                                 kind="EMPLOYEE", uses=3, ttl_hours=1)
+
+    async def accept(customer_id: int) -> bool:
+        try:
+            async with database.write() as session:
+                await enrolment.accept_invite(session, world.tenant_id, customer_id, token)
+            return True
+        except DomainError as exc:
+            assert exc.code.name == "INVITE_INVALID"
+            return False
+
+    assert sum(await asyncio.gather(*(accept(c) for c in people))) == 3
