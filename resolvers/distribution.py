@@ -12,6 +12,7 @@ from core.money import parse_amount_to_fen
 from distribution import attribution, commission, enrolment, reports, withdrawals
 from distribution import models as m
 from distribution.errors import DistributionErrorCode as Codes
+from resolvers.errors import UserInputError
 from resolvers.mutation_support import in_transaction
 from resolvers.pagination import check_first
 from schema import distribution as t
@@ -142,10 +143,13 @@ async def distributor_page(info: Info, share_token: str):
 
 
 async def performance(info: Info, input: t.DistributionPerformanceInput) -> t.DistributionPerformance | None:
-    async with info.context.database.read() as session:
-        node_id = decode_optional(input.node_id, "NetworkNode", Codes, "nodeId")
-        leader_id = decode_optional(input.leader_id, "Salesperson", Codes, "leaderId")
-        figures = await reports.performance(session, info.context.principal, input.start, input.end, node_id=node_id, leader_id=leader_id, top=input.top)
+    try:
+        async with info.context.database.read() as session:
+            node_id = decode_optional(input.node_id, "NetworkNode", Codes, "nodeId")
+            leader_id = decode_optional(input.leader_id, "Salesperson", Codes, "leaderId")
+            figures = await reports.performance(session, info.context.principal, input.start, input.end, node_id=node_id, leader_id=leader_id, top=input.top)
+    except DomainError as exc:  # a query has no payload: a readable top-level error, never a masked 500
+        raise UserInputError(f"{exc.code.value}: {exc.message}") from None
     return t.DistributionPerformance(
         orders=figures.orders, gmv=Money.of(figures.gmv_fen), salespeople_with_sales=figures.salespeople_with_sales,
         active_salespeople=figures.active_salespeople, revenue_per_active_salesperson=Money.of(figures.revenue_per_active_fen),
@@ -155,8 +159,10 @@ async def performance(info: Info, input: t.DistributionPerformanceInput) -> t.Di
 
 async def withdrawals_to_review(info: Info, state: str | None, first: int | None) -> list[t.CommissionWithdrawal]:
     principal = info.context.principal
+    if principal.tenant_id is None or not principal.is_authenticated:
+        raise UserInputError("UNAUTHENTICATED: sign in as staff first")
     async with info.context.database.read() as session:
-        tenant_id = require_tenant(principal, Codes)
+        tenant_id = principal.tenant_id
         query = select(m.CommissionWithdrawal).where(m.CommissionWithdrawal.tenant_id == tenant_id)
         if state:
             query = query.where(m.CommissionWithdrawal.state == state)

@@ -91,5 +91,9 @@ async def test_permissions_and_tenant_isolation(client, world, database, service
     deep = await world.gql(client, PROGRAM, {"input": {"uplineLevels": 3}}, token=world.staff_token("hq"))
     assert deep["data"]["distributionProgramUpdate"]["errors"][0]["field"] == "uplineLevels"
     assert (await world.gql(client, MY, token=world.customer_token("alice")))["data"]["myDistribution"] is None
+    stranger = await world.gql(client, PERFORMANCE, {"s": "2000-01-01T00:00:00Z", "e": "2100-01-01T00:00:00Z"}, token=world.customer_token("bob"))
+    assert stranger["data"] is None and stranger["errors"][0]["message"].startswith("PERMISSION_DENIED")
+    clerk = await world.gql(client, PERFORMANCE, {"s": "2000-01-01T00:00:00Z", "e": "2100-01-01T00:00:00Z"}, token=world.staff_token("clerk_a"))
+    assert clerk["errors"][0]["message"].startswith("PERMISSION_DENIED")  # VIEW_ORDERS at store A only, not HQ-wide
     bad = await world.gql(client, BIND, {"t": "1.2.3"}, token=world.customer_token("bob"))
     assert bad["data"]["distributionBind"]["errors"][0]["code"] == "SHARE_TOKEN_INVALID"
