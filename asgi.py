@@ -274,6 +274,14 @@ async def _sweep_forever(services: Services) -> None:
                 log.info("expired %d unpaid orders", cancelled)
         except Exception:  # noqa: BLE001 - the sweeper must outlive a bad cycle
             log.exception("expiry sweep failed")
+        try:  # distribution: settle due commission, level upgrades (distribution/jobs.py)
+            from distribution import jobs as distribution_jobs
+
+            done = await distribution_jobs.run_once(services.database)
+            if any(done.values()):
+                log.info("distribution jobs: %s", done)
+        except Exception:  # noqa: BLE001
+            log.exception("distribution jobs failed")
 
 
 async def _courier_jobs_forever(services: Services) -> None:

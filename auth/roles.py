@@ -33,6 +33,7 @@ class Permission(StrEnum):
     MANAGE_DELIVERY = "MANAGE_DELIVERY"
     DISPATCH_ORDERS = "DISPATCH_ORDERS"
     OVERRIDE_COMPLETION = "OVERRIDE_COMPLETION"  # complete an order without its proof/pickup code (orderComplete)
+    MANAGE_DISTRIBUTION = "MANAGE_DISTRIBUTION"  # invite, deactivate and re-link salespeople of the store (distribution/)
 
 
 _STORE_STAFF = frozenset({Permission.VIEW_ORDERS, Permission.MANAGE_ORDERS, Permission.DISPATCH_ORDERS})
@@ -40,6 +41,7 @@ _STORE_STAFF = frozenset({Permission.VIEW_ORDERS, Permission.MANAGE_ORDERS, Perm
 # its own prices is decided by the store-network control policy.
 _STORE_MANAGER = _STORE_STAFF | {
     Permission.MANAGE_STOCK, Permission.MANAGE_PRICES, Permission.MANAGE_DELIVERY, Permission.OVERRIDE_COMPLETION,
+    Permission.MANAGE_DISTRIBUTION,
 }
 
 ROLE_PERMISSIONS: Mapping[StaffRole, frozenset[Permission]] = MappingProxyType(

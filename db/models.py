@@ -9,6 +9,7 @@ from geo import models as geo_models  # noqa: F401
 from events import models as event_models  # noqa: F401
 from ledger import models as ledger_models  # noqa: F401
 from delivery.couriers import models as courier_models  # noqa: F401
+from distribution import models as distribution_models  # noqa: F401
 from db.base import Base
 
 metadata = Base.metadata

@@ -9,5 +9,7 @@ from __future__ import annotations
 
 def register_listeners() -> None:
     from delivery import order_listeners
+    from distribution import listeners as distribution_listeners
 
     order_listeners.register_listeners()
+    distribution_listeners.register_listeners()

@@ -23,6 +23,7 @@ from app.limits import DocumentLimits
 from app.request_log import QiandianSchema, RequestIdMaskErrors
 from app.validation import GuardedValidation
 from schema.account import Viewer
+from schema.distribution_root import DistributionMutation, DistributionQuery
 from schema.catalog import Category, Product, Sku
 from schema.common import Connection
 from schema.enums import FulfilmentType, OrderStatus
@@ -79,7 +80,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery):
+class Query(CouriersQuery, DistributionQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -209,7 +210,7 @@ class Query(CouriersQuery):
 
 
 @strawberry.type
-class Mutation(CouriersMutation):
+class Mutation(CouriersMutation, DistributionMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)

@@ -81,6 +81,7 @@ class Pair:
     awaiting: dict[str, str] = field(default_factory=dict)  # slug -> another Order gid awaiting pickup (orderComplete)
     api_keys: dict[str, str] = field(default_factory=dict)  # slug -> ApiKey gid (HQ_ADMIN at HQ)
     zones: dict[str, str] = field(default_factory=dict)  # slug -> DeliveryZone gid (store a)
+    distribution: dict[str, dict] = field(default_factory=dict)  # slug -> invite token, bob's salesperson, share token, withdrawal
     dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
 
 
@@ -127,7 +128,28 @@ async def build_pair(client, database, services) -> Pair:
             session.add(zone)
             await session.flush()
             pair.zones[world.slug] = world.gid("DeliveryZone", zone.id)
+        pair.distribution[world.slug] = await _distribution_fixtures(world)
     return pair
+
+
+async def _distribution_fixtures(world: World) -> dict:
+    """An open invite, bob as a salesperson with a share token and a withdrawal awaiting review (issue 15)."""
+    from distribution import attribution, commission, enrolment, withdrawals
+    from ledger import Leg, account, post
+    from tests.distribution.helpers import hq_principal
+
+    async with world.services.database.write() as session:
+        hq = await hq_principal(session, world)
+        _, invite = await enrolment.create_invite(session, hq, store_id=world.store_ids["a"], kind="EMPLOYEE", uses=5, ttl_hours=1)
+        _, bobs = await enrolment.create_invite(session, hq, store_id=world.store_ids["a"], kind="EMPLOYEE", uses=1, ttl_hours=1)
+        bob = await enrolment.accept_invite(session, world.tenant_id, world.customer_ids["bob"], bobs)
+        expense = await commission.expense_account(session, world.tenant_id)
+        wallet = await account(session, world.tenant_id, commission.WITHDRAWABLE, "salesperson", bob.id)
+        await post(session, world.tenant_id, "test.seed", [Leg(expense, -500), Leg(wallet, 500)], idempotency_key="seed-bob")
+        withdrawal = await withdrawals.request_withdrawal(session, bob, 200, "w-bob")
+        share, _ = attribution.share_token(world.services.settings.secret_key, world.tenant_id, bob.id)
+        return {"invite": invite, "bob": world.gid("Salesperson", bob.id), "share": share,
+                "withdrawal": world.gid("CommissionWithdrawal", withdrawal.id), "product": world.gid("Product", world.product_ids["bread"])}
 
 
 async def _delivery_fixtures(client, pair: Pair, world: World) -> None:
@@ -266,6 +288,15 @@ async def _logout_ends_only_as_session(pair: Pair, payload: dict, database) -> N
             select(RefreshTokenFamily).join(RefreshToken, RefreshToken.family_id == RefreshTokenFamily.id).where(RefreshToken.jti == jti)
         )
     assert family.tenant_id == pair.a.tenant_id and family.revoked_reason == "LOGOUT"
+
+
+async def _not_a_salesperson_in_b(pair: Pair, payload: dict, database) -> None:
+    """alice of A withdraws under X-Tenant B: her token's tenant A counts, where she sells nothing."""
+    assert [e["code"] for e in payload["errors"]] == ["NOT_A_SALESPERSON"] and payload["withdrawal"] is None, payload
+
+
+async def _settles_own_tenant(pair: Pair, payload: dict, database) -> None:
+    assert payload == {"settled": 0, "errors": []}, payload
 
 
 CASES: dict[str, Case] = {
@@ -439,6 +470,36 @@ CASES: dict[str, Case] = {
     "riderTaskReject": Case(
         f"mutation($o: ID!) {{ riderTaskReject(input: {{orderId: $o}}) {{ task {{ orderStatus }} {E} }} }}",
         lambda p, t: {"o": p.dispatch[t.slug]["o4"]}, ("rider",), "NOT_FOUND"),
+    # Distribution (issue 15): B's ids are NOT_FOUND, B's invite and share tokens mean nothing in A.
+    "distributionProgramUpdate": Case(
+        f"mutation {{ distributionProgramUpdate(input: {{settleDays: 5}}) {{ program {{ settleDays }} {E} }} }}", lambda p, t: {}, ("hq",),
+        own_tenant("distribution_program", "tenant_id", lambda p: p.a.tenant_id)),
+    "commissionRuleSet": Case(
+        f"mutation($p: ID!) {{ commissionRuleSet(input: {{productId: $p, rateBp: 500}}) {{ rule {{ id }} {E} }} }}",
+        lambda p, t: {"p": p.distribution[t.slug]["product"]}, ("hq",), "NOT_FOUND"),
+    "distributionInviteCreate": Case(
+        f"mutation($s: ID!) {{ distributionInviteCreate(input: {{kind: EMPLOYEE, storeId: $s}}) {{ token {E} }} }}",
+        lambda p, t: {"s": t.store("a")}, ("hq",), "NOT_FOUND"),
+    "distributionInviteAccept": Case(
+        f"mutation($t: String!) {{ distributionInviteAccept(input: {{token: $t}}) {{ salesperson {{ id }} {E} }} }}",
+        lambda p, t: {"t": p.distribution[t.slug]["invite"]}, ("alice",), "INVITE_INVALID"),
+    "distributionBind": Case(
+        f"mutation($t: String!) {{ distributionBind(input: {{shareToken: $t}}) {{ salespersonId {E} }} }}",
+        lambda p, t: {"t": p.distribution[t.slug]["share"]}, ("alice",), "SHARE_TOKEN_INVALID"),
+    "salespersonStatusSet": Case(
+        f"mutation($id: ID!) {{ salespersonStatusSet(input: {{id: $id, active: true}}) {{ salesperson {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.distribution[t.slug]["bob"]}, ("hq",), "NOT_FOUND"),
+    "salespersonUplineSet": Case(
+        f"mutation($id: ID!) {{ salespersonUplineSet(input: {{id: $id}}) {{ salesperson {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.distribution[t.slug]["bob"]}, ("hq",), "NOT_FOUND"),
+    "commissionWithdrawalRequest": Case(
+        f"mutation {{ commissionWithdrawalRequest(input: {{amount: \"1.00\", idempotencyKey: \"x\"}}) {{ withdrawal {{ id }} {E} }} }}",
+        lambda p, t: {}, ("alice",), _not_a_salesperson_in_b),
+    "commissionWithdrawalDecide": Case(
+        f"mutation($id: ID!) {{ commissionWithdrawalDecide(input: {{id: $id, approve: true}}) {{ withdrawal {{ state }} {E} }} }}",
+        lambda p, t: {"id": p.distribution[t.slug]["withdrawal"]}, ("hq",), "NOT_FOUND"),
+    "commissionSettle": Case(
+        f"mutation {{ commissionSettle(input: {{}}) {{ settled {E} }} }}", lambda p, t: {}, ("hq",), _settles_own_tenant),
 }
 
 
