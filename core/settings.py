@@ -127,6 +127,13 @@ class Settings:
     courier_by_tenant: dict[int, str] = field(default_factory=dict)
     # Old server keys that may still open credentials sealed before a key change (core.secret_box).
     previous_secret_keys: tuple[str, ...] = ()
+    # Store systems (webhooks/, store_sync/): outbound webhook dispatch and POS/ERP bulk sync.
+    webhook_timeout_s: float = 5.0  # per delivery request
+    webhook_batch: int = 100  # events per endpoint per dispatcher round
+    webhook_lease_s: int = 60  # how long a dispatcher holds an endpoint; a dead one's lease expires after this
+    webhook_retry_base_s: float = 10.0  # first retry after ~this, doubling per failure (with jitter)
+    webhook_retry_cap_s: float = 3600.0
+    webhook_max_failures: int = 8  # failures in a row before the endpoint is disabled (brand told)
 
     @property
     def is_production(self) -> bool:
@@ -193,6 +200,12 @@ def load_settings() -> Settings:
         detour_factor=float(os.environ.get("QIANDIAN_DETOUR_FACTOR") or 1.3),
         detour_factor_by_city=_pairs("QIANDIAN_DETOUR_FACTORS", float),  # e.g. "上海=1.25,杭州=1.35"
         courier_by_tenant={int(k): v for k, v in _pairs("QIANDIAN_COURIER_BY_TENANT", str).items()},  # e.g. "12=dada"
+        webhook_timeout_s=float(os.environ.get("QIANDIAN_WEBHOOK_TIMEOUT_S") or 5.0),
+        webhook_batch=_int("QIANDIAN_WEBHOOK_BATCH", 100),
+        webhook_lease_s=_int("QIANDIAN_WEBHOOK_LEASE_S", 60),
+        webhook_retry_base_s=float(os.environ.get("QIANDIAN_WEBHOOK_RETRY_BASE_S") or 10.0),
+        webhook_retry_cap_s=float(os.environ.get("QIANDIAN_WEBHOOK_RETRY_CAP_S") or 3600.0),
+        webhook_max_failures=_int("QIANDIAN_WEBHOOK_MAX_FAILURES", 8),
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
     )
     return settings  # validated on construction

@@ -19,10 +19,11 @@ from events.types import (
     OrderTransitioned,
     PriceChanged,
     StockChanged,
+    WebhookEndpointDisabled,
     order_transitioned,
 )
 
 __all__ = [
     "DeliveryTaskChanged", "Event", "OrderCancelled", "OrderCreated", "OrderPaid", "OrderRefunded", "OrderStatusChanged", "OrderTransitioned",
-    "PriceChanged", "StockChanged", "emit", "order_transitioned", "register",
+    "PriceChanged", "StockChanged", "WebhookEndpointDisabled", "emit", "order_transitioned", "register",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.models import DomainEventRecord
@@ -39,7 +40,17 @@ async def emit(session: AsyncSession, event: Event) -> None:
             aggregate_id=event.aggregate_id,
             payload=event.payload(),
             created_at=event.at,
+            txid=current_txid(session),
         )
     )
     for listener in listeners_for(event):
         await listener(session, event)
+
+
+_PG_TXID = "pg_current_xact_id()::text::bigint"
+
+
+def current_txid(session: AsyncSession):
+    """What goes in domain_event.txid: on PostgreSQL the writing transaction's xid8 (an SQL
+    expression evaluated by the INSERT), elsewhere 0 (SQLite has one writer at a time)."""
+    return literal_column(_PG_TXID) if session.bind.dialect.name == "postgresql" else 0

@@ -48,6 +48,7 @@ from schema.payloads import (
     StorePriceSetPayload,
     StoreUpdatePayload,
 )
+from schema.store_systems_root import StoreSystemsMutation, StoreSystemsQuery
 from schema.store import NetworkNode, ProductFilterInput, ProductSortingInput, Store
 from schema import delivery as delivery_types
 from schema import dispatch as dispatch_types
@@ -77,7 +78,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query:
+class Query(StoreSystemsQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -207,7 +208,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(StoreSystemsMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)

@@ -1,0 +1,55 @@
+"""Query and Mutation fields of store systems (webhooks, POS/ERP sync); base classes of schema.root's Query/Mutation."""
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from schema.common import Connection
+from schema.store_systems import (
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointCreateInput,
+    WebhookEndpointCreatePayload,
+    WebhookEndpointDeleteInput,
+    WebhookEndpointDeletePayload,
+    WebhookEndpointReplayInput,
+    WebhookEndpointReplayPayload,
+)
+
+
+@strawberry.type
+class StoreSystemsQuery:
+    @strawberry.field(description="The brand's webhook endpoints (HQ administrators).")
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+        from resolvers import webhook_resolvers
+
+        return await webhook_resolvers.webhook_endpoints(info)
+
+    @strawberry.field(description="An endpoint's delivery log, newest first (HQ administrators).")
+    async def webhook_deliveries(
+        self, info: Info, endpoint_id: strawberry.ID, first: int | None = 20, after: str | None = None
+    ) -> Connection[WebhookDelivery]:
+        from resolvers import webhook_resolvers
+
+        return await webhook_resolvers.webhook_deliveries(info, endpoint_id, first, after)
+
+
+@strawberry.type
+class StoreSystemsMutation:
+    @strawberry.mutation(description="Register a URL to receive signed events; the secret is returned once.")
+    async def webhook_endpoint_create(self, info: Info, input: WebhookEndpointCreateInput) -> WebhookEndpointCreatePayload:
+        from resolvers import webhook_resolvers
+
+        return await webhook_resolvers.webhook_endpoint_create(info, input)
+
+    @strawberry.mutation
+    async def webhook_endpoint_delete(self, info: Info, input: WebhookEndpointDeleteInput) -> WebhookEndpointDeletePayload:
+        from resolvers import webhook_resolvers
+
+        return await webhook_resolvers.webhook_endpoint_delete(info, input)
+
+    @strawberry.mutation(description="Resend from an event on (or from the first) and re-enable a disabled endpoint.")
+    async def webhook_endpoint_replay(self, info: Info, input: WebhookEndpointReplayInput) -> WebhookEndpointReplayPayload:
+        from resolvers import webhook_resolvers
+
+        return await webhook_resolvers.webhook_endpoint_replay(info, input)
