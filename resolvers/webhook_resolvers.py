@@ -69,17 +69,19 @@ async def webhook_endpoint_replay(info: Info, input: types.WebhookEndpointReplay
 
 
 async def _admin_tenant(info: Info) -> int:
+    reader = info.context.reader
     try:
-        return await endpoints.require_brand_admin(await info.context.reader.session(), info.context.principal)
+        async with reader.lock:
+            return await endpoints.require_brand_admin(await reader.session(), info.context.principal)
     except DomainError as exc:
         raise UserInputError(exc.message) from None
 
 
 async def webhook_endpoints(info: Info) -> list[types.WebhookEndpoint]:
     tenant_id = await _admin_tenant(info)
-    rows = (await info.context.reader.scalars(
+    rows = await info.context.reader.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id).order_by(WebhookEndpoint.id).limit(MAX_ENDPOINTS_LISTED)
-    )).all()
+    )
     return [endpoint_type(r) for r in rows]
 
 
@@ -92,5 +94,5 @@ async def webhook_deliveries(info: Info, endpoint_id: str, first: int | None, af
         raise UserInputError(exc.message) from None
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == pk, WebhookDelivery.tenant_id == tenant_id)
     query, limit = keyset_page(query, [WebhookDelivery.id], descending=True, first=first, after=after)
-    rows = list((await info.context.reader.scalars(query)).all())
+    rows = list(await info.context.reader.scalars(query))
     return build_connection(rows, limit, after, lambda r: [r.id], _delivery_type)

@@ -98,8 +98,12 @@ class _Attempt:
 
 
 class Dispatcher:
-    def __init__(self, database: Database, box: SecretBox, config: DispatchConfig = DispatchConfig(), client: httpx.AsyncClient | None = None):
+    def __init__(
+        self, database: Database, box: SecretBox, config: DispatchConfig = DispatchConfig(), client: httpx.AsyncClient | None = None,
+        tenant_id: int | None = None,
+    ):
         self.database = database
+        self.tenant_id = tenant_id  # None: every brand's endpoints (a dedicated dispatcher per brand is possible)
         self.box = box
         self.config = config
         self.owner = uuid.uuid4().hex
@@ -143,6 +147,7 @@ class Dispatcher:
                     or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
                     or_(WebhookEndpoint.next_attempt_at.is_(None), WebhookEndpoint.next_attempt_at <= now),
                 )
+                .where(*([WebhookEndpoint.tenant_id == self.tenant_id] if self.tenant_id is not None else []))
                 .order_by(WebhookEndpoint.next_attempt_at.nulls_first(), WebhookEndpoint.id)
                 .limit(self.config.endpoints_per_round)
                 .with_for_update(skip_locked=True)

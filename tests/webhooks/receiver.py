@@ -17,6 +17,7 @@ class Receiver:
         self.delay_s = delay_s
         self.received: list[dict] = []  # verified deliveries: {"id", "type", "sequence", "body", "path"}
         self.rejected = 0
+        self.attempts = 0  # requests seen, failed or not
         self._lock = threading.Lock()
         receiver = self
 
@@ -25,6 +26,8 @@ class Receiver:
 
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver._lock:
+                    receiver.attempts += 1
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 header = self.headers.get(signing.HEADER, "")
