@@ -34,6 +34,9 @@ LIST_CAPS: dict[str, int | None] = {
     "DeliverySettingsSetInput.tierWeights": None,
     "DeliverySettingsSetInput.closures": None,
     "RiderPositionReportInput.positions": None,
+    "WebhookEndpointCreateInput.eventTypes": None,
+    "StoreStockSyncInput.rows": 2000,  # POS batches; larger files go to POST /pos/stores/{id}/stock (CSV/JSON)
+    "StorePriceSyncInput.rows": 2000,
 }
 
 

@@ -81,3 +81,72 @@ class WebhookEndpointDeletePayload:
 class WebhookEndpointReplayPayload:
     endpoint: WebhookEndpoint | None = None
     errors: list[WebhookError] = strawberry.field(default_factory=list)
+
+
+from store_sync.bulk import Mode as DomainSyncMode, RowStatus as DomainRowStatus  # noqa: E402
+from store_sync.errors import SyncErrorCode as DomainSyncErrorCode  # noqa: E402
+from schema.common import Money  # noqa: E402
+
+SyncErrorCode = strawberry.enum(DomainSyncErrorCode, name="SyncErrorCode")
+StockSyncMode = strawberry.enum(DomainSyncMode, name="StockSyncMode", description="ABSOLUTE: a count; DELTA: a movement (a sale is negative).")
+SyncRowStatus = strawberry.enum(DomainRowStatus, name="SyncRowStatus")
+
+
+@strawberry.type(description="A problem with a whole sync batch (per-row problems are in `rows`).")
+class SyncError:
+    field: str | None
+    code: SyncErrorCode
+    message: str
+
+
+@strawberry.input
+class StockSyncRowInput:
+    sku_code: str | None = strawberry.field(default=None, description="The SKU's code (what a POS knows); or skuId.")
+    sku_id: strawberry.ID | None = None
+    mode: StockSyncMode = DomainSyncMode.ABSOLUTE
+    quantity: int = strawberry.field(description="Units, or grams for weighed goods; negative only as a DELTA.")
+    version: str | None = strawberry.field(default=None, description="Required for ABSOLUTE: a number that grows with each count at the source (a counter or Unix ms); an older one is skipped as STALE.")
+
+
+@strawberry.input
+class StoreStockSyncInput:
+    store_id: strawberry.ID
+    idempotency_key: str = strawberry.field(description="One per batch: a retry with the same key and rows returns the first result.")
+    rows: list[StockSyncRowInput]
+
+
+@strawberry.input
+class PriceSyncRowInput:
+    sku_code: str | None = None
+    sku_id: strawberry.ID | None = None
+    price: str | None = strawberry.field(description="Decimal yuan; null removes the store's own price (HQ's applies).")
+    version: str = strawberry.field(description="A number that grows with each price change at the source; an older one is skipped as STALE.")
+
+
+@strawberry.input
+class StorePriceSyncInput:
+    store_id: strawberry.ID
+    idempotency_key: str
+    rows: list[PriceSyncRowInput]
+
+
+@strawberry.type
+class SyncRowResult:
+    index: int
+    sku_code: str | None
+    status: SyncRowStatus
+    code: SyncErrorCode | None
+    message: str
+    on_hand: int | None = None
+    reserved: int | None = None
+    price: Money | None = None
+
+
+@strawberry.type
+class StoreSyncPayload:
+    applied: int = 0
+    stale: int = 0
+    rejected: int = 0
+    replayed: bool = strawberry.field(default=False, description="True when this is the stored result of an earlier call with the same key.")
+    rows: list[SyncRowResult] = strawberry.field(default_factory=list)
+    errors: list[SyncError] = strawberry.field(default_factory=list)

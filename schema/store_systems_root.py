@@ -6,6 +6,9 @@ from strawberry.types import Info
 
 from schema.common import Connection
 from schema.store_systems import (
+    StorePriceSyncInput,
+    StoreStockSyncInput,
+    StoreSyncPayload,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEndpointCreateInput,
@@ -53,3 +56,15 @@ class StoreSystemsMutation:
         from resolvers import webhook_resolvers
 
         return await webhook_resolvers.webhook_endpoint_replay(info, input)
+
+    @strawberry.mutation(description="POS/ERP: a batch of stock counts or movements for one store (API key or staff with MANAGE_STOCK).")
+    async def store_stock_sync(self, info: Info, input: StoreStockSyncInput) -> StoreSyncPayload:
+        from resolvers import store_sync_resolvers
+
+        return await store_sync_resolvers.store_stock_sync(info, input)
+
+    @strawberry.mutation(description="POS/ERP: a batch of the store's own prices (API key or staff with MANAGE_PRICES).")
+    async def store_price_sync(self, info: Info, input: StorePriceSyncInput) -> StoreSyncPayload:
+        from resolvers import store_sync_resolvers
+
+        return await store_sync_resolvers.store_price_sync(info, input)

@@ -63,6 +63,17 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_endpoint_id_id', ['endpoint_id', 'id'], unique=False)
 
+    op.create_table('sync_version',
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('sku_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['sku_id'], ['sku.id'], name=op.f('fk_sync_version_sku_id_sku')),
+    sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_sync_version_store_id_store')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_sync_version_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('store_id', 'sku_id', 'kind', name=op.f('pk_sync_version'))
+    )
     with op.batch_alter_table('domain_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('txid', sa.BigInteger(), server_default='0', nullable=False))
         batch_op.create_index('ix_domain_event_tenant_txid_id', ['tenant_id', 'txid', 'id'], unique=False)
@@ -76,6 +87,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_domain_event_tenant_txid_id')
         batch_op.drop_column('txid')
 
+    op.drop_table('sync_version')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_endpoint_id_id')
 
