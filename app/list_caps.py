@@ -37,6 +37,7 @@ LIST_CAPS: dict[str, int | None] = {
     "WebhookEndpointCreateInput.eventTypes": None,
     "StoreStockSyncInput.rows": 2000,  # POS batches; larger files go to POST /pos/stores/{id}/stock (CSV/JSON)
     "StorePriceSyncInput.rows": 2000,
+    "VoucherProductCreateInput.acceptedStoreIds": None,
 }
 
 

@@ -21,6 +21,7 @@ from geo import zone_lookup
 from geo.distance import DetourFactorDistance, RoadDistanceProvider
 from payments.registry import PaymentProviders, build_payment_providers
 from store_network.models import Tenant
+from vouchers import codes as voucher_codes
 
 
 @dataclass
@@ -71,6 +72,7 @@ def build_services(
     road = road_from_settings(settings)
     zone_lookup.use_road_provider(road)
     register_listeners()  # domain events (events.wiring); idempotent
+    voucher_codes.use_secret(secret, settings.previous_secret_keys)  # voucher code digests, sealed codes, QR signatures
     database = database or Database(settings.database_url, echo=settings.sql_echo)
     hub = TrackingHub(settings.redis_url)
     # Order transitions queue their tracking messages in the transaction; they leave after it commits.

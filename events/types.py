@@ -186,3 +186,23 @@ def all_event_types() -> frozenset[str]:
         found.add(cls.type)
         stack.extend(cls.__subclasses__())
     return frozenset(found)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoucherRedeemed(Event):
+    """A voucher was used at a store's counter (all of it, or part with partial use)."""
+
+    type: ClassVar[str] = "voucher.redeemed"
+    aggregate_type: ClassVar[str] = "voucher"
+
+    voucher_id: int
+    store_id: int
+    amount_fen: int
+    remaining_fen: int
+    request_no: str
+    actor_type: str
+    actor_id: int | None
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.voucher_id

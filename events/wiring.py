@@ -11,3 +11,6 @@ def register_listeners() -> None:
     from delivery import order_listeners
 
     order_listeners.register_listeners()
+    from vouchers import service as vouchers
+
+    vouchers.register_listeners()  # issue vouchers on payment, refund them with the order

@@ -150,3 +150,81 @@ class StoreSyncPayload:
     replayed: bool = strawberry.field(default=False, description="True when this is the stored result of an earlier call with the same key.")
     rows: list[SyncRowResult] = strawberry.field(default_factory=list)
     errors: list[SyncError] = strawberry.field(default_factory=list)
+
+
+from vouchers.errors import VoucherErrorCode as DomainVoucherErrorCode  # noqa: E402
+
+VoucherErrorCode = strawberry.enum(DomainVoucherErrorCode, name="VoucherErrorCode")
+
+
+@strawberry.type(description="A problem with the input of a voucher mutation.")
+class VoucherError:
+    field: str | None
+    code: VoucherErrorCode
+    message: str
+
+
+@strawberry.type(description="Buying this SKU issues a voucher worth faceValue (pay the SKU's price).")
+class VoucherProduct:
+    id: strawberry.ID
+    sku_id: strawberry.ID
+    face_value: Money
+    valid_days: int
+    partial_use: bool
+    accepted_store_ids: list[strawberry.ID] = strawberry.field(description="Empty: every store of the brand.")
+
+
+@strawberry.type(description="A voucher the signed-in customer owns; the code and QR payload are shown to the owner only.")
+class Voucher:
+    id: strawberry.ID
+    code: str
+    qr_payload: str
+    status: str = strawberry.field(description="ACTIVE, USED, EXPIRED or REFUNDED.")
+    face_value: Money
+    paid: Money
+    remaining: Money
+    partial_use: bool
+    expires_at: datetime
+    order_id: strawberry.ID
+
+
+@strawberry.type(description="One use of a voucher at a counter, as the counter sees it (no code).")
+class VoucherRedemption:
+    id: strawberry.ID
+    voucher_id: strawberry.ID
+    store_id: strawberry.ID
+    amount: Money
+    remaining: Money
+    request_no: str
+    created_at: datetime
+
+
+@strawberry.input
+class VoucherProductCreateInput:
+    sku_id: strawberry.ID
+    face_value: str = strawberry.field(description="Decimal yuan the voucher is worth, e.g. \"1000.00\".")
+    valid_days: int
+    accepted_store_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="Empty: every store.")
+    partial_use: bool = strawberry.field(default=False, description="True: spend it in parts down to a remaining balance.")
+
+
+@strawberry.input
+class VoucherRedeemInput:
+    store_id: strawberry.ID
+    request_no: str = strawberry.field(description="The counter's unique id for this redemption (6-64 chars); a retry with it never redeems twice.")
+    code: str | None = strawberry.field(default=None, description="The short code, e.g. ABCD-EFGH-JKMN; or qrPayload.")
+    qr_payload: str | None = None
+    amount: str | None = strawberry.field(default=None, description="Decimal yuan for partial use; null: all that is left.")
+
+
+@strawberry.type
+class VoucherProductCreatePayload:
+    voucher_product: VoucherProduct | None = None
+    errors: list[VoucherError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class VoucherRedeemPayload:
+    redemption: VoucherRedemption | None = None
+    replayed: bool = False
+    errors: list[VoucherError] = strawberry.field(default_factory=list)

@@ -6,6 +6,11 @@ from strawberry.types import Info
 
 from schema.common import Connection
 from schema.store_systems import (
+    Voucher,
+    VoucherProductCreateInput,
+    VoucherProductCreatePayload,
+    VoucherRedeemInput,
+    VoucherRedeemPayload,
     StorePriceSyncInput,
     StoreStockSyncInput,
     StoreSyncPayload,
@@ -35,6 +40,12 @@ class StoreSystemsQuery:
         from resolvers import webhook_resolvers
 
         return await webhook_resolvers.webhook_deliveries(info, endpoint_id, first, after)
+
+    @strawberry.field(description="The signed-in customer's vouchers, newest first (at most 100), with their codes.")
+    async def my_vouchers(self, info: Info) -> list[Voucher]:
+        from resolvers import voucher_resolvers
+
+        return await voucher_resolvers.my_vouchers(info)
 
 
 @strawberry.type
@@ -68,3 +79,15 @@ class StoreSystemsMutation:
         from resolvers import store_sync_resolvers
 
         return await store_sync_resolvers.store_price_sync(info, input)
+
+    @strawberry.mutation(description="HQ: make a SKU a voucher product (pay its price, worth faceValue).")
+    async def voucher_product_create(self, info: Info, input: VoucherProductCreateInput) -> VoucherProductCreatePayload:
+        from resolvers import voucher_resolvers
+
+        return await voucher_resolvers.voucher_product_create(info, input)
+
+    @strawberry.mutation(description="Staff or a POS redeem a voucher at an accepting store (MANAGE_ORDERS there).")
+    async def voucher_redeem(self, info: Info, input: VoucherRedeemInput) -> VoucherRedeemPayload:
+        from resolvers import voucher_resolvers
+
+        return await voucher_resolvers.voucher_redeem(info, input)

@@ -63,6 +63,13 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_endpoint_id_id', ['endpoint_id', 'id'], unique=False)
 
+    op.create_table('voucher_guess_budget',
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('window_start', db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_voucher_guess_budget_store_id_store')),
+    sa.PrimaryKeyConstraint('store_id', name=op.f('pk_voucher_guess_budget'))
+    )
     op.create_table('sync_version',
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('sku_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -74,6 +81,78 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_sync_version_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('store_id', 'sku_id', 'kind', name=op.f('pk_sync_version'))
     )
+    op.create_table('voucher_product',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('sku_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('face_value_fen', sa.BigInteger(), nullable=False),
+    sa.Column('valid_days', sa.Integer(), nullable=False),
+    sa.Column('accepted_store_ids', sa.JSON(), nullable=False),
+    sa.Column('partial_use', sa.Boolean(), nullable=False),
+    sa.Column('created_at', db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('face_value_fen > 0 AND valid_days > 0', name=op.f('ck_voucher_product_positive')),
+    sa.ForeignKeyConstraint(['sku_id'], ['sku.id'], name=op.f('fk_voucher_product_sku_id_sku')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_voucher_product_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_voucher_product')),
+    sa.UniqueConstraint('sku_id', name=op.f('uq_voucher_product_sku_id'))
+    )
+    with op.batch_alter_table('voucher_product', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voucher_product_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('voucher',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_line_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit_index', sa.Integer(), nullable=False),
+    sa.Column('code_digest', sa.String(length=64), nullable=False),
+    sa.Column('code_sealed', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('paid_fen', sa.BigInteger(), nullable=False),
+    sa.Column('face_value_fen', sa.BigInteger(), nullable=False),
+    sa.Column('remaining_fen', sa.BigInteger(), nullable=False),
+    sa.Column('partial_use', sa.Boolean(), nullable=False),
+    sa.Column('accepted_store_ids', sa.JSON(), nullable=False),
+    sa.Column('expires_at', db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('ACTIVE','USED','EXPIRED','REFUNDED')", name=op.f('ck_voucher_status')),
+    sa.CheckConstraint('remaining_fen >= 0 AND remaining_fen <= face_value_fen', name=op.f('ck_voucher_remaining_within_face')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_voucher_customer_id_customer')),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_voucher_order_id_customer_order')),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_line.id'], name=op.f('fk_voucher_order_line_id_order_line')),
+    sa.ForeignKeyConstraint(['product_id'], ['voucher_product.id'], name=op.f('fk_voucher_product_id_voucher_product')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_voucher_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_voucher')),
+    sa.UniqueConstraint('order_line_id', 'unit_index', name=op.f('uq_voucher_order_line_id_unit_index')),
+    sa.UniqueConstraint('tenant_id', 'code_digest', name=op.f('uq_voucher_tenant_id_code_digest'))
+    )
+    with op.batch_alter_table('voucher', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voucher_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_voucher_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_voucher_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('voucher_redemption',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('voucher_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('remaining_after_fen', sa.BigInteger(), nullable=False),
+    sa.Column('request_no', sa.String(length=64), nullable=False),
+    sa.Column('actor_type', sa.String(length=16), nullable=False),
+    sa.Column('actor_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_voucher_redemption_store_id_store')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_voucher_redemption_tenant_id_tenant')),
+    sa.ForeignKeyConstraint(['voucher_id'], ['voucher.id'], name=op.f('fk_voucher_redemption_voucher_id_voucher')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_voucher_redemption')),
+    sa.UniqueConstraint('tenant_id', 'request_no', name=op.f('uq_voucher_redemption_tenant_id_request_no'))
+    )
+    with op.batch_alter_table('voucher_redemption', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voucher_redemption_voucher_id'), ['voucher_id'], unique=False)
+
     with op.batch_alter_table('domain_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('txid', sa.BigInteger(), server_default='0', nullable=False))
         batch_op.create_index('ix_domain_event_tenant_txid_id', ['tenant_id', 'txid', 'id'], unique=False)
@@ -87,7 +166,22 @@ def downgrade() -> None:
         batch_op.drop_index('ix_domain_event_tenant_txid_id')
         batch_op.drop_column('txid')
 
+    with op.batch_alter_table('voucher_redemption', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voucher_redemption_voucher_id'))
+
+    op.drop_table('voucher_redemption')
+    with op.batch_alter_table('voucher', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voucher_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_voucher_order_id'))
+        batch_op.drop_index(batch_op.f('ix_voucher_customer_id'))
+
+    op.drop_table('voucher')
+    with op.batch_alter_table('voucher_product', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voucher_product_tenant_id'))
+
+    op.drop_table('voucher_product')
     op.drop_table('sync_version')
+    op.drop_table('voucher_guess_budget')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_endpoint_id_id')
 
