@@ -134,6 +134,7 @@ class Settings:
     webhook_retry_base_s: float = 10.0  # first retry after ~this, doubling per failure (with jitter)
     webhook_retry_cap_s: float = 3600.0
     webhook_max_failures: int = 8  # failures in a row before the endpoint is disabled (brand told)
+    webhook_concurrency: int = 10  # requests in flight per endpoint; one aggregate's events always go one at a time
     sync_max_body_bytes: int = 8 * 1024 * 1024  # POST /pos/stores/{id}/stock|prices files (CSV/JSON)
 
     @property
@@ -207,6 +208,7 @@ def load_settings() -> Settings:
         webhook_retry_base_s=float(os.environ.get("QIANDIAN_WEBHOOK_RETRY_BASE_S") or 10.0),
         webhook_retry_cap_s=float(os.environ.get("QIANDIAN_WEBHOOK_RETRY_CAP_S") or 3600.0),
         webhook_max_failures=_int("QIANDIAN_WEBHOOK_MAX_FAILURES", 8),
+        webhook_concurrency=_int("QIANDIAN_WEBHOOK_CONCURRENCY", 10),
         sync_max_body_bytes=_int("QIANDIAN_SYNC_MAX_BODY_BYTES", 8 * 1024 * 1024),
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
     )

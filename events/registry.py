@@ -59,14 +59,12 @@ def current_txid(session: AsyncSession):
 async def emit_many(session: AsyncSession, events: list[Event]) -> None:
     """`emit` for a bulk change: the outbox rows go in with one multi-row statement per 1,000
     events instead of one INSERT each; listeners still run for every event."""
-    from sqlalchemy import insert
-
     rows = [
         {"tenant_id": e.tenant_id, "type": e.type, "aggregate_type": e.aggregate_type, "aggregate_id": e.aggregate_id,
          "payload": e.payload(), "created_at": e.at}
         for e in events
     ]
-    statement = insert(DomainEventRecord).values(txid=current_txid(session))
+    statement = DomainEventRecord.__table__.insert().values(txid=current_txid(session))  # Core: no ORM bookkeeping
     for start in range(0, len(rows), 1000):
         await session.execute(statement, rows[start:start + 1000])
     for event in events:

@@ -1,8 +1,6 @@
 """A sync batch: one idempotency key, one transaction, the per-row results stored for replays."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from auth.roles import Principal
 from commerce.idempotency import run_idempotent
 from core.errors import DomainError
@@ -34,12 +32,18 @@ async def run_batch(
         results = await apply(session, principal, store_id, rows)
         return {"rows": [r.as_json() for r in results]}
 
-    request = {"store": store_id, "rows": [{k: (v.value if hasattr(v, "value") else v) for k, v in asdict(r).items()} for r in rows]}
+    request = {"store": store_id, "rows": [_fingerprint_row(r) for r in rows]}
     result, replayed = await run_idempotent(
         database, tenant_id=principal.tenant_id, principal=who, operation=f"store_sync.{kind}", key=key,
         request=request, codes=Codes, work=work,
     )
     return result["rows"], replayed
+
+
+def _fingerprint_row(row) -> list:
+    if isinstance(row, bulk.StockRow):
+        return [row.sku_code, row.sku_id, row.mode.value, row.quantity, row.version]
+    return [row.sku_code, row.sku_id, row.price_fen, row.version]
 
 
 def summary(rows: list[dict]) -> dict:

@@ -151,17 +151,18 @@ async def _resolve(session: AsyncSession, tenant_id: int, rows: list) -> _Resolv
 async def _newer(session: AsyncSession, tenant_id: int, store_id: int, kind: str, versions: dict[int, int]) -> set[int]:
     """Record the versions that are newer than the stored ones; returns their SKU ids."""
     accepted: set[int] = set()
-    items = sorted(versions.items())
+    statement = _insert(session, SyncVersion)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SyncVersion.store_id, SyncVersion.sku_id, SyncVersion.kind],
+        set_={"version": statement.excluded.version},
+        where=SyncVersion.version < statement.excluded.version,
+    ).returning(SyncVersion.sku_id)
+    items = sorted(versions.items())  # rows locked in key order: concurrent batches cannot deadlock on them
     for chunk in _chunks(items):
-        statement = _insert(session, SyncVersion).values(
-            [{"store_id": store_id, "sku_id": sku_id, "kind": kind, "tenant_id": tenant_id, "version": v} for sku_id, v in chunk]
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[SyncVersion.store_id, SyncVersion.sku_id, SyncVersion.kind],
-            set_={"version": statement.excluded.version},
-            where=SyncVersion.version < statement.excluded.version,
-        ).returning(SyncVersion.sku_id)
-        accepted.update((await session.scalars(statement)).all())
+        # One statement, many parameter sets: SQLAlchemy sends them as multi-row INSERTs
+        # ("insertmanyvalues"), compiled once, and gathers the RETURNING rows.
+        params = [{"store_id": store_id, "sku_id": sku_id, "kind": kind, "tenant_id": tenant_id, "version": v} for sku_id, v in chunk]
+        accepted.update((await session.scalars(statement, params)).all())
     return accepted
 
 
@@ -196,17 +197,16 @@ async def sync_stock(session: AsyncSession, principal: Principal, store_id: int,
 
     now = utc_now()
     applied: dict[int, tuple[int, int]] = {}  # sku id -> (on_hand, reserved)
-    for chunk in _chunks(list(absolute.values())):
-        statement = _insert(session, Stock).values(
-            [{"tenant_id": store.tenant_id, "store_id": store.id, "sku_id": sku_id, "on_hand": on_hand, "reserved": 0, "updated_at": now}
-             for sku_id, on_hand in chunk]
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[Stock.store_id, Stock.sku_id],
-            set_={"on_hand": statement.excluded.on_hand, "updated_at": now},
-            where=Stock.reserved <= statement.excluded.on_hand,
-        ).returning(Stock.sku_id, Stock.on_hand, Stock.reserved)
-        applied.update({r.sku_id: (r.on_hand, r.reserved) for r in (await session.execute(statement)).all()})
+    upsert = _insert(session, Stock)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[Stock.store_id, Stock.sku_id],
+        set_={"on_hand": upsert.excluded.on_hand, "updated_at": upsert.excluded.updated_at},
+        where=Stock.reserved <= upsert.excluded.on_hand,
+    ).returning(Stock.sku_id, Stock.on_hand, Stock.reserved)
+    for chunk in _chunks(sorted(absolute.values())):
+        params = [{"tenant_id": store.tenant_id, "store_id": store.id, "sku_id": sku_id, "on_hand": on_hand, "reserved": 0, "updated_at": now}
+                  for sku_id, on_hand in chunk]
+        applied.update({r.sku_id: (r.on_hand, r.reserved) for r in (await session.execute(upsert, params)).all()})
     for index, (sku_id, _) in absolute.items():
         _outcome(results[index], applied.get(sku_id), Codes.BELOW_RESERVED, "open orders hold more than this count")
 
@@ -214,18 +214,11 @@ async def sync_stock(session: AsyncSession, principal: Principal, store_id: int,
         # A receipt for a SKU the store never stocked creates its row (at zero, then the delta).
         missing = [{"tenant_id": store.tenant_id, "store_id": store.id, "sku_id": sku_id, "on_hand": 0, "reserved": 0, "updated_at": now}
                    for sku_id, d in deltas.values() if d > 0]
-        for chunk in _chunks(missing):
-            await session.execute(_insert(session, Stock).values(chunk).on_conflict_do_nothing(index_elements=[Stock.store_id, Stock.sku_id]))
+        if missing:
+            await session.execute(_insert(session, Stock).on_conflict_do_nothing(index_elements=[Stock.store_id, Stock.sku_id]), missing)
         moved: dict[int, tuple[int, int]] = {}
-        for chunk in _chunks(list(deltas.values())):
-            v = values(column("sku_id", BigInteger), column("delta", BigInteger), name="v").data(chunk).cte("v")
-            statement = (
-                update(Stock)
-                .where(Stock.store_id == store.id, Stock.sku_id == v.c.sku_id, Stock.on_hand + v.c.delta >= Stock.reserved)
-                .values(on_hand=Stock.on_hand + v.c.delta, updated_at=now)
-                .returning(Stock.sku_id, Stock.on_hand, Stock.reserved)
-            )
-            moved.update({r.sku_id: (r.on_hand, r.reserved) for r in (await session.execute(statement, execution_options={"synchronize_session": False})).all()})
+        for chunk in _chunks(sorted(deltas.values())):
+            moved.update(await _move(session, store.id, chunk, now))
         for index, (sku_id, _) in deltas.items():
             _outcome(results[index], moved.get(sku_id), Codes.INSUFFICIENT_STOCK, "not enough unreserved stock for this movement")
         applied.update(moved)
@@ -236,6 +229,29 @@ async def sync_stock(session: AsyncSession, principal: Principal, store_id: int,
         for sku_id, (on_hand, reserved) in applied.items()
     ])
     return results
+
+
+async def _move(session: AsyncSession, store_id: int, chunk: list[tuple[int, int]], now) -> dict[int, tuple[int, int]]:
+    """One conditional UPDATE for a chunk of (sku id, delta): PostgreSQL joins two array
+    parameters (unnest), SQLite a VALUES list."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy import bindparam, func
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        v = select(
+            func.unnest(bindparam("skus", [s for s, _ in chunk], type_=ARRAY(BigInteger))).label("sku_id"),
+            func.unnest(bindparam("deltas", [d for _, d in chunk], type_=ARRAY(BigInteger))).label("delta"),
+        ).subquery("v")
+    else:
+        v = values(column("sku_id", BigInteger), column("delta", BigInteger), name="v").data(chunk).cte("v")
+    statement = (
+        update(Stock)
+        .where(Stock.store_id == store_id, Stock.sku_id == v.c.sku_id, Stock.on_hand + v.c.delta >= Stock.reserved)
+        .values(on_hand=Stock.on_hand + v.c.delta, updated_at=now)
+        .returning(Stock.sku_id, Stock.on_hand, Stock.reserved)
+    )
+    rows = (await session.execute(statement, execution_options={"synchronize_session": False})).all()
+    return {r.sku_id: (r.on_hand, r.reserved) for r in rows}
 
 
 def _outcome(result: RowResult, row: tuple[int, int] | None, code: Codes, message: str) -> None:
@@ -273,14 +289,16 @@ async def sync_prices(session: AsyncSession, principal: Principal, store_id: int
             continue
         result.status, result.price_fen = RowStatus.APPLIED, price
         (to_clear if price is None else to_set).append((sku_id, price))
-    for chunk in _chunks(to_set):
-        statement = _insert(session, StorePrice).values(
-            [{"tenant_id": store.tenant_id, "store_id": store.id, "sku_id": s, "price_fen": p, "allow_free": False, "updated_at": now} for s, p in chunk]
-        )
-        await session.execute(statement.on_conflict_do_update(
+    if to_set:
+        upsert = _insert(session, StorePrice)
+        upsert = upsert.on_conflict_do_update(
             index_elements=[StorePrice.store_id, StorePrice.sku_id],
-            set_={"price_fen": statement.excluded.price_fen, "allow_free": False, "updated_at": now},
-        ))
+            set_={"price_fen": upsert.excluded.price_fen, "allow_free": False, "updated_at": upsert.excluded.updated_at},
+        )
+        for chunk in _chunks(sorted(to_set)):
+            await session.execute(upsert, [
+                {"tenant_id": store.tenant_id, "store_id": store.id, "sku_id": s, "price_fen": p, "allow_free": False, "updated_at": now}
+                for s, p in chunk])
     for chunk in _chunks(to_clear):
         await session.execute(delete(StorePrice).where(StorePrice.store_id == store.id, StorePrice.sku_id.in_([s for s, _ in chunk])))
     actor = principal.staff_id or principal.api_key_id
