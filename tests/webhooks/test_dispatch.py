@@ -215,3 +215,14 @@ async def test_kill_9_mid_run_loses_nothing(backend, client, world, services, da
         ids = receiver.ids()
         assert len(set(ids)) == 300  # nothing lost
         assert len(ids) - 300 <= 50  # duplicates only from the batch in flight when it died
+
+
+def test_waves_never_hold_two_events_of_one_aggregate():
+    from types import SimpleNamespace
+
+    from webhooks.dispatcher import waves
+
+    events = [SimpleNamespace(aggregate_type="order", aggregate_id=a, id=i) for i, a in enumerate([1, 2, 1, 3, 4, 5, 6])]
+    grouped = waves(events, 3)
+    assert [[e.id for e in w] for w in grouped] == [[0, 1], [2, 3, 4], [5, 6]]
+    assert all(len({e.aggregate_id for e in w}) == len(w) for w in grouped)
