@@ -76,5 +76,6 @@ class VoucherGuessBudget(Base):
 
     __tablename__ = "voucher_guess_budget"
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -195,7 +195,7 @@ async def redeem(
         tenant_id = store.tenant_id
         previous = await _previous(session, tenant_id, request_no)
         if previous is None:
-            await session.execute(_insert(session, VoucherGuessBudget).values(store_id=store.id, attempts=0)
+            await session.execute(_insert(session, VoucherGuessBudget).values(store_id=store.id, tenant_id=tenant_id, attempts=0)
                                   .on_conflict_do_nothing(index_elements=["store_id"]))
             taken = await take_attempt(session, VoucherGuessBudget.attempts, [VoucherGuessBudget.store_id == store.id],
                                        limit=guess_limit, window_start=VoucherGuessBudget.window_start, window=guess_window, now=now)

@@ -65,9 +65,11 @@ def upgrade() -> None:
 
     op.create_table('voucher_guess_budget',
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('window_start', db.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_voucher_guess_budget_store_id_store')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_voucher_guess_budget_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('store_id', name=op.f('pk_voucher_guess_budget'))
     )
     op.create_table('sync_version',
