@@ -33,6 +33,7 @@ from app.graphiql import graphiql_page, graphiql_routes
 from app.request_log import RequestIdMiddleware, configure_logging
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
+from app.store_sync_http import store_sync_upload
 from schema.root import build_schema
 
 log = logging.getLogger("qiandian")
@@ -121,16 +122,19 @@ class SecurityHeaders:
 class BodySizeLimit:
     """Refuse oversized request bodies before anything parses them."""
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, per_path_prefix: dict[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path_prefix = per_path_prefix or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.per_path_prefix.items() if path.startswith(prefix)), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await _too_large(self.max_bytes)(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await _too_large(limit)(scope, receive, send)
         seen = 0
 
         async def limited_receive():
@@ -138,14 +142,14 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLarge()
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(limit)(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
@@ -203,12 +207,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         outcome = await apply_callback(services.database, SandboxProvider.name, event, utc_now())
         return JSONResponse({"outcome": outcome})
 
+    async def pos_stock_upload(request: Request) -> Response:  # app/store_sync_http.py
+        return await store_sync_upload(request, services, "stock")
+
+    async def pos_price_upload(request: Request) -> Response:
+        return await store_sync_upload(request, services, "price")
+
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/payments/{provider}/callback", payment_callback, methods=["POST"]),
         Route("/webhooks/couriers/{provider}/{token}", courier_webhook_endpoint(services), methods=["POST"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/pos/stores/{store_id}/stock", pos_stock_upload, methods=["POST"]),
+        Route("/pos/stores/{store_id}/prices", pos_price_upload, methods=["POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
     if settings.graphiql:
@@ -249,7 +261,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         resolve_tenant=lambda slug: tenant_for_slug(slug, services),  # keyed on the brand the request runs in
     )
     app.add_middleware(SingleCredentialHeaders)  # outside the cache: an ambiguous request is neither served nor run
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # before any body is read
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,  # before any body is read
+                       per_path_prefix={"/pos/": settings.sync_max_body_bytes})  # POS/ERP sync files
     app.add_middleware(SecurityHeaders)  # its header reaches every response, 413 included
     app.add_middleware(RequestIdMiddleware)  # outermost: X-Request-Id on every response, id on every log line
     return app

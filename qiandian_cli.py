@@ -1,4 +1,4 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch`."""
 from __future__ import annotations
 
 import argparse
@@ -65,6 +65,32 @@ async def _dispatch_once(settings) -> list[str]:
                     f"handed_off={sum(len(o.handed_off) for o in outcomes)}"]
 
 
+async def _webhooks_dispatch(settings, once: bool) -> None:
+    """The webhook dispatcher (webhooks.dispatcher): one round, or rounds until SIGTERM/SIGINT."""
+    import signal
+
+    from core.secret_box import SecretBox
+    from db.session import Database
+    from events.wiring import register_listeners
+    from webhooks.dispatcher import DispatchConfig, Dispatcher
+
+    register_listeners()
+    database = Database(settings.database_url)
+    dispatcher = Dispatcher(database, SecretBox(settings.secret_key, settings.previous_secret_keys), DispatchConfig.from_settings(settings))
+    try:
+        if once:
+            print(f"delivered={await dispatcher.run_once()}")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await dispatcher.run_forever(stop)
+    finally:
+        await dispatcher.close()
+        await database.dispose()
+
+
 def export_schema_sdl(settings=None) -> str:
     from core.settings import Settings
     from schema.root import build_schema
@@ -86,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--output", type=Path, default=SCHEMA_FILE)
     sub.add_parser("sweep-expired", help="cancel unpaid orders past their TTL, release stock, refund late payments")
     sub.add_parser("dispatch-once", help="run the dispatch engine once for every city partition with work")
+    webhooks = sub.add_parser("webhooks-dispatch", help="deliver outbox events to webhook endpoints (run one or more)")
+    webhooks.add_argument("--once", action="store_true", help="one round, then exit")
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_format)  # text or JSON lines (QIANDIAN_LOG_FORMAT), with request ids
@@ -112,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "dispatch-once":
         for line in asyncio.run(_dispatch_once(settings)):
             print(line)
+    elif args.command == "webhooks-dispatch":
+        asyncio.run(_webhooks_dispatch(settings, args.once))
     elif args.command == "serve":
         import uvicorn
 

@@ -36,6 +36,10 @@ LIST_CAPS: dict[str, int | None] = {
     "RiderPositionReportInput.positions": None,
     "CourierAccountAddInput.credentials": None,  # the domain answers INVALID above 12
     "CourierPolicySetInput.providers": None,  # the domain answers INVALID above 8
+    "WebhookEndpointCreateInput.eventTypes": None,
+    "StoreStockSyncInput.rows": 2000,  # POS batches; larger files go to POST /pos/stores/{id}/stock (CSV/JSON)
+    "StorePriceSyncInput.rows": 2000,
+    "VoucherProductCreateInput.acceptedStoreIds": None,
 }
 
 

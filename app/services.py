@@ -22,6 +22,7 @@ from geo import zone_lookup
 from geo.distance import DetourFactorDistance, RoadDistanceProvider
 from payments.registry import PaymentProviders, build_payment_providers
 from store_network.models import Tenant
+from vouchers import codes as voucher_codes
 
 
 @dataclass
@@ -79,6 +80,7 @@ def build_services(
     road = road_from_settings(settings)
     zone_lookup.use_road_provider(road)
     register_listeners()  # domain events (events.wiring); idempotent
+    voucher_codes.use_secret(secret, settings.previous_secret_keys)  # voucher code digests, sealed codes, QR signatures
     database = database or Database(settings.database_url, echo=settings.sql_echo)
     hub = TrackingHub(settings.redis_url, namespace=settings.tracking_namespace)  # per deployment on a shared Redis
     # Order transitions queue their tracking messages in the transaction; they leave after it commits.

@@ -157,6 +157,15 @@ class Settings:
         import hashlib
 
         return hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
+    # Store systems (webhooks/, store_sync/): outbound webhook dispatch and POS/ERP bulk sync.
+    webhook_timeout_s: float = 5.0  # per delivery request
+    webhook_batch: int = 100  # events per endpoint per dispatcher round
+    webhook_lease_s: int = 60  # how long a dispatcher holds an endpoint; a dead one's lease expires after this
+    webhook_retry_base_s: float = 10.0  # first retry after ~this, doubling per failure (with jitter)
+    webhook_retry_cap_s: float = 3600.0
+    webhook_max_failures: int = 8  # failures in a row before the endpoint is disabled (brand told)
+    webhook_concurrency: int = 10  # requests in flight per endpoint; one aggregate's events always go one at a time
+    sync_max_body_bytes: int = 8 * 1024 * 1024  # POST /pos/stores/{id}/stock|prices files (CSV/JSON)
 
     @property
     def is_production(self) -> bool:
@@ -230,6 +239,14 @@ def load_settings() -> Settings:
         log_format=(os.environ.get("QIANDIAN_LOG_FORMAT") or "text").strip().lower(),
         pickup_when_closed=_bool("QIANDIAN_PICKUP_WHEN_CLOSED", True),
         deployment_namespace=(os.environ.get("QIANDIAN_DEPLOYMENT_NAMESPACE") or "").strip() or None,
+        webhook_timeout_s=float(os.environ.get("QIANDIAN_WEBHOOK_TIMEOUT_S") or 5.0),
+        webhook_batch=_int("QIANDIAN_WEBHOOK_BATCH", 100),
+        webhook_lease_s=_int("QIANDIAN_WEBHOOK_LEASE_S", 60),
+        webhook_retry_base_s=float(os.environ.get("QIANDIAN_WEBHOOK_RETRY_BASE_S") or 10.0),
+        webhook_retry_cap_s=float(os.environ.get("QIANDIAN_WEBHOOK_RETRY_CAP_S") or 3600.0),
+        webhook_max_failures=_int("QIANDIAN_WEBHOOK_MAX_FAILURES", 8),
+        webhook_concurrency=_int("QIANDIAN_WEBHOOK_CONCURRENCY", 10),
+        sync_max_body_bytes=_int("QIANDIAN_SYNC_MAX_BODY_BYTES", 8 * 1024 * 1024),
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
         # Courier partners (delivery.couriers)
         courier_base_urls=_pairs("QIANDIAN_COURIER_BASE_URLS", str),  # e.g. "dada=http://127.0.0.1:8700/dada"

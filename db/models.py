@@ -10,6 +10,9 @@ from events import models as event_models  # noqa: F401
 from ledger import models as ledger_models  # noqa: F401
 from delivery.couriers import models as courier_models  # noqa: F401
 from distribution import models as distribution_models  # noqa: F401
+from webhooks import models as webhook_models  # noqa: F401
+from store_sync import models as store_sync_models  # noqa: F401
+from vouchers import models as voucher_models  # noqa: F401
 from db.base import Base
 
 metadata = Base.metadata

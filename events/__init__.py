@@ -19,10 +19,12 @@ from events.types import (
     OrderTransitioned,
     PriceChanged,
     StockChanged,
+    VoucherRedeemed,
+    WebhookEndpointDisabled,
     order_transitioned,
 )
 
 __all__ = [
     "DeliveryTaskChanged", "Event", "OrderCancelled", "OrderCreated", "OrderPaid", "OrderRefunded", "OrderStatusChanged", "OrderTransitioned",
-    "PriceChanged", "StockChanged", "emit", "order_transitioned", "register",
+    "PriceChanged", "StockChanged", "VoucherRedeemed", "WebhookEndpointDisabled", "emit", "order_transitioned", "register",
 ]

@@ -158,3 +158,51 @@ class DeliveryTaskChanged(Event):
     @property
     def aggregate_id(self) -> int:
         return self.task_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookEndpointDisabled(Event):
+    """The webhook dispatcher gave up on an endpoint after a run of failed deliveries; the brand
+    re-enables it with webhookEndpointReplay once the receiver works again."""
+
+    type: ClassVar[str] = "webhook_endpoint.disabled"
+    aggregate_type: ClassVar[str] = "webhook_endpoint"
+
+    endpoint_id: int
+    url: str
+    consecutive_failures: int
+    last_error: str
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.endpoint_id
+
+
+def all_event_types() -> frozenset[str]:
+    """Every `type` string an event can carry (the webhook event-type filter accepts these)."""
+    found, stack = set(), list(Event.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        found.add(cls.type)
+        stack.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoucherRedeemed(Event):
+    """A voucher was used at a store's counter (all of it, or part with partial use)."""
+
+    type: ClassVar[str] = "voucher.redeemed"
+    aggregate_type: ClassVar[str] = "voucher"
+
+    voucher_id: int
+    store_id: int
+    amount_fen: int
+    remaining_fen: int
+    request_no: str
+    actor_type: str
+    actor_id: int | None
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.voucher_id

@@ -13,3 +13,6 @@ def register_listeners() -> None:
 
     order_listeners.register_listeners()
     distribution_listeners.register_listeners()
+    from vouchers import service as vouchers
+
+    vouchers.register_listeners()  # issue vouchers on payment, refund them with the order

@@ -50,6 +50,7 @@ from schema.payloads import (
     StorePriceSetPayload,
     StoreUpdatePayload,
 )
+from schema.store_systems_root import StoreSystemsMutation, StoreSystemsQuery
 from schema.store import NetworkNode, ProductFilterInput, ProductSortingInput, Store
 from schema import delivery as delivery_types
 from schema import dispatch as dispatch_types
@@ -80,7 +81,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery):
+class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -210,7 +211,7 @@ class Query(CouriersQuery, DistributionQuery):
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation):
+class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)

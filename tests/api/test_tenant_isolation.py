@@ -82,6 +82,7 @@ class Pair:
     api_keys: dict[str, str] = field(default_factory=dict)  # slug -> ApiKey gid (HQ_ADMIN at HQ)
     zones: dict[str, str] = field(default_factory=dict)  # slug -> DeliveryZone gid (store a)
     distribution: dict[str, dict] = field(default_factory=dict)  # slug -> invite token, bob's salesperson, share token, withdrawal
+    webhooks: dict[str, str] = field(default_factory=dict)  # slug -> WebhookEndpoint gid (store systems)
     dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
 
 
@@ -128,6 +129,13 @@ async def build_pair(client, database, services) -> Pair:
             session.add(zone)
             await session.flush()
             pair.zones[world.slug] = world.gid("DeliveryZone", zone.id)
+            from webhooks.endpoints import create_endpoint as create_webhook
+            from auth.service import principal_from_access_token
+
+            staff = await principal_from_access_token(session, world.services.signer, world.staff_token("hq"))
+            hook, _ = await create_webhook(session, staff, world.services.secret_box, url="http://127.0.0.1:9/h",
+                                           event_types=[], description="", production=False)
+            pair.webhooks[world.slug] = world.gid("WebhookEndpoint", hook.id)
         pair.distribution[world.slug] = await _distribution_fixtures(world)
     return pair
 
@@ -297,6 +305,13 @@ async def _not_a_salesperson_in_b(pair: Pair, payload: dict, database) -> None:
 
 async def _settles_own_tenant(pair: Pair, payload: dict, database) -> None:
     assert payload == {"settled": 0, "errors": []}, payload
+def _errors_are(code: str) -> Callable:
+    """For a mutation whose control needs a secret tenant A cannot reuse (a voucher code)."""
+
+    async def check(pair: Pair, payload: dict, database) -> None:
+        assert [e["code"] for e in payload["errors"]] == [code] and not any(v for k, v in payload.items() if k not in ("errors", "replayed")), payload
+
+    return check
 
 
 CASES: dict[str, Case] = {
@@ -500,6 +515,33 @@ CASES: dict[str, Case] = {
         lambda p, t: {"id": p.distribution[t.slug]["withdrawal"]}, ("hq",), "NOT_FOUND"),
     "commissionSettle": Case(
         f"mutation {{ commissionSettle(input: {{}}) {{ settled {E} }} }}", lambda p, t: {}, ("hq",), _settles_own_tenant),
+    # Store systems (webhooks/, store_sync/, vouchers/)
+    "storeStockSync": Case(
+        f"""mutation($s: ID!, $key: String!) {{ storeStockSync(input: {{storeId: $s, idempotencyKey: $key,
+            rows: [{{skuCode: "SKU-milk", mode: DELTA, quantity: 1}}]}}) {{ applied {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "key": f"iso-stock-{t.slug}"}, ("hq",), "NOT_FOUND"),
+    "storePriceSync": Case(
+        f"""mutation($s: ID!, $key: String!) {{ storePriceSync(input: {{storeId: $s, idempotencyKey: $key,
+            rows: [{{skuCode: "SKU-milk", price: "9.99", version: "1"}}]}}) {{ applied {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "key": f"iso-price-{t.slug}"}, ("hq",), "NOT_FOUND"),
+    "voucherProductCreate": Case(
+        f"""mutation($k: ID!) {{ voucherProductCreate(input: {{skuId: $k, faceValue: "100.00", validDays: 30}}) {{
+            voucherProduct {{ id }} {E} }} }}""",
+        lambda p, t: {"k": t.sku("bread")}, ("hq",), "NOT_FOUND"),
+    "voucherRedeem": Case(
+        f"""mutation($s: ID!) {{ voucherRedeem(input: {{storeId: $s, code: "ABCD-EFGH-JKMN", requestNo: "iso-redeem-1"}}) {{
+            redemption {{ id }} {E} }} }}""",
+        lambda p, t: {"s": t.store("a")}, ("hq",), _errors_are("NOT_FOUND")),
+    "webhookEndpointCreate": Case(
+        f"mutation($u: String!) {{ webhookEndpointCreate(input: {{url: $u}}) {{ endpoint {{ id }} {E} }} }}",
+        lambda p, t: {"u": f"http://127.0.0.1:9/{p.b.slug}"}, ("hq",),
+        own_tenant("webhook_endpoint", "url", lambda p: f"http://127.0.0.1:9/{p.b.slug}")),
+    "webhookEndpointReplay": Case(
+        f"mutation($id: ID!) {{ webhookEndpointReplay(input: {{id: $id}}) {{ endpoint {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.webhooks[t.slug]}, ("hq",), "NOT_FOUND"),
+    "webhookEndpointDelete": Case(
+        f"mutation($id: ID!) {{ webhookEndpointDelete(input: {{id: $id}}) {{ deletedId {E} }} }}",
+        lambda p, t: {"id": p.webhooks[t.slug]}, ("hq",), "NOT_FOUND"),
 }
 
 
