@@ -72,6 +72,7 @@ def build_services(
     zone_lookup.use_road_provider(road)
     register_listeners()  # domain events (events.wiring); idempotent
     database = database or Database(settings.database_url, echo=settings.sql_echo)
+    box = SecretBox(secret, settings.previous_secret_keys)
     hub = TrackingHub(settings.redis_url)
     # Order transitions queue their tracking messages in the transaction; they leave after it commits.
     database.set_commit_hook(tracking.TOPIC, hub.publish_many)
@@ -85,11 +86,11 @@ def build_services(
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
         ),
         sms=sms or LoggingSmsSender(),
-        payments=build_payment_providers(settings),
+        payments=build_payment_providers(settings, database, box),
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
         tracking=hub,
         captcha=captcha or AcceptAnyCaptcha(),
         couriers=couriers_from_settings(settings),
         road=road,
-        secret_box=SecretBox(secret, settings.previous_secret_keys),
+        secret_box=box,
     )

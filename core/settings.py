@@ -127,6 +127,11 @@ class Settings:
     courier_by_tenant: dict[int, str] = field(default_factory=dict)
     # Old server keys that may still open credentials sealed before a key change (core.secret_box).
     previous_secret_keys: tuple[str, ...] = ()
+    # --- Real payment providers and after-sales (payments/wechatpay*, payments/alipay*, issue 20) ---
+    # Which remote providers this process runs (merchant accounts per brand: paymentMerchantSet).
+    remote_payment_providers: tuple[str, ...] = ()
+    payment_http_timeout_s: float = 10.0
+    payment_reconcile_after_s: int = 300  # PENDING payments this old are queried (callback never came)
 
     @property
     def is_production(self) -> bool:
@@ -194,5 +199,9 @@ def load_settings() -> Settings:
         detour_factor_by_city=_pairs("QIANDIAN_DETOUR_FACTORS", float),  # e.g. "上海=1.25,杭州=1.35"
         courier_by_tenant={int(k): v for k, v in _pairs("QIANDIAN_COURIER_BY_TENANT", str).items()},  # e.g. "12=dada"
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
+        # Real payment providers (issue 20)
+        remote_payment_providers=tuple(k.strip().upper() for k in (os.environ.get("QIANDIAN_PAYMENT_PROVIDERS") or "").split(",") if k.strip()),
+        payment_http_timeout_s=float(os.environ.get("QIANDIAN_PAYMENT_HTTP_TIMEOUT_S") or 10),
+        payment_reconcile_after_s=_int("QIANDIAN_PAYMENT_RECONCILE_AFTER_S", 300),
     )
     return settings  # validated on construction
