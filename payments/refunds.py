@@ -216,3 +216,31 @@ async def retry_pending_refunds(database: Database, providers: PaymentProviders,
         except Exception:  # noqa: BLE001 - one provider failure must not stop the others
             log.exception("pending refund %s: retry failed; next run", refund_id)
     return settled
+
+
+async def refund_partially(session: AsyncSession, principal, order_id: int, *, key: str, reason: str,
+                           amount_fen: int | None = None, lines: list[RefundLine] | None = None,
+                           restock: bool = False) -> tuple[PaymentRefund, bool]:
+    """Staff refund some money of a paid order: `lines` (quantities of order lines, priced pro
+    rata) or an `amount_fen`, or both (the amount then caps what the lines cost). Reserved here;
+    the caller sends it after commit (send_refund). Customers cannot (after-sales is their path)."""
+    from auth.roles import Permission, PrincipalKind
+    from commerce.orders import load_order_for
+
+    if principal.kind is PrincipalKind.CUSTOMER:
+        raise DomainError(PaymentErrorCode.PERMISSION_DENIED, "staff refund; customers ask through after-sales", None)
+    order = await load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
+    stored = None
+    if lines:
+        lines_fen, stored = await lines_amount(session, order.id, lines)
+        amount_fen = lines_fen if amount_fen is None else amount_fen
+        if amount_fen > lines_fen:
+            raise DomainError(PaymentErrorCode.INVALID, "more than those lines cost", "amount")
+    if amount_fen is None:
+        raise DomainError(PaymentErrorCode.REQUIRED, "give lines or an amount", "amount")
+    payment = await session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.status == "SUCCEEDED")
+                                   .order_by(Payment.id))
+    if payment is None:
+        raise DomainError(PaymentErrorCode.ORDER_NOT_REFUNDABLE, "the order has no captured payment", "orderId")
+    return await reserve_refund(session, payment, key=key, amount_fen=amount_fen, reason=reason,
+                                lines=stored, restock=restock and bool(stored))

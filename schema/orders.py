@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from schema.ids import node_pk
+from schema.ids import encode, node_pk
 
 from commerce import models
 from payments import models as payment_models
@@ -54,6 +54,7 @@ class Cart:
 
 @strawberry.type
 class OrderLine:
+    id: strawberry.ID  # the line's global id (OrderLine): after-sales and partial refunds name it
     product_name: str
     sku_code: str
     quantity: int
@@ -157,6 +158,7 @@ class Order(relay.Node):
         rows = await info.context.loaders.order_lines.load(self.id)
         return [
             OrderLine(
+                id=strawberry.ID(encode("OrderLine", r.id)),
                 product_name=r.product_name,
                 sku_code=r.sku_code,
                 quantity=r.quantity,

@@ -26,6 +26,7 @@ from schema.catalog import Category, Product, Sku
 from schema.common import Connection
 from schema.enums import FulfilmentType, OrderStatus
 from schema.orders import Cart, Order
+from schema.payments_root import PaymentsMutation
 from schema.payloads import (
     AddressCreatePayload,
     AddressDeletePayload,
@@ -207,7 +208,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(PaymentsMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
