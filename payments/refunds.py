@@ -193,17 +193,17 @@ async def retry_pending_refunds(database: Database, providers: PaymentProviders,
     provider never saw is re-sent (same out_refund_no). Returns refunds settled."""
     async with database.read() as session:
         rows = list(await session.execute(
-            select(PaymentRefund.id, PaymentRefund.out_refund_no, Payment.provider, Payment.tenant_id)
+            select(PaymentRefund.id, PaymentRefund.out_refund_no, Payment.provider, Payment.tenant_id, Payment.provider_ref)
             .join(Payment, Payment.id == PaymentRefund.payment_id)
             .where(PaymentRefund.status == "PENDING", PaymentRefund.updated_at <= now - older_than,
                    Payment.provider.in_(providers.names))
             .order_by(PaymentRefund.id).limit(batch)))
     settled = 0
-    for refund_id, number, provider_name, tenant_id in rows:
+    for refund_id, number, provider_name, tenant_id, trade_no in rows:
         provider = providers.get(provider_name)
         try:
             if getattr(provider, "remote", False):
-                state = await provider.query_refund(tenant_id=tenant_id, out_refund_no=number)
+                state = await provider.query_refund(tenant_id=tenant_id, out_refund_no=number, out_trade_no=trade_no)
                 if state.status in ("SUCCEEDED", "FAILED"):
                     async with database.write() as session:
                         await settle_refund(session, number, state.status, now)

@@ -129,7 +129,7 @@ class WeChatPayProvider:
         return RefundState(_REFUND_STATES.get(str(data.get("status")), "PENDING"),
                            (data.get("amount") or {}).get("refund"), data.get("refund_id"))
 
-    async def query_refund(self, *, tenant_id: int, out_refund_no: str) -> RefundState:
+    async def query_refund(self, *, tenant_id: int, out_refund_no: str, out_trade_no: str | None = None) -> RefundState:
         merchant = await self._merchant(tenant_id)
         try:
             _, data = await self._call(merchant, "GET", f"/v3/refund/domestic/refunds/{quote(out_refund_no)}", None)
