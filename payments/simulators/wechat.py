@@ -59,6 +59,7 @@ class WeChatSimulator:
     refunds: dict[str, dict] = field(default_factory=dict)
     outbox: list[tuple[str, bytes, dict]] = field(default_factory=list)  # (url, body, plain resource)
     refused: list[str] = field(default_factory=list)  # why requests were refused
+    lose_refund_answers: int = 0  # refunds processed but answered 500 (a lost answer), this many times
 
     # --- the platform's HTTP side ---
     def reply(self, status: int, data: dict | None) -> Response:
@@ -155,10 +156,11 @@ class WeChatSimulator:
                   "amount": {"total": trade.amount, "refund": amount, "payer_total": trade.amount, "payer_refund": amount,
                              "currency": "CNY"}}
         self.refunds[number] = refund
-        self._queue(data.get("notify_url") or trade.notify_url, "REFUND.SUCCESS", "refund",
-                    {"mchid": self.mchid, **{k: refund[k] for k in ("out_trade_no", "transaction_id", "refund_id", "out_refund_no")},
-                     "refund_status": "SUCCESS", "success_time": _now(), "user_received_account": "支付用户零钱",
-                     "amount": refund["amount"]})
+        if self.lose_refund_answers > 0:
+            self.lose_refund_answers -= 1
+            self._queue(data.get("notify_url") or trade.notify_url, "REFUND.SUCCESS", "refund", _refund_notice(self.mchid, refund))
+            return Response(b'{"code":"SYSTEM_ERROR"}', status_code=500, media_type="application/json")
+        self._queue(data.get("notify_url") or trade.notify_url, "REFUND.SUCCESS", "refund", _refund_notice(self.mchid, refund))
         return self.reply(200, refund)
 
     async def query_refund(self, request: Request) -> Response:
@@ -235,6 +237,11 @@ class WeChatSimulator:
             Route("/v3/refund/domestic/refunds/{no:str}", self.query_refund, methods=["GET"]),
             Route("/sim/pay", self.handle_pay, methods=["POST"]),
         ])
+
+
+def _refund_notice(mchid: str, refund: dict) -> dict:
+    return {"mchid": mchid, **{k: refund[k] for k in ("out_trade_no", "transaction_id", "refund_id", "out_refund_no")},
+            "refund_status": "SUCCESS", "success_time": _now(), "user_received_account": "支付用户零钱", "amount": refund["amount"]}
 
 
 def _now() -> str:
