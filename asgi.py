@@ -27,6 +27,7 @@ from core.clock import utc_now
 from core.settings import Settings, load_settings
 from payments.errors import CallbackRejected, CallbackSignatureInvalid
 from payments.provider import CallbackEvent, SandboxProvider
+from aftersales.service import auto_confirm_receipts
 from payments.refunds import retry_pending_refunds
 from payments.service import apply_callback, reconcile_payments, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
@@ -263,6 +264,8 @@ async def sweep_once(services: Services) -> int:
     await reconcile_payments(services.database, services.payments, utc_now(),
                              timedelta(seconds=services.settings.payment_reconcile_after_s))
     await retry_pending_refunds(services.database, services.payments, utc_now())
+    async with services.database.write() as session:  # after-sales: receipt confirmed after the configured time
+        await auto_confirm_receipts(session, utc_now(), timedelta(seconds=services.settings.after_sales_auto_confirm_s))
     if refunded:
         log.info("refunded %d payments that arrived after their order expired or was cancelled", refunded)
     return cancelled

@@ -132,6 +132,7 @@ class Settings:
     remote_payment_providers: tuple[str, ...] = ()
     payment_http_timeout_s: float = 10.0
     payment_reconcile_after_s: int = 300  # PENDING payments this old are queried (callback never came)
+    after_sales_auto_confirm_s: int = 7 * 24 * 3600  # receipt confirmed automatically this long after handover
 
     @property
     def is_production(self) -> bool:
@@ -203,5 +204,6 @@ def load_settings() -> Settings:
         remote_payment_providers=tuple(k.strip().upper() for k in (os.environ.get("QIANDIAN_PAYMENT_PROVIDERS") or "").split(",") if k.strip()),
         payment_http_timeout_s=float(os.environ.get("QIANDIAN_PAYMENT_HTTP_TIMEOUT_S") or 10),
         payment_reconcile_after_s=_int("QIANDIAN_PAYMENT_RECONCILE_AFTER_S", 300),
+        after_sales_auto_confirm_s=_int("QIANDIAN_AFTER_SALES_AUTO_CONFIRM_S", 7 * 24 * 3600),
     )
     return settings  # validated on construction

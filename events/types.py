@@ -183,3 +183,19 @@ class RefundSucceeded(Event):
     @property
     def aggregate_id(self) -> int:
         return self.order_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderReceiptConfirmed(Event):
+    """The customer confirmed receipt, or it was confirmed automatically after the configured
+    time (aftersales): commission or points that wait for receipt can settle."""
+
+    type: ClassVar[str] = "order.receipt_confirmed"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    confirmed_by: str  # CUSTOMER or AUTO
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.order_id

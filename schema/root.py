@@ -27,6 +27,7 @@ from schema.common import Connection
 from schema.enums import FulfilmentType, OrderStatus
 from schema.orders import Cart, Order
 from schema.payments_root import PaymentsMutation
+from schema.aftersales_root import AfterSalesMutation
 from schema.payloads import (
     AddressCreatePayload,
     AddressDeletePayload,
@@ -208,7 +209,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation(PaymentsMutation):
+class Mutation(PaymentsMutation, AfterSalesMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
