@@ -34,6 +34,10 @@ LIST_CAPS: dict[str, int | None] = {
     "DeliverySettingsSetInput.tierWeights": None,
     "DeliverySettingsSetInput.closures": None,
     "RiderPositionReportInput.positions": None,
+    # Real payments and after-sales (issue 20): the domain also answers over 100 lines / 9 photos.
+    "OrderRefundPartialInput.lines": None,
+    "AfterSalesRequestInput.lines": None,
+    "AfterSalesRequestInput.photos": 9,
 }
 
 

@@ -135,3 +135,18 @@ async def test_lines_refund_with_restock_puts_goods_back_when_they_had_left(data
         async with database.read() as session:
             after = await session.scalar(select(Stock.on_hand).where(Stock.store_id == row.store_id, Stock.sku_id == env.world.sku_ids["bread"]))
         assert after == on_hand + 1
+
+
+async def test_jsapi_mini_program_payment_gets_a_signed_pay_sheet(database, test_settings):
+    from payments.simulators.test_keys import MERCHANT_PUBLIC_PEM
+    from payments.wechatpay import load_public_key, rsa_verify
+
+    async with remote_env(database, test_settings, ("WECHATPAY",)) as env:
+        order = await env.order({"bread": 1})
+        no_openid = await env.pay(order["id"], "WECHATPAY", channel="JSAPI")
+        assert [e["code"] for e in no_openid["errors"]] == ["PROVIDER_NOT_AVAILABLE"]
+        paid = await env.pay(order["id"], "WECHATPAY", channel="JSAPI", openid="oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+        sheet = paid["clientPayload"]
+        assert paid["errors"] == [] and sheet["package"].startswith("prepay_id=wx_sim_") and sheet["signType"] == "RSA"
+        message = f"{sheet['appId']}\n{sheet['timeStamp']}\n{sheet['nonceStr']}\n{sheet['package']}\n".encode()
+        assert rsa_verify(load_public_key(MERCHANT_PUBLIC_PEM), message, sheet["paySign"])
