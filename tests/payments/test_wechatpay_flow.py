@@ -73,7 +73,9 @@ async def test_bad_callbacks_are_refused_and_change_nothing(database, test_setti
         env.wechat.pay(ref)
         url, body, _ = env.wechat.outbox.pop()
         envelope = json.loads(body)
-        tampered = dict(envelope, resource=dict(envelope["resource"], ciphertext="A" + envelope["resource"]["ciphertext"][1:]))
+        ciphertext = envelope["resource"]["ciphertext"]
+        flipped = ("B" if ciphertext[0] == "A" else "A") + ciphertext[1:]  # one changed byte, never the same text
+        tampered = dict(envelope, resource=dict(envelope["resource"], ciphertext=flipped))
         tampered_body = json.dumps(tampered).encode()
         cases = {
             "stale": (body, env.wechat.signed(body, timestamp=int(time.time()) - 301)),
