@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -25,7 +27,9 @@ from core.clock import utc_now
 from core.settings import Settings, load_settings
 from payments.errors import CallbackRejected, CallbackSignatureInvalid
 from payments.provider import CallbackEvent, SandboxProvider
-from payments.service import apply_callback, refund_late_payments
+from aftersales.service import auto_confirm_receipts
+from payments.refunds import retry_pending_refunds
+from payments.service import apply_callback, reconcile_payments, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
 from app.courier_webhooks import courier_webhook_endpoint
 from app.credential_headers import SingleCredentialHeaders
@@ -188,10 +192,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         body = await request.body()
         try:
             events = provider.parse_callback(request.headers, body, time.time())
+            if inspect.isawaitable(events):  # remote providers look the merchant up first
+                events = await events
         except CallbackRejected as exc:
+            if hasattr(provider, "ACK_FAIL"):  # the provider's own failure answer; it retries
+                media_type, content = provider.ACK_FAIL
+                return Response(content, status_code=exc.http_status, media_type=media_type)
             detail = "code" if isinstance(exc, CallbackSignatureInvalid) else "field"
             return JSONResponse({"error": exc.kind, detail: exc.detail}, status_code=exc.http_status)
         outcomes = [await apply_callback(services.database, provider.name, event, utc_now()) for event in events]
+        if hasattr(provider, "ACK_OK"):  # exactly what the provider expects (Alipay: "success")
+            status, media_type, content = provider.ACK_OK
+            return Response(content, status_code=status, media_type=media_type)
         return JSONResponse({"received": True, "outcome": outcomes[-1] if outcomes else None, "outcomes": outcomes})
 
     async def sandbox_simulate(request: Request) -> Response:
@@ -273,6 +285,12 @@ async def sweep_once(services: Services) -> int:
     async with services.database.write() as session:
         cancelled = await expire_unpaid_orders(session, utc_now())
     refunded = await refund_late_payments(services.database, services.payments, utc_now())
+    # Real providers: payments whose callback never came, refunds whose outcome is unknown (issue 20).
+    await reconcile_payments(services.database, services.payments, utc_now(),
+                             timedelta(seconds=services.settings.payment_reconcile_after_s))
+    await retry_pending_refunds(services.database, services.payments, utc_now())
+    async with services.database.write() as session:  # after-sales: receipt confirmed after the configured time
+        await auto_confirm_receipts(session, utc_now(), timedelta(seconds=services.settings.after_sales_auto_confirm_s))
     if refunded:
         log.info("refunded %d payments that arrived after their order expired or was cancelled", refunded)
     return cancelled

@@ -82,6 +82,7 @@ def build_services(
     register_listeners()  # domain events (events.wiring); idempotent
     voucher_codes.use_secret(secret, settings.previous_secret_keys)  # voucher code digests, sealed codes, QR signatures
     database = database or Database(settings.database_url, echo=settings.sql_echo)
+    box = SecretBox(secret, settings.previous_secret_keys)
     hub = TrackingHub(settings.redis_url, namespace=settings.tracking_namespace)  # per deployment on a shared Redis
     # Order transitions queue their tracking messages in the transaction; they leave after it commits.
     database.set_commit_hook(tracking.TOPIC, hub.publish_many)
@@ -95,14 +96,14 @@ def build_services(
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
         ),
         sms=sms or LoggingSmsSender(),
-        payments=build_payment_providers(settings),
+        payments=build_payment_providers(settings, database, box),
         code_pepper=hashlib.sha256(("login-code:" + secret).encode()).digest(),
         tracking=hub,
         captcha=captcha or AcceptAnyCaptcha(),
         couriers=couriers_from_settings(settings),
         road=road,
-        secret_box=SecretBox(secret, settings.previous_secret_keys),
+        secret_box=box,
         courier_partners=CourierPartners(
-            SecretBox(secret, settings.previous_secret_keys), base_urls=dict(settings.courier_base_urls),
+            box, base_urls=dict(settings.courier_base_urls),
             callback_base_url=settings.courier_callback_base_url, max_age_s=settings.courier_callback_max_age_s),
     )

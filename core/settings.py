@@ -166,6 +166,12 @@ class Settings:
     webhook_max_failures: int = 8  # failures in a row before the endpoint is disabled (brand told)
     webhook_concurrency: int = 10  # requests in flight per endpoint; one aggregate's events always go one at a time
     sync_max_body_bytes: int = 8 * 1024 * 1024  # POST /pos/stores/{id}/stock|prices files (CSV/JSON)
+    # --- Real payment providers and after-sales (payments/wechatpay*, payments/alipay*, issue 20) ---
+    # Which remote providers this process runs (merchant accounts per brand: paymentMerchantSet).
+    remote_payment_providers: tuple[str, ...] = ()
+    payment_http_timeout_s: float = 10.0
+    payment_reconcile_after_s: int = 300  # PENDING payments this old are queried (callback never came)
+    after_sales_auto_confirm_s: int = 7 * 24 * 3600  # receipt confirmed automatically this long after handover
 
     @property
     def is_production(self) -> bool:
@@ -254,5 +260,10 @@ def load_settings() -> Settings:
         courier_callback_max_age_s=_int("QIANDIAN_COURIER_CALLBACK_MAX_AGE_S", 900),
         courier_reconcile_after_s=_int("QIANDIAN_COURIER_RECONCILE_AFTER_S", 600),
         courier_loop_interval_s=_int("QIANDIAN_COURIER_LOOP_INTERVAL_S", 15),
+        # Real payment providers (issue 20)
+        remote_payment_providers=tuple(k.strip().upper() for k in (os.environ.get("QIANDIAN_PAYMENT_PROVIDERS") or "").split(",") if k.strip()),
+        payment_http_timeout_s=float(os.environ.get("QIANDIAN_PAYMENT_HTTP_TIMEOUT_S") or 10),
+        payment_reconcile_after_s=_int("QIANDIAN_PAYMENT_RECONCILE_AFTER_S", 300),
+        after_sales_auto_confirm_s=_int("QIANDIAN_AFTER_SALES_AUTO_CONFIRM_S", 7 * 24 * 3600),
     )
     return settings  # validated on construction

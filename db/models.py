@@ -4,6 +4,8 @@ from commerce import models as commerce_models  # noqa: F401
 from delivery import models as delivery_models  # noqa: F401
 from delivery import dispatch_models  # noqa: F401
 from payments import models as payment_models  # noqa: F401
+from payments import merchants as payment_merchants  # noqa: F401
+from aftersales import models as aftersales_models  # noqa: F401
 from store_network import models as store_network_models  # noqa: F401
 from geo import models as geo_models  # noqa: F401
 from events import models as event_models  # noqa: F401

@@ -206,3 +206,44 @@ class VoucherRedeemed(Event):
     @property
     def aggregate_id(self) -> int:
         return self.voucher_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefundSucceeded(Event):
+    """Money went back to the customer for part (or all) of a paid order (payments.refunds):
+    points, coupons and commission listen to adjust by `amount_fen` / `lines`. The order's
+    status does not change; `refunded_total_fen` is what this payment has given back so far."""
+
+    type: ClassVar[str] = "refund.succeeded"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    payment_id: int
+    refund_id: int
+    out_refund_no: str
+    amount_fen: int
+    refunded_total_fen: int
+    captured_fen: int
+    lines: list  # [{line_id, sku_id, quantity, amount_fen}], empty for an amount-only refund
+    restocked: bool
+    reason: str
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.order_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderReceiptConfirmed(Event):
+    """The customer confirmed receipt, or it was confirmed automatically after the configured
+    time (aftersales): commission or points that wait for receipt can settle."""
+
+    type: ClassVar[str] = "order.receipt_confirmed"
+    aggregate_type: ClassVar[str] = "order"
+
+    order_id: int
+    confirmed_by: str  # CUSTOMER or AUTO
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.order_id

@@ -29,6 +29,8 @@ class CallbackEvent:
     provider_ref: str
     status: str  # SUCCEEDED or FAILED
     amount_fen: int
+    # A refund's result (WeChat REFUND.*, Alipay refund notify): our out_refund_no; status is the refund's.
+    refund_ref: str | None = None
 
 
 class PaymentProvider(Protocol):

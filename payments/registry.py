@@ -52,11 +52,31 @@ class PaymentProviders:
         return [name for name in dict.fromkeys(wanted) if name in self._by_name]
 
 
-def build_payment_providers(settings: Settings) -> PaymentProviders:
+def build_payment_providers(settings: Settings, database=None, box=None) -> PaymentProviders:
     providers: list[PaymentProvider] = []
     if settings.sandbox_enabled:
         providers.append(SandboxProvider(settings.payment_callback_secret, settings.payment_callback_tolerance_s))
+    if settings.remote_payment_providers:
+        # Real providers read each brand's sealed merchant account (payments.merchants).
+        from core.secret_box import SecretBox
+        from payments.merchants import MerchantStore
+
+        merchants = MerchantStore(database, box or SecretBox(settings.secret_key, settings.previous_secret_keys))
+        for name in settings.remote_payment_providers:
+            providers.append(_remote_provider(name, merchants, settings))
     return PaymentProviders(providers)
+
+
+def _remote_provider(name: str, merchants, settings: Settings) -> PaymentProvider:
+    if name == "WECHATPAY":
+        from payments.wechatpay_provider import WeChatPayProvider
+
+        return WeChatPayProvider(merchants, timeout_s=settings.payment_http_timeout_s)
+    if name == "ALIPAY":
+        from payments.alipay_provider import AlipayProvider
+
+        return AlipayProvider(merchants, timeout_s=settings.payment_http_timeout_s)
+    raise ValueError(f"QIANDIAN_PAYMENT_PROVIDERS: unknown provider {name!r} (WECHATPAY, ALIPAY)")
 
 
 async def choose_provider(

@@ -8,9 +8,10 @@ REFUND_REQUIRED for the refund job (see _apply for every case).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,13 +23,16 @@ from db.session import Database
 from payments.errors import PaymentErrorCode
 from payments.models import Payment, PaymentCallbackEvent
 from payments.provider import CallbackEvent, PaymentIntent, PaymentProvider
+from payments.refunds import settle_refund
+from payments.remote import ProviderRefused, ProviderUnavailable
 from payments.registry import PaymentProviders
 
 log = logging.getLogger(__name__)
 
 
 async def start_payment(
-    session: AsyncSession, principal: Principal, provider: PaymentProvider, order_id: int
+    session: AsyncSession, principal: Principal, provider: PaymentProvider, order_id: int,
+    *, channel: str | None = None, payer: str | None = None,
 ) -> tuple[Payment, PaymentIntent | None]:
     order = await load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
     if order.status != OrderStatus.UNPAID.value:
@@ -36,6 +40,8 @@ async def start_payment(
     pending = await session.scalar(
         select(Payment).where(Payment.order_id == order.id, Payment.status == "PENDING", Payment.provider == provider.name)
     )
+    if getattr(provider, "remote", False):
+        return await _start_remote(session, provider, order, pending, channel or "NATIVE", payer)
     if pending is not None:
         return pending, None  # the app reopens the same payment sheet
     intent = provider.create_intent(order_number=order.number, amount_fen=order.total_fen, currency=order.currency)
@@ -52,6 +58,34 @@ async def start_payment(
     return payment, intent
 
 
+def out_trade_no(payment_id: int) -> str:
+    """Our payment id names the trade at the provider (WeChat Pay 6..32, Alipay <= 64 chars)."""
+    return f"QD{payment_id:012d}"
+
+
+async def _start_remote(session: AsyncSession, provider, order, pending: Payment | None, channel: str, payer: str | None):
+    """Idempotent create: one out_trade_no per payment (our id). A pending payment is ordered
+    again with the same parameters, which the provider answers with the same prepay."""
+    payment = pending
+    if payment is None:
+        payment = Payment(tenant_id=order.tenant_id, order_id=order.id, provider=provider.name,
+                          provider_ref=f"new-{secrets.token_hex(8)}", amount_fen=order.total_fen, currency=order.currency)
+        session.add(payment)
+        await session.flush()
+        payment.provider_ref = out_trade_no(payment.id)
+        await session.flush()
+    try:
+        intent = await provider.create_intent(
+            tenant_id=order.tenant_id, out_trade_no=payment.provider_ref, description=f"Order {order.number}",
+            amount_fen=payment.amount_fen, currency=payment.currency, channel=channel, payer_openid=payer,
+            expires_at=order.expires_at)
+    except ProviderUnavailable as exc:
+        raise DomainError(PaymentErrorCode.PROVIDER_NOT_AVAILABLE, "the payment provider did not answer; try again", "provider") from exc
+    except ProviderRefused as exc:
+        raise DomainError(PaymentErrorCode.PROVIDER_NOT_AVAILABLE, f"the payment provider refused ({exc.code})", "provider") from exc
+    return payment, intent
+
+
 async def apply_callback(database: Database, provider_name: str, event: CallbackEvent, now: datetime) -> str:
     """Returns the outcome recorded; 'DUPLICATE' if this event was already processed."""
     try:
@@ -64,7 +98,10 @@ async def apply_callback(database: Database, provider_name: str, event: Callback
                 .where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
                 .with_for_update()  # callbacks of one payment apply one at a time
             )
-            record.outcome = "UNKNOWN_PAYMENT" if payment is None else await _apply(session, payment, event, now)
+            if event.refund_ref is not None:  # a refund's result (its payment row is locked above)
+                record.outcome = await settle_refund(session, event.refund_ref, event.status, now)
+            else:
+                record.outcome = "UNKNOWN_PAYMENT" if payment is None else await _apply(session, payment, event, now)
             record.payment_id = payment.id if payment is not None else None
             return record.outcome
     except IntegrityError:
@@ -131,6 +168,8 @@ async def refund_order(
         if provider is None:
             # This process does not run that provider (any more): the refund sweep of one that does pays it.
             payment.status = "REFUND_REQUIRED"
+        elif getattr(provider, "remote", False):
+            payment.status = "REFUND_REQUIRED"  # sent after this commits, by the sweep (no HTTP inside the order's lock)
         else:
             provider.refund(provider_ref=payment.provider_ref, amount_fen=refund_amount(payment), refund_id=refund_id_of(payment))
             payment.status = "REFUNDED"
@@ -140,8 +179,9 @@ async def refund_order(
 
 
 def refund_amount(payment: Payment) -> int:
-    """What the provider took (rows from before captured_fen took what was asked)."""
-    return payment.amount_fen if payment.captured_fen is None else payment.captured_fen
+    """What the provider took (rows from before captured_fen took what was asked), less what
+    partial refunds already gave back."""
+    return (payment.amount_fen if payment.captured_fen is None else payment.captured_fen) - (payment.refunded_fen or 0)
 
 
 def refund_id_of(payment: Payment) -> str:
@@ -173,10 +213,57 @@ async def refund_late_payments(database: Database, providers: PaymentProviders, 
                 if payment is None:
                     continue  # refunded meanwhile, or being refunded by another process
                 provider = providers.get(payment.provider)
-                provider.refund(provider_ref=payment.provider_ref, amount_fen=refund_amount(payment), refund_id=refund_id_of(payment))
+                amount = refund_amount(payment)
+                if amount <= 0:
+                    pass
+                elif getattr(provider, "remote", False):
+                    answer = await provider.refund(tenant_id=payment.tenant_id, out_trade_no=payment.provider_ref,
+                                                   out_refund_no=refund_id_of(payment), amount_fen=amount,
+                                                   total_fen=payment.captured_fen or payment.amount_fen, reason="refund")
+                    if answer.status == "FAILED":
+                        raise ProviderRefused("REFUND_FAILED", "the provider did not refund")
+                else:
+                    provider.refund(provider_ref=payment.provider_ref, amount_fen=amount, refund_id=refund_id_of(payment))
                 payment.status = "REFUNDED"
                 payment.updated_at = now
                 refunded += 1
         except Exception:  # noqa: BLE001 - one provider failure must not stop the others
             log.exception("refund of late payment %s failed; retried on the next run", payment_id)
     return refunded
+
+
+async def reconcile_payments(database: Database, providers: PaymentProviders, now: datetime,
+                             older_than: timedelta = timedelta(minutes=5), batch: int = 50) -> int:
+    """Payments at a remote provider whose callback never came: PENDING ones older than
+    `older_than` are queried. Paid -> applied like a callback (the order is paid, or the money
+    is queued for refund when the order expired meanwhile). Unpaid and the order no longer
+    payable (expired, cancelled) -> closed at the provider, then FAILED; a close the provider
+    refuses because it was paid just now is queried again next run. Returns payments settled."""
+    from commerce.models import Order  # local: payments -> commerce only on this path
+
+    remote = [name for name in providers.names if getattr(providers.get(name), "remote", False)]
+    async with database.read() as session:
+        rows = list(await session.execute(
+            select(Payment.id, Payment.provider, Payment.provider_ref, Payment.tenant_id, Order.status)
+            .join(Order, Order.id == Payment.order_id)
+            .where(Payment.status == "PENDING", Payment.provider.in_(remote), Payment.created_at <= now - older_than)
+            .order_by(Payment.id).limit(batch)))
+    settled = 0
+    for payment_id, name, ref, tenant_id, order_status in rows:
+        provider = providers.get(name)
+        try:
+            state = await provider.query(tenant_id=tenant_id, out_trade_no=ref)
+            if state.state == "SUCCEEDED":
+                event = CallbackEvent(f"query-{ref}-{state.transaction_id or ''}"[:128], ref, "SUCCEEDED", state.amount_fen)
+                await apply_callback(database, name, event, now)
+                settled += 1
+            elif order_status != OrderStatus.UNPAID.value or state.state in ("CLOSED", "NOT_FOUND"):
+                if state.state == "PENDING":
+                    await provider.close(tenant_id=tenant_id, out_trade_no=ref)
+                async with database.write() as session:
+                    await session.execute(update(Payment).where(Payment.id == payment_id, Payment.status == "PENDING")
+                                          .values(status="FAILED", updated_at=now))
+                settled += 1
+        except Exception:  # noqa: BLE001 - one provider failure must not stop the others
+            log.exception("reconciling payment %s failed; next run", payment_id)
+    return settled

@@ -103,7 +103,8 @@ async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
 
         async def work(session):
             provider = await choose_provider(session, providers, principal.tenant_id, input.provider)
-            payment, intent = await payment_service.start_payment(session, principal, provider, order_id)
+            payment, intent = await payment_service.start_payment(session, principal, provider, order_id,
+                                                                  channel=input.channel, payer=input.payer_openid)
             return {"payment_id": payment.id, "client_payload": intent.client_payload if intent else None}
 
         result, replayed = await run_idempotent(
@@ -113,7 +114,8 @@ async def order_pay(info: Info, input: OrderPayInput) -> OrderPayPayload:
             operation="orderPay",
             key=input.idempotency_key,
             # provider only when given: keys sent before the field existed still replay.
-            request={"order_id": order_id} if input.provider is None else {"order_id": order_id, "provider": input.provider},
+            request={"order_id": order_id} if input.provider is None else {"order_id": order_id, "provider": input.provider,
+                                                                           **({"channel": input.channel} if input.channel else {})},
             codes=PaymentErrorCode,
             work=work,
         )

@@ -201,6 +201,8 @@ class OrderPayInput:
         default=None,
         description="Payment provider by name (e.g. SANDBOX), one the brand takes; omitted: the brand's default.",
     )
+    channel: str | None = strawberry.field(default=None, description="WECHATPAY: NATIVE (QR, default) or JSAPI (mini-program / official account); ALIPAY: PRECREATE (QR, default).")
+    payer_openid: str | None = strawberry.field(default=None, description="WECHATPAY JSAPI: the payer's openid under the brand's appid.")
 
 
 @strawberry.input

@@ -11,7 +11,7 @@ from schema.nodes import EncodedIdNode
 from strawberry import relay
 from strawberry.types import Info
 
-from schema.ids import node_pk
+from schema.ids import encode, node_pk
 
 from commerce import models
 from payments import models as payment_models
@@ -62,6 +62,7 @@ class Cart(EncodedIdNode):
 
 @strawberry.type
 class OrderLine:
+    id: strawberry.ID  # the line's global id (OrderLine): after-sales and partial refunds name it
     product_name: str
     sku_code: str
     quantity: int
@@ -165,6 +166,7 @@ class Order(relay.Node):
         rows = await info.context.loaders.order_lines.load(self.id)
         return [
             OrderLine(
+                id=strawberry.ID(encode("OrderLine", r.id)),
                 product_name=r.product_name,
                 sku_code=r.sku_code,
                 quantity=r.quantity,

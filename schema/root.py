@@ -28,6 +28,8 @@ from schema.catalog import Category, Product, Sku
 from schema.common import Connection
 from schema.enums import FulfilmentType, OrderStatus
 from schema.orders import Cart, Order
+from schema.payments_root import PaymentsMutation
+from schema.aftersales_root import AfterSalesMutation
 from schema.payloads import (
     AddressCreatePayload,
     AddressDeletePayload,
@@ -211,7 +213,7 @@ class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery):
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation):
+class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)

@@ -14,4 +14,16 @@ if [ -z "${QIANDIAN_COURIER_BASE_URLS:-}" ]; then
 fi
 export QIANDIAN_COURIER_CALLBACK_BASE_URL="${QIANDIAN_COURIER_CALLBACK_BASE_URL:-http://${HOST:-127.0.0.1}:${PORT:-8000}}"
 .venv/bin/python -m demo.courier_simulator --demo --port "$COURIER_SIM_PORT" --api "$QIANDIAN_COURIER_CALLBACK_BASE_URL" &
-exec .venv/bin/qiandian serve --demo --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
+COURIER_SIM_PID=$!
+
+# Payment platform simulators (WeChat Pay :8101, Alipay :8102) beside the API, with merchant
+# accounts for the demo brand pointing at them. QIANDIAN_SIMULATORS=0 skips them.
+if [ "${QIANDIAN_SIMULATORS:-1}" = "1" ]; then
+  export QIANDIAN_PAYMENT_PROVIDERS="${QIANDIAN_PAYMENT_PROVIDERS:-WECHATPAY,ALIPAY}"
+  .venv/bin/qiandian migrate && .venv/bin/qiandian seed-demo  # the brand must exist before its accounts
+  .venv/bin/python -m payments.simulators.run --api "http://${HOST:-127.0.0.1}:${PORT:-8000}" &
+  SIMULATORS_PID=$!
+fi
+trap 'kill ${COURIER_SIM_PID:-} ${SIMULATORS_PID:-} 2>/dev/null || true' EXIT INT TERM
+
+.venv/bin/qiandian serve --demo --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

@@ -35,6 +35,8 @@ from tests.api import gql_documents as docs
 from tests.api.helpers import pay, place_order
 from tests.worlds import CHEAP_HASH, PASSWORD, World, build_world
 
+from payments.simulators.test_keys import MERCHANT_PRIVATE_PEM, PLATFORM_PUBLIC_PEM  # noqa: E402
+
 MOBILE = "+8613800000001"  # alice's mobile, in both tenants
 
 
@@ -84,6 +86,8 @@ class Pair:
     distribution: dict[str, dict] = field(default_factory=dict)  # slug -> invite token, bob's salesperson, share token, withdrawal
     webhooks: dict[str, str] = field(default_factory=dict)  # slug -> WebhookEndpoint gid (store systems)
     dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
+    paid_line: dict[str, str] = field(default_factory=dict)  # slug -> OrderLine gid of the paid order (issue 20)
+    after_sales: dict[str, str] = field(default_factory=dict)  # slug -> AfterSales gid on the awaiting order (issue 20)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -104,6 +108,7 @@ async def build_pair(client, database, services) -> Pair:
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
         pair.paid[world.slug] = paid
+        await _after_sales_fixtures(client, pair, world)
         added = await world.gql(client, docs.ADD_LINES, {"store": world.store("a"), "lines": [{"skuId": world.sku("milk"), "quantity": 2}]},
                                 token=world.customer_token())
         assert added["data"]["cartLinesAdd"]["errors"] == []
@@ -158,6 +163,23 @@ async def _distribution_fixtures(world: World) -> dict:
         share, _ = attribution.share_token(world.services.settings.secret_key, world.tenant_id, bob.id)
         return {"invite": invite, "bob": world.gid("Salesperson", bob.id), "share": share,
                 "withdrawal": world.gid("CommissionWithdrawal", withdrawal.id), "product": world.gid("Product", world.product_ids["bread"])}
+
+
+async def _after_sales_fixtures(client, pair: Pair, world: World) -> None:
+    """The paid order's line, and an after-sales request of alice's on the awaiting order (issue 20)."""
+    from commerce.models import OrderLine
+    from schema.ids import decode
+
+    async def line_of(order: str) -> str:
+        async with world.services.database.read() as session:
+            line = await session.scalar(select(OrderLine.id).where(OrderLine.order_id == decode(order, "Order", CommonErrorCode, "id")))
+        return world.gid("OrderLine", line)
+
+    pair.paid_line[world.slug] = await line_of(pair.paid[world.slug])
+    asked = await post(client, AFTER_SALES_REQUEST, {"id": pair.awaiting[world.slug], "line": await line_of(pair.awaiting[world.slug]),
+                                                     "key": f"as-{uuid.uuid4()}"}, token=world.customer_token(), tenant=world.slug)
+    assert asked["data"]["afterSalesRequest"]["errors"] == [], asked
+    pair.after_sales[world.slug] = asked["data"]["afterSalesRequest"]["afterSales"]["id"]
 
 
 async def _delivery_fixtures(client, pair: Pair, world: World) -> None:
@@ -246,6 +268,9 @@ def _slot(world: World) -> str:
 
 E = "errors { code field message }"
 REQUEST_CODE = f"mutation($m: String!) {{ requestLoginCode(input: {{mobile: $m}}) {{ sent {E} }} }}"
+AFTER_SALES_REQUEST = f"""mutation($id: ID!, $line: ID!, $key: String!) {{ afterSalesRequest(input: {{orderId: $id, idempotencyKey: $key,
+    kind: REFUND, reason: "bruised", photos: ["https://img.example.com/1.jpg"], lines: [{{lineId: $line, quantity: 1}}]}}) {{
+    afterSales {{ id }} {E} }} }}"""
 STAFF_LOGIN = f"mutation($u: String!, $p: String!) {{ staffLogin(input: {{username: $u, password: $p}}) {{ tokens {{ accessToken refreshToken }} {E} }} }}"
 AUTH_TOKENS = f"tokens {{ accessToken refreshToken }} {E}"
 
@@ -381,6 +406,25 @@ CASES: dict[str, Case] = {
     "orderComplete": Case(
         f"mutation($id: ID!) {{ orderComplete(input: {{orderId: $id, reason: \"cross-tenant\"}}) {{ order {{ status }} {E} }} }}",
         lambda p, t: {"id": p.awaiting[t.slug]}, ("hq",), "NOT_FOUND"),
+    # Real payments and after-sales (issue 20): before orderRefund, whose control refunds the paid order.
+    "orderRefundPartial": Case(
+        f"""mutation($id: ID!, $key: String!) {{ orderRefundPartial(input: {{orderId: $id, idempotencyKey: $key,
+            amount: {{amount: "0.01", currency: "CNY"}}}}) {{ refund {{ id }} refundedTotal {{ amount }} {E} }} }}""",
+        lambda p, t: {"id": p.paid[t.slug], "key": f"rf-{uuid.uuid4()}"}, ("hq",), "NOT_FOUND"),
+    "afterSalesRequest": Case(AFTER_SALES_REQUEST, lambda p, t: {"id": p.paid[t.slug], "line": p.paid_line[t.slug],
+                                                                 "key": f"as-{uuid.uuid4()}"}, ("alice",), "NOT_FOUND"),
+    "afterSalesDecide": Case(
+        f"mutation($id: ID!) {{ afterSalesDecide(input: {{requestId: $id, approve: true}}) {{ afterSales {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.after_sales[t.slug]}, ("hq",), "NOT_FOUND"),
+    "orderConfirmReceipt": Case(
+        f"mutation($id: ID!) {{ orderConfirmReceipt(input: {{orderId: $id}}) {{ confirmed {E} }} }}",
+        lambda p, t: {"id": p.awaiting[t.slug]}, ("alice",), "NOT_FOUND"),
+    "paymentMerchantSet": Case(
+        f"""mutation($k: String!, $priv: String!, $pub: String!) {{ paymentMerchantSet(input: {{wechatPay: {{mchid: "1900000001",
+            appid: "wx1", serialNo: "S1", privateKeyPem: $priv, platformKeyId: $k, platformPublicKeyPem: $pub,
+            apiV3Key: "0123456789abcdef0123456789abcdef", notifyUrl: "https://x.example/cb"}}}}) {{ configured {E} }} }}""",
+        lambda p, t: {"k": f"PUB_KEY_ID_{p.b.slug}", "priv": MERCHANT_PRIVATE_PEM, "pub": PLATFORM_PUBLIC_PEM}, ("hq",),
+        own_tenant("payment_merchant", "lookup_key", lambda p: f"PUB_KEY_ID_{p.b.slug}")),
     "orderRefund": Case(_order_doc("orderRefund"), lambda p, t: {"id": p.paid[t.slug]}, ("hq",), "NOT_FOUND"),
     "orderPay": Case(
         f"mutation($id: ID!, $key: String!) {{ orderPay(input: {{orderId: $id, idempotencyKey: $key}}) {{ payment {{ id }} {E} }} }}",
