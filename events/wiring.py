@@ -11,3 +11,8 @@ def register_listeners() -> None:
     from delivery import order_listeners
 
     order_listeners.register_listeners()
+
+    # membership (issue #14): auto-join, points on completion, refunds back to stored value / points
+    from membership import order_payments
+
+    order_payments.register_listeners()

@@ -64,7 +64,13 @@ async def apply_callback(database: Database, provider_name: str, event: Callback
                 .where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
                 .with_for_update()  # callbacks of one payment apply one at a time
             )
-            record.outcome = "UNKNOWN_PAYMENT" if payment is None else await _apply(session, payment, event, now)
+            if payment is None:
+                # membership (issue #14): a stored-value top-up shares the provider's callback.
+                from membership.stored_value import apply_top_up_callback
+
+                record.outcome = await apply_top_up_callback(session, provider_name, event, now) or "UNKNOWN_PAYMENT"
+            else:
+                record.outcome = await _apply(session, payment, event, now)
             record.payment_id = payment.id if payment is not None else None
             return record.outcome
     except IntegrityError:
