@@ -32,7 +32,7 @@ from membership.members import program
 from membership.models import Member, StoredValueCharge, TopUp, TopUpPlan
 
 _NO_SYNC = {"synchronize_session": False}
-SPEND_RETRIES = 5
+SPEND_RETRIES = 50  # each retry follows another payment that committed: bounded by the concurrency
 Actor = tuple[str, int | None]
 
 
