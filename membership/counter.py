@@ -61,7 +61,9 @@ async def counter_store(session: AsyncSession, principal: Principal, store_id: i
     return store
 
 
-async def lookup_by_code(session: AsyncSession, principal: Principal, store_id: int, code: str, pepper: bytes, now: datetime) -> Member:
+async def take_lookup_attempt(session: AsyncSession, principal: Principal, store_id: int, now: datetime) -> None:
+    """Spend one of the caller's code look-ups. Run it in a transaction that commits even when
+    the code then turns out wrong (the resolver does: its own transaction first)."""
     await counter_store(session, principal, store_id)
     kind, actor_id = _actor(principal)
     key = f"{kind}:{actor_id}"
@@ -76,6 +78,16 @@ async def lookup_by_code(session: AsyncSession, principal: Principal, store_id: 
         limit=LOOKUP_LIMIT, window_start=MemberLookupBudget.window_start, window=LOOKUP_WINDOW, now=now,
     ):
         raise DomainError(MembershipErrorCode.TOO_MANY_ATTEMPTS, "too many member-code look-ups; wait a minute", "code")
+
+
+async def lookup_by_code(
+    session: AsyncSession, principal: Principal, store_id: int, code: str, pepper: bytes, now: datetime, *, attempt_taken: bool = False,
+) -> Member:
+    """The member whose unexpired, unused code this is (the code is used up). Takes an attempt
+    first unless the caller already took it in a committed transaction."""
+    if not attempt_taken:
+        await take_lookup_attempt(session, principal, store_id, now)
+    await counter_store(session, principal, store_id)
     if not (isinstance(code, str) and len(code) == 18 and code.isdigit()):
         raise DomainError(MembershipErrorCode.CODE_INVALID, "no such member code", "code")
     used = await session.execute(

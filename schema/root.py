@@ -22,6 +22,7 @@ from schema.ids import decode
 from app.limits import DocumentLimits
 from app.validation import GuardedValidation
 from schema.account import Viewer
+from schema.membership_root import MembershipMutation, MembershipQuery  # membership (issue #14)
 from schema.catalog import Category, Product, Sku
 from schema.common import Connection
 from schema.enums import FulfilmentType, OrderStatus
@@ -77,7 +78,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query:
+class Query(MembershipQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -207,7 +208,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(MembershipMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
