@@ -1,4 +1,4 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | membership-nightly`."""
 from __future__ import annotations
 
 import argparse
@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--output", type=Path, default=SCHEMA_FILE)
     sub.add_parser("sweep-expired", help="cancel unpaid orders past their TTL, release stock, refund late payments")
     sub.add_parser("dispatch-once", help="run the dispatch engine once for every city partition with work")
+    sub.add_parser("membership-nightly", help="expire points lots and re-evaluate member levels (every brand)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
@@ -111,6 +112,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cancelled {asyncio.run(run())} expired orders")
     elif args.command == "dispatch-once":
         for line in asyncio.run(_dispatch_once(settings)):
+            print(line)
+    elif args.command == "membership-nightly":
+        from core.clock import utc_now
+        from db.session import Database
+        from membership.jobs import nightly
+
+        async def nightly_run():
+            database = Database(settings.database_url)
+            try:
+                return await nightly(database, utc_now())
+            finally:
+                await database.dispose()
+
+        for line in asyncio.run(nightly_run()):
             print(line)
     elif args.command == "serve":
         import uvicorn

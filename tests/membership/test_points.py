@@ -104,3 +104,18 @@ async def test_points_earned_on_a_redeemed_order_are_on_what_was_paid(client, da
         earned = await session.scalar(select(PointsAward).where(PointsAward.order_id == order_id, PointsAward.kind == "EARN"))
     assert (earned.fen, earned.points) == (1300, 13)
     assert (await order_row(world, order_id)).total_fen == 1300
+
+
+async def test_nightly_job_expires_lots_and_evaluates_levels(database, world):
+    from membership.jobs import nightly
+
+    member_id = await join(world, level_basis="POINTS")
+    async with database.write() as session:
+        gold = await members.add_level(session, world.tenant_id, code="G", name="Gold", rank=1, threshold=100)
+    await _credit(world, member_id, 150, "order:n", days=3)
+    lines = await nightly(database, utc_now())
+    assert f"tenant={world.tenant_id} points_expired=0 levels_changed=1" in lines
+    async with database.read() as session:
+        assert (await session.get(Member, member_id)).level_id == gold.id
+    assert f"tenant={world.tenant_id} points_expired=150 levels_changed=0" in await nightly(database, utc_now() + timedelta(days=4))
+    assert await points_of(world, member_id) == (0, 0)
