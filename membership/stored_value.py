@@ -87,7 +87,7 @@ async def start_top_up(
         select(TopUpPlan).where(TopUpPlan.id == plan_id, TopUpPlan.tenant_id == member.tenant_id, TopUpPlan.active.is_(True))
     )
     if plan is None:
-        raise DomainError(MembershipErrorCode.PLAN_NOT_AVAILABLE, "top-up plan not found", "planId")
+        raise DomainError(MembershipErrorCode.NOT_FOUND, "top-up plan not found", "planId")
     intent = provider.create_intent(order_number=f"TOPUP-{member.id}-{idempotency_key[:24]}", amount_fen=plan.pay_fen, currency="CNY")
     top_up = TopUp(
         tenant_id=member.tenant_id, member_id=member.id, plan_id=plan.id, store_id=store_id, pay_fen=plan.pay_fen,
