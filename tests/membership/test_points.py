@@ -119,3 +119,27 @@ async def test_nightly_job_expires_lots_and_evaluates_levels(database, world):
         assert (await session.get(Member, member_id)).level_id == gold.id
     assert f"tenant={world.tenant_id} points_expired=150 levels_changed=0" in await nightly(database, utc_now() + timedelta(days=4))
     assert await points_of(world, member_id) == (0, 0)
+
+
+async def test_concurrent_redemptions_never_take_a_point_twice(database, world, backend):
+    """1,000 points in three lots; 30 redemptions of 50 at once: exactly 20 go through."""
+    import asyncio
+
+    member_id = await join(world)
+    for i, (amount, days) in enumerate(((300, 5), (500, 10), (200, 20))):
+        await _credit(world, member_id, amount, f"lot-{i}", days=days)
+
+    async def redeem(i: int) -> bool:
+        try:
+            async with database.write() as session:
+                member = await session.get(Member, member_id)
+                await points.redeem(session, member, 50, reference=f"c{i}", cap_fen=10**6, now=utc_now())
+            return True
+        except DomainError as exc:
+            assert exc.code.value == "INSUFFICIENT_POINTS"
+            return False
+
+    results = await asyncio.gather(*(redeem(i) for i in range(30)))
+    assert sum(results) == 20
+    assert await points_of(world, member_id) == (0, 0)
+    assert await ledger_ok(world)
