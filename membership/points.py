@@ -303,6 +303,10 @@ async def redeem_for_order(session: AsyncSession, principal, order_id: int, amou
     member = await member_of(session, order.tenant_id, order.customer_id)
     if member is None:
         raise DomainError(MembershipErrorCode.NOT_A_MEMBER, "join the membership first", None)
+    from membership.models import StoredValueCharge
+
+    if await session.scalar(select(StoredValueCharge.id).where(StoredValueCharge.order_id == order.id)):
+        raise DomainError(MembershipErrorCode.ORDER_NOT_PAYABLE, "redeem points before paying with stored value", "orderId")
     if await session.scalar(select(Payment.id).where(Payment.order_id == order.id, Payment.status == "PENDING")):
         raise DomainError(MembershipErrorCode.ORDER_NOT_PAYABLE, "a payment of this order is under way", "orderId")
     prog = await program(session, order.tenant_id)

@@ -183,6 +183,14 @@ async def refund_principal(
 
 # ---- spending and refunds ----
 
+async def prepaid_fen(session: AsyncSession, order_id: int) -> int:
+    """What stored value has paid (and still holds) of an order: the provider is asked for the rest."""
+    charge = await session.scalar(select(StoredValueCharge).where(StoredValueCharge.order_id == order_id))
+    if charge is None:
+        return 0
+    return charge.amount_fen - charge.refunded_principal_fen - charge.refunded_bonus_fen
+
+
 async def spend(
     session: AsyncSession, member: Member, amount_fen: int, *, store_id: int, order_id: int | None,
     idempotency_key: str, actor: Actor, now: datetime,

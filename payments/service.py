@@ -38,13 +38,17 @@ async def start_payment(
     )
     if pending is not None:
         return pending, None  # the app reopens the same payment sheet
-    intent = provider.create_intent(order_number=order.number, amount_fen=order.total_fen, currency=order.currency)
+    # membership (issue #14): a split payment charges the provider what stored value did not pay.
+    from membership.stored_value import prepaid_fen
+
+    due = order.total_fen - await prepaid_fen(session, order.id)
+    intent = provider.create_intent(order_number=order.number, amount_fen=due, currency=order.currency)
     payment = Payment(
         tenant_id=order.tenant_id,
         order_id=order.id,
         provider=provider.name,
         provider_ref=intent.provider_ref,
-        amount_fen=order.total_fen,
+        amount_fen=due,
         currency=order.currency,
     )
     session.add(payment)

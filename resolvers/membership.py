@@ -154,11 +154,14 @@ async def stored_value_pay(info: Info, input) -> StoredValuePayPayload:
         order_id = ids.decode(input.order_id, "Order", Codes, "orderId")
         if not (0 < len(input.idempotency_key) <= 64):
             raise DomainError(Codes.INVALID, "an idempotency key of 1..64 characters", "idempotencyKey")
-        order = await pay_order(session, info.context.principal, order_id, input.idempotency_key, utc_now())
+        amount = parse_amount_to_fen(input.amount) if input.amount is not None else None
+        order = await pay_order(session, info.context.principal, order_id, input.idempotency_key, utc_now(), amount)
         from membership.models import StoredValueCharge
 
         charge = await session.scalar(select(StoredValueCharge).where(StoredValueCharge.order_id == order.id))
-        return {"order_status": order.status, "principal_spent": Money.of(charge.principal_fen), "bonus_spent": Money.of(charge.bonus_fen)}
+        due = 0 if order.status != "UNPAID" else order.total_fen - await stored_value.prepaid_fen(session, order.id)
+        return {"order_status": order.status, "amount_due": Money.of(due), "principal_spent": Money.of(charge.principal_fen),
+                "bonus_spent": Money.of(charge.bonus_fen)}
 
     return await in_transaction(info, StoredValuePayPayload, MembershipError, Codes, work)
 

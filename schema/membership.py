@@ -116,6 +116,7 @@ class TopUpStartInput:
 class StoredValuePayInput:
     order_id: strawberry.ID
     idempotency_key: str
+    amount: str | None = strawberry.field(default=None, description="Part of the total (yuan) for a split payment; pay the rest with orderPay. Omit to pay it all.")
 
 
 @strawberry.input
@@ -221,6 +222,7 @@ class TopUpStartPayload:
 @strawberry.type
 class StoredValuePayPayload:
     order_status: str | None = None
+    amount_due: Money | None = strawberry.field(default=None, description="What is left to pay with orderPay (0 when PAID).")
     principal_spent: Money | None = None
     bonus_spent: Money | None = None
     errors: list[MembershipError] = strawberry.field(default_factory=list)

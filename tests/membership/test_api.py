@@ -89,3 +89,53 @@ async def test_a_wrong_code_spends_an_attempt_and_other_tenants_members_are_not_
     assert (await world.gql(client, ADJUST, adjust, token=world.staff_token("manager_a")))["data"]["memberAdjust"]["errors"][0]["code"] == "PERMISSION_DENIED"
     assert (await world.gql(client, ADJUST, adjust, token=alice))["data"]["memberAdjust"]["errors"][0]["code"] in ("PERMISSION_DENIED", "UNAUTHENTICATED")
     assert (await world.gql(client, ADJUST, adjust, token=world.staff_token("hq")))["data"]["memberAdjust"]["errors"] == []
+
+
+SPLIT = """mutation($in: StoredValuePayInput!) { storedValuePay(input: $in) { orderStatus amountDue { amount } principalSpent { amount } errors { code message } } }"""
+
+
+async def test_split_payment_stored_value_then_provider_and_refund_returns_both(client, world):
+    from tests.api.helpers import pay
+    from tests.membership.helpers import balances, join, ledger_ok, order_row, top_up
+
+    member_id = await join(world)
+    await top_up(world, member_id, 1000, 0)
+    order_id = await pickup_order(client, world, {"bread": 2})  # 18.00
+    gid = world.gid("Order", order_id)
+    part = await world.gql(client, SPLIT, {"in": {"orderId": gid, "idempotencyKey": "sv-1", "amount": "10.00"}}, token=world.customer_token())
+    assert part["data"]["storedValuePay"] == {"orderStatus": "UNPAID", "amountDue": {"amount": "8.00"}, "principalSpent": {"amount": "10.00"}, "errors": []}
+    assert (await pay(client, world, gid))["outcome"] == "PAID"  # the provider is asked for 8.00 and it pays the order
+    assert (await order_row(world, order_id)).status == "PAID"
+    from payments.models import Payment
+    from sqlalchemy import select
+
+    async with world.services.database.read() as session:
+        payment = await session.scalar(select(Payment).where(Payment.order_id == order_id))
+    assert (payment.amount_fen, payment.status) == (800, "SUCCEEDED")
+    body = await world.gql(client, docs_refund(), {"order": gid}, token=world.staff_token("manager_a"))
+    assert body["data"]["orderRefund"]["order"]["status"] == "REFUNDED", body
+    assert await balances(world, member_id) == (1000, 0)
+    assert world.services.payments.get("SANDBOX").refunds[f"refund-{payment.id}"] == (payment.provider_ref, 800)
+    assert await ledger_ok(world)
+
+
+async def test_a_cancelled_split_order_gives_the_stored_value_back(client, world):
+    from tests.membership.helpers import balances, join, top_up
+
+    member_id = await join(world)
+    await top_up(world, member_id, 1000, 0)
+    order_id = await pickup_order(client, world, {"bread": 2})
+    gid = world.gid("Order", order_id)
+    await world.gql(client, SPLIT, {"in": {"orderId": gid, "idempotencyKey": "sv-1", "amount": "3.00"}}, token=world.customer_token())
+    assert await balances(world, member_id) == (700, 0)
+    from tests.api import gql_documents as docs
+
+    body = await world.gql(client, docs.CANCEL, {"order": gid}, token=world.customer_token())
+    assert body["data"]["orderCancel"]["order"]["status"] == "CANCELLED", body
+    assert await balances(world, member_id) == (1000, 0)
+
+
+def docs_refund():
+    from tests.api import gql_documents as docs
+
+    return docs.REFUND
