@@ -1,4 +1,4 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly`."""
 from __future__ import annotations
 
 import argparse
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("dispatch-once", help="run the dispatch engine once for every city partition with work")
     webhooks = sub.add_parser("webhooks-dispatch", help="deliver outbox events to webhook endpoints (run one or more)")
     webhooks.add_argument("--once", action="store_true", help="one round, then exit")
+    sub.add_parser("membership-nightly", help="expire points lots and re-evaluate member levels (every brand)")
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_format)  # text or JSON lines (QIANDIAN_LOG_FORMAT), with request ids
@@ -142,6 +143,20 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
     elif args.command == "webhooks-dispatch":
         asyncio.run(_webhooks_dispatch(settings, args.once))
+    elif args.command == "membership-nightly":
+        from core.clock import utc_now
+        from db.session import Database
+        from membership.jobs import nightly
+
+        async def nightly_run():
+            database = Database(settings.database_url)
+            try:
+                return await nightly(database, utc_now())
+            finally:
+                await database.dispose()
+
+        for line in asyncio.run(nightly_run()):
+            print(line)
     elif args.command == "serve":
         import uvicorn
 

@@ -26,6 +26,7 @@ from events import OrderCreated, emit
 from geo.coordinates import LonLat
 from geo.distance import haversine_m
 from geo.zone_lookup import zones_for
+from membership import benefits as member_benefits
 from store_network.access import load_store
 from store_network.models import Store, Tenant
 
@@ -183,6 +184,10 @@ async def place_order(
             )
         )
         subtotal += total
+    # --- membership (issue #14): a member level's free-delivery threshold ---
+    fee = await member_benefits.delivery_fee_fen(session, store.tenant_id, customer_id, subtotal, fee)
+    order.delivery_fee_fen = fee
+    # --- end membership ---
     if subtotal + fee > MAX_AMOUNT_FEN:
         raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, "order total is too large", "lines")
     if expected is not None and expected.fen != subtotal + fee:

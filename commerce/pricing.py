@@ -6,6 +6,7 @@ that set one, so a client (or support) can tell where a price came from. Today's
 
     HQ     the SKU's base price (always applies: the pipeline's floor)
     STORE  the store's own price (storePriceSet), where it has one
+    MEMBER a member's price or level discount (membership.pricing), for members
 
 Time prices, member prices and promotions slot in after STORE, in that order (the order in
 which a customer expects them to stack, as Saleor and Vendure apply catalogue prices before
@@ -37,6 +38,7 @@ class PriceSource(str, Enum):
 
     HQ = "HQ"
     STORE = "STORE"
+    MEMBER = "MEMBER"  # membership (issue #14): member price or level discount
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,10 @@ class PricePipeline:
         return UnitPrice(current, tuple(components))
 
 
-DEFAULT_PIPELINE = PricePipeline((HqPrice(), StoreOverride()))
+# --- membership (issue #14): the MEMBER step runs after STORE ---
+from membership.pricing import MemberStep  # noqa: E402  (membership does not import commerce.pricing)
+
+DEFAULT_PIPELINE = PricePipeline((HqPrice(), StoreOverride(), MemberStep(PriceSource.MEMBER)))
 
 # Labels of the fact columns `with_price_facts` adds; `facts_from` reads them back.
 _SKU, _BASE, _STORE = "pricing_sku_id", "pricing_base_fen", "pricing_store_fen"

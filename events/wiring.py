@@ -16,3 +16,8 @@ def register_listeners() -> None:
     from vouchers import service as vouchers
 
     vouchers.register_listeners()  # issue vouchers on payment, refund them with the order
+
+    # membership (issue #14): auto-join, points on completion, refunds back to stored value / points
+    from membership import order_payments
+
+    order_payments.register_listeners()

@@ -44,13 +44,17 @@ async def start_payment(
         return await _start_remote(session, provider, order, pending, channel or "NATIVE", payer)
     if pending is not None:
         return pending, None  # the app reopens the same payment sheet
-    intent = provider.create_intent(order_number=order.number, amount_fen=order.total_fen, currency=order.currency)
+    # membership (issue #14): a split payment charges the provider what stored value did not pay.
+    from membership.stored_value import prepaid_fen
+
+    due = order.total_fen - await prepaid_fen(session, order.id)
+    intent = provider.create_intent(order_number=order.number, amount_fen=due, currency=order.currency)
     payment = Payment(
         tenant_id=order.tenant_id,
         order_id=order.id,
         provider=provider.name,
         provider_ref=intent.provider_ref,
-        amount_fen=order.total_fen,
+        amount_fen=due,
         currency=order.currency,
     )
     session.add(payment)
@@ -100,8 +104,13 @@ async def apply_callback(database: Database, provider_name: str, event: Callback
             )
             if event.refund_ref is not None:  # a refund's result (its payment row is locked above)
                 record.outcome = await settle_refund(session, event.refund_ref, event.status, now)
+            elif payment is None:
+                # membership (issue #14): a stored-value top-up shares the provider's callback.
+                from membership.stored_value import apply_top_up_callback
+
+                record.outcome = await apply_top_up_callback(session, provider_name, event, now) or "UNKNOWN_PAYMENT"
             else:
-                record.outcome = "UNKNOWN_PAYMENT" if payment is None else await _apply(session, payment, event, now)
+                record.outcome = await _apply(session, payment, event, now)
             record.payment_id = payment.id if payment is not None else None
             return record.outcome
     except IntegrityError:

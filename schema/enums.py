@@ -21,7 +21,7 @@ ControlLevel = strawberry.enum(DomainControlLevel, name="ControlLevel")
 PriceSource = strawberry.enum(
     DomainPriceSource,
     name="PriceSource",
-    description="Which pricing step set a price: HQ (the SKU's base price) or STORE (the store's own price).",
+    description="Which pricing step set a price: HQ (the SKU's base price), STORE (the store's own price) or MEMBER (a member price or level discount).",
 )
 AccountErrorCode = strawberry.enum(DomainAccountErrorCode, name="AccountErrorCode")
 CatalogErrorCode = strawberry.enum(commerce_errors.CatalogErrorCode, name="CatalogErrorCode")

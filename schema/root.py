@@ -24,6 +24,7 @@ from app.request_log import QiandianSchema, RequestIdMaskErrors
 from app.validation import GuardedValidation
 from schema.account import Viewer
 from schema.distribution_root import DistributionMutation, DistributionQuery
+from schema.membership_root import MembershipMutation, MembershipQuery  # membership (issue #14)
 from schema.catalog import Category, Product, Sku
 from schema.common import Connection
 from schema.enums import FulfilmentType, OrderStatus
@@ -83,7 +84,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery):
+class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery, MembershipQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -213,7 +214,7 @@ class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery):
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation):
+class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)

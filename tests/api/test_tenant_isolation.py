@@ -85,6 +85,7 @@ class Pair:
     zones: dict[str, str] = field(default_factory=dict)  # slug -> DeliveryZone gid (store a)
     distribution: dict[str, dict] = field(default_factory=dict)  # slug -> invite token, bob's salesperson, share token, withdrawal
     webhooks: dict[str, str] = field(default_factory=dict)  # slug -> WebhookEndpoint gid (store systems)
+    members: dict[str, dict] = field(default_factory=dict)  # slug -> membership fixtures (issue #14)
     dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
     paid_line: dict[str, str] = field(default_factory=dict)  # slug -> OrderLine gid of the paid order (issue 20)
     after_sales: dict[str, str] = field(default_factory=dict)  # slug -> AfterSales gid on the awaiting order (issue 20)
@@ -109,6 +110,7 @@ async def build_pair(client, database, services) -> Pair:
         await pay(client, world, paid)
         pair.paid[world.slug] = paid
         await _after_sales_fixtures(client, pair, world)
+        await _membership_fixtures(client, pair, world)  # before the cart below: its checkout takes alice's cart
         added = await world.gql(client, docs.ADD_LINES, {"store": world.store("a"), "lines": [{"skuId": world.sku("milk"), "quantity": 2}]},
                                 token=world.customer_token())
         assert added["data"]["cartLinesAdd"]["errors"] == []
@@ -180,6 +182,31 @@ async def _after_sales_fixtures(client, pair: Pair, world: World) -> None:
                                                      "key": f"as-{uuid.uuid4()}"}, token=world.customer_token(), tenant=world.slug)
     assert asked["data"]["afterSalesRequest"]["errors"] == [], asked
     pair.after_sales[world.slug] = asked["data"]["afterSalesRequest"]["afterSales"]["id"]
+
+
+async def _membership_fixtures(client, pair: Pair, world: World) -> None:
+    """Alice is a member with 100.00 stored value and 100 points, a top-up plan, and an unpaid
+    order of her own for the membership payment cases (issue #14)."""
+    from membership import points
+    from membership.models import Member, TopUpPlan
+    from tests.membership.helpers import join, top_up
+
+    member_id = await join(world)
+    await top_up(world, member_id, 10000, 0)
+    async with world.services.database.write() as session:
+        await points.credit(session, await session.get(Member, member_id), 100, source="test", reference="iso", now=utc_now())
+        plan = TopUpPlan(tenant_id=world.tenant_id, name="iso", pay_fen=5000, bonus_fen=500, active=True)
+        session.add(plan)
+        await session.flush()
+        plan_id = plan.id
+    order = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
+    pair.members[world.slug] = {"member": world.gid("Member", member_id), "member_pk": member_id,
+                                "plan": world.gid("TopUpPlan", plan_id), "order": order}
+
+
+async def _no_errors(pair: Pair, payload: dict, database) -> None:
+    """A mutation that names no id and acts on the caller's own tenant (B's rows are compared by the caller)."""
+    assert payload["errors"] == [], payload
 
 
 async def _delivery_fixtures(client, pair: Pair, world: World) -> None:
@@ -586,6 +613,52 @@ CASES: dict[str, Case] = {
     "webhookEndpointDelete": Case(
         f"mutation($id: ID!) {{ webhookEndpointDelete(input: {{id: $id}}) {{ deletedId {E} }} }}",
         lambda p, t: {"id": p.webhooks[t.slug]}, ("hq",), "NOT_FOUND"),
+    # Membership (issue #14).
+    "membershipJoin": Case(f"mutation {{ membershipJoin {{ membership {{ id }} {E} }} }}", lambda p, t: {}, ("alice",),
+                           own_tenant("member", "customer_id", lambda p: p.a.customer_ids["alice"])),
+    "memberCodeCreate": Case(f"mutation {{ memberCodeCreate {{ code {E} }} }}", lambda p, t: {}, ("alice",),
+                             own_tenant("member_code", "member_id", lambda p: p.members[p.a.slug]["member_pk"])),
+    "topUpStart": Case(
+        f"mutation($p: ID!, $k: String!) {{ topUpStart(input: {{planId: $p, idempotencyKey: $k}}) {{ topUpId {E} }} }}",
+        lambda p, t: {"p": p.members[t.slug]["plan"], "k": f"tu-{uuid.uuid4()}"[:60]}, ("alice",), "NOT_FOUND"),
+    "pointsRedeem": Case(
+        f"mutation($o: ID!) {{ pointsRedeem(input: {{orderId: $o, points: 1}}) {{ pointsRedeemed {E} }} }}",
+        lambda p, t: {"o": p.members[t.slug]["order"]}, ("hq", "alice"), "NOT_FOUND"),
+    "storedValuePay": Case(
+        f"mutation($o: ID!, $k: String!) {{ storedValuePay(input: {{orderId: $o, idempotencyKey: $k}}) {{ orderStatus {E} }} }}",
+        lambda p, t: {"o": p.members[t.slug]["order"], "k": f"sv-{uuid.uuid4()}"[:60]}, ("hq", "alice"), "NOT_FOUND"),
+    "memberLookup": Case(
+        f"mutation($s: ID!) {{ memberLookup(input: {{storeId: $s, mobile: \"{MOBILE}\"}}) {{ member {{ id }} {E} }} }}",
+        lambda p, t: {"s": t.store("a")}, ("hq",), "NOT_FOUND"),
+    "counterCharge": Case(
+        f"""mutation($s: ID!, $m: ID!, $k: String!) {{ counterCharge(input: {{storeId: $s, memberId: $m, amount: "1.00",
+            idempotencyKey: $k}}) {{ member {{ id }} {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "m": p.members[t.slug]["member"], "k": f"pos-{uuid.uuid4()}"[:60]}, ("hq",), "NOT_FOUND"),
+    "counterPoints": Case(
+        f"""mutation($s: ID!, $m: ID!, $k: String!) {{ counterPoints(input: {{storeId: $s, memberId: $m, saleAmount: "10.00",
+            idempotencyKey: $k}}) {{ points {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "m": p.members[t.slug]["member"], "k": f"pos-{uuid.uuid4()}"[:60]}, ("hq",), "NOT_FOUND"),
+    "memberAdjust": Case(
+        f"""mutation($m: ID!, $k: String!) {{ memberAdjust(input: {{memberId: $m, part: BONUS, amount: "1.00", reason: "iso",
+            idempotencyKey: $k}}) {{ id {E} }} }}""",
+        lambda p, t: {"m": p.members[t.slug]["member"], "k": f"adj-{uuid.uuid4()}"[:60]}, ("hq",), "NOT_FOUND"),
+    "pointsRuleCreate": Case(
+        f"""mutation($c: ID!) {{ pointsRuleCreate(input: {{name: "fruit x2", multiplierPercent: 200, categoryId: $c}}) {{ id {E} }} }}""",
+        lambda p, t: {"c": t.gid("Category", t.category_id)}, ("hq",), "NOT_FOUND"),
+    "membershipProgramSet": Case(
+        f"mutation {{ membershipProgramSet(input: {{redeemMaxPercent: 40}}) {{ id {E} }} }}", lambda p, t: {}, ("hq",),
+        own_tenant("membership_program", "redeem_max_percent", lambda p: 40)),
+    "memberLevelCreate": Case(
+        f"mutation($c: String!) {{ memberLevelCreate(input: {{code: $c, name: \"Iso\", rank: 7}}) {{ id {E} }} }}",
+        lambda p, t: {"c": f"L-{p.b.slug}"}, ("hq",), own_tenant("member_level", "code", lambda p: f"L-{p.b.slug}")),
+    "topUpPlanCreate": Case(
+        f"mutation($n: String!) {{ topUpPlanCreate(input: {{name: $n, pay: \"50\"}}) {{ id {E} }} }}",
+        lambda p, t: {"n": f"plan-{p.b.slug}"}, ("hq",), own_tenant("top_up_plan", "name", lambda p: f"plan-{p.b.slug}")),
+    "memberLevelsEvaluate": Case(f"mutation {{ memberLevelsEvaluate {{ changed {E} }} }}", lambda p, t: {}, ("hq",), _no_errors),
+    "memberImport": Case(
+        f"mutation($c: String!) {{ memberImport(input: {{csv: $c}}) {{ imported {E} }} }}",
+        lambda p, t: {"c": "mobile,name,level,points,balance\n13900009999,Iso,,0,0\n"}, ("hq",),
+        own_tenant("customer", "mobile", lambda p: "+8613900009999")),
 }
 
 
@@ -677,7 +750,7 @@ CART = "query($s: ID!) { cart(storeId: $s) { lines { quantity } } }"
 async def test_orders_and_carts_of_another_tenant_are_invisible(client, database, services):
     pair = await build_pair(client, database, services)
     a, b = pair.a, pair.b
-    own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0], pair.awaiting[a.slug]}
+    own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0], pair.awaiting[a.slug], pair.members[a.slug]["order"]}
     bobs = {v for k, v in pair.dispatch[a.slug].items() if k in ("o1", "o2", "o3", "o4")}  # bob's delivery orders
     for token, visible in ((a.staff_token("hq"), own | bobs), (a.customer_token("alice"), own)):
         body = await post(client, ORDERS, {"s": None}, token=token, tenant=b.slug)

@@ -1,0 +1,96 @@
+"""Paying an order with stored value (the whole total or part of it), and what order events do to
+membership: auto-join on the first order, stored value and redeemed points back on refund
+or cancel, points earned on completion and reversed on refund. The listeners are registered
+from events.wiring and run inside the transaction that moved the order."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.roles import Permission, Principal
+from commerce.models import Order
+from commerce.order_status import ActorType, OrderStatus
+from commerce.orders import ACTOR_OF_KIND, apply_transition, load_order_for
+from core.errors import DomainError
+from events import OrderCancelled, OrderCreated, OrderRefunded, OrderStatusChanged, register
+from membership import points, stored_value
+from membership.errors import MembershipErrorCode
+from membership.members import join, program, require_member
+from membership.models import StoredValueCharge
+from payments.models import Payment
+
+
+async def pay_order(
+    session: AsyncSession, principal: Principal, order_id: int, idempotency_key: str, now: datetime, amount_fen: int | None = None,
+) -> Order:
+    """Pay an UNPAID order from the customer's stored value, in one transaction: the whole total
+    (`amount_fen` None; the order becomes PAID), or part of it (a split payment: the order stays
+    UNPAID and orderPay charges the provider the rest). One stored-value payment per order; a
+    split is refused while a provider payment of the order is pending (it was asked for the
+    whole total). A retry with the same key returns the order."""
+    order = await load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
+    member = await require_member(session, order.tenant_id, order.customer_id)
+    existing = await session.scalar(select(StoredValueCharge).where(StoredValueCharge.order_id == order.id))
+    if existing is not None and existing.idempotency_key == idempotency_key:
+        return order
+    if order.status != OrderStatus.UNPAID.value:
+        raise DomainError(MembershipErrorCode.ORDER_NOT_PAYABLE, f"the order is {order.status}", "orderId")
+    if existing is not None:
+        raise DomainError(MembershipErrorCode.ORDER_NOT_PAYABLE, "stored value already paid part of this order", "orderId")
+    amount = order.total_fen if amount_fen is None else amount_fen
+    if not 0 < amount <= order.total_fen:
+        raise DomainError(MembershipErrorCode.AMOUNT_OUT_OF_RANGE, "between 0.01 and the order's total", "amount")
+    if await session.scalar(select(Payment.id).where(Payment.order_id == order.id, Payment.status == "PENDING")):
+        raise DomainError(MembershipErrorCode.ORDER_NOT_PAYABLE, "a payment of this order is under way", "orderId")
+    actor = ACTOR_OF_KIND[principal.kind]
+    actor_id = principal.customer_id or principal.staff_id or principal.api_key_id
+    await stored_value.spend(session, member, amount, store_id=order.store_id, order_id=order.id,
+                             idempotency_key=idempotency_key, actor=(actor.value.lower(), actor_id), now=now)
+    if amount == order.total_fen:
+        # Only the system marks an order paid (commerce.order_status): the charge above is the proof.
+        await apply_transition(session, order, OrderStatus.PAID, actor=ActorType.SYSTEM, actor_id=None, now=now, reason="stored value")
+    await session.refresh(order)
+    return order
+
+
+async def _refund_left(session: AsyncSession, event, reason: str) -> None:
+    charge = await session.scalar(select(StoredValueCharge).where(StoredValueCharge.order_id == event.order_id))
+    if charge is not None:
+        left = charge.amount_fen - charge.refunded_principal_fen - charge.refunded_bonus_fen
+        if left > 0:
+            await stored_value.refund_charge(session, charge, left, actor=(event.actor_type.lower(), event.actor_id), now=event.at,
+                                             reason=event.reason or reason)
+
+
+async def on_order_created(session: AsyncSession, event: OrderCreated) -> None:
+    if (await program(session, event.tenant_id)).auto_join:
+        await join(session, event.tenant_id, event.customer_id, "FIRST_ORDER", event.at)
+
+
+async def on_order_refunded(session: AsyncSession, event: OrderRefunded) -> None:
+    """A full refund: stored value back in the parts it was taken, points earned taken back,
+    points redeemed restored. (Partial refunds: stored_value.refund_charge and
+    points.reverse_earned take an amount; no partial-refund order event exists yet.)"""
+    await _refund_left(session, event, "order refunded")
+    await points.reverse_earned(session, event.tenant_id, f"order:{event.order_id}", None, now=event.at)
+    await points.restore_redeemed(session, event.tenant_id, f"order:{event.order_id}", now=event.at)
+
+
+async def on_order_cancelled(session: AsyncSession, event: OrderCancelled) -> None:
+    """An unpaid order cancelled or expired: the stored-value part of a split goes back, and redeemed points."""
+    await _refund_left(session, event, "order cancelled")
+    await points.restore_redeemed(session, event.tenant_id, f"order:{event.order_id}", now=event.at)
+
+
+async def on_order_status_changed(session: AsyncSession, event: OrderStatusChanged) -> None:
+    if event.to_status == OrderStatus.COMPLETED.value:
+        await points.earn_for_order(session, event.tenant_id, event.order_id, now=event.at)
+
+
+def register_listeners() -> None:
+    register(OrderCreated, on_order_created)
+    register(OrderRefunded, on_order_refunded)
+    register(OrderCancelled, on_order_cancelled)
+    register(OrderStatusChanged, on_order_status_changed)
