@@ -42,7 +42,6 @@ CHILD_TABLES = {  # tables without tenant_id: (foreign key column, parent table)
     "order_event": ("order_id", "customer_order"),
     "staff_role_grant": ("staff_id", "staff"),
     "payment_callback_event": ("payment_id", "payment"),
-    "ledger_entry": ("transaction_id", "ledger_transaction"),
 }
 
 
