@@ -62,6 +62,7 @@ async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> Checkou
             note=input.note,
             slot_id=input.slot_id,
             expected_total=_money(input.expected_total, "expectedTotal"),
+            pickup_when_closed=settings.pickup_when_closed,
         )
 
         async def work(session):
