@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from starlette.requests import Request
 from strawberry.exceptions import ConnectionRejectionError
@@ -28,7 +29,14 @@ class RequestContext:
     tenant_slug: str | None = None  # X-Tenant as sent: set with header_tenant_id None means UNKNOWN_TENANT
     response_headers: dict[str, str] = field(default_factory=dict)
     connection_params: dict | None = None  # graphql-transport-ws connection_init payload (subscriptions)
-    client_address: str | None = None  # the caller's address (X-Forwarded-For only from trusted proxies)
+    peer: str | None = None  # the ASGI peer's host
+    forwarded_for: str | None = None  # the X-Forwarded-For header as sent
+
+    @cached_property
+    def client_address(self) -> str | None:
+        """The caller's address (X-Forwarded-For only from trusted proxies); worked out when a
+        resolver first asks (requestLoginCode's budgets), not on every request."""
+        return client_address(self.peer, self.forwarded_for, self.services.settings.trusted_proxy_networks)
 
     @property
     def database(self):
@@ -93,11 +101,8 @@ async def build_context(request: Request, services: Services) -> RequestContext:
         auth_error=auth_error,
         header_tenant_id=header_tenant_id,
         tenant_slug=request.headers.get("x-tenant"),
-        client_address=client_address(
-            request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
-            services.settings.trusted_proxy_networks,
-        ),
+        peer=request.client.host if request.client else None,
+        forwarded_for=request.headers.get("x-forwarded-for"),
     )
 
 

@@ -20,6 +20,16 @@ from collections.abc import Iterable
 SELECTING_HEADERS = ("x-tenant", "authorization", "x-api-key")
 # At most one of these per request.
 CREDENTIAL_HEADERS = ("authorization", "x-api-key")
+_SELECTING_BYTES = frozenset(name.encode() for name in SELECTING_HEADERS)
+
+
+def scope_ambiguity(headers) -> str | None:
+    """`ambiguity` over an ASGI scope's raw (name, value) header pairs, without decoding every
+    name: one selecting header (the usual X-Tenant alone) can never be ambiguous."""
+    selecting = [name for name, _ in headers if name.lower() in _SELECTING_BYTES]
+    if len(selecting) < 2:
+        return None
+    return ambiguity(name.decode("latin-1").lower() for name in selecting)
 
 
 def ambiguity(names: Iterable[str]) -> str | None:
@@ -42,7 +52,7 @@ class SingleCredentialHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        problem = ambiguity(name.decode("latin-1").lower() for name, _ in scope.get("headers") or [])
+        problem = scope_ambiguity(scope.get("headers") or ())
         if problem is None:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":

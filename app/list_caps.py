@@ -4,14 +4,17 @@ Every list in the schema's inputs is named here; tests/attacks/test_query_shapes
 schema and fails on one that is not, so a new list cannot arrive uncapped. A literal list over
 its cap is refused in validation (app/limits.py, which also charges one cost unit per
 element); a list sent as a variable is checked against the same cap before execution
-(`variable_list_errors`). Either way the answer is a top-level error with
+(`list_variable_errors`). Either way the answer is a top-level error with
 `extensions.code = LIST_TOO_LONG`, before anything is coerced or resolved.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from graphql import (
     GraphQLError,
     GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
@@ -52,22 +55,49 @@ def list_cap(location: str | None, default: int) -> int:
     return default if cap is None else cap
 
 
-def variable_list_errors(
-    schema: GraphQLSchema, operations: list[OperationDefinitionNode], variables: dict | None,
-    variable_caps: dict[str, int], default: int,
-) -> list[GraphQLError]:
+class ListVariable(NamedTuple):
+    """A variable whose type holds a list somewhere, with the cap of the place it goes."""
+
+    name: str
+    type: GraphQLInputType
+    cap: int
+
+
+def list_variables(
+    schema: GraphQLSchema, operations: list[OperationDefinitionNode], variable_caps: dict[str, int], default: int,
+) -> tuple[ListVariable, ...]:
+    """The variables of these operations that can carry a list (the only ones that can be too
+    long): found once per document, checked per request by `list_variable_errors`."""
+    found = []
+    for operation in operations:
+        for definition in operation.variable_definitions or ():
+            type_ = type_from_ast(schema, definition.type)
+            if type_ is not None and _holds_list(type_, set()):
+                name = definition.variable.name.value
+                found.append(ListVariable(name, type_, variable_caps.get(name, default)))
+    return tuple(found)
+
+
+def list_variable_errors(variables_to_check: tuple[ListVariable, ...], variables: dict | None, default: int) -> list[GraphQLError]:
     """LIST_TOO_LONG for every list in the variables longer than the place it goes allows."""
     errors: list[GraphQLError] = []
     if not isinstance(variables, dict):
         return errors
-    for operation in operations:
-        for definition in operation.variable_definitions or ():
-            name = definition.variable.name.value
-            type_ = type_from_ast(schema, definition.type)
-            if name in variables and type_ is not None:
-                cap = variable_caps.get(name, default)
-                _check(variables[name], type_, cap, f"${name}", default, errors)
+    for name, type_, cap in variables_to_check:
+        if name in variables:
+            _check(variables[name], type_, cap, f"${name}", default, errors)
     return errors
+
+
+def _holds_list(type_, seen: set[str]) -> bool:
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLList):
+        return True
+    if isinstance(type_, GraphQLInputObjectType) and type_.name not in seen:
+        seen.add(type_.name)  # a self-referencing input is walked once
+        return any(_holds_list(field.type, seen) for field in type_.fields.values())
+    return False
 
 
 def _check(value, type_, cap: int, path: str, default: int, errors: list[GraphQLError]) -> None:

@@ -51,6 +51,7 @@ class AnonymousQueryCache:
         self._entries: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
         self._in_flight: dict[bytes, asyncio.Future] = {}
         self._query_only: OrderedDict[bytes, bool] = OrderedDict()  # document digest -> is a single query
+        self._bodies: OrderedDict[bytes, bool] = OrderedDict()  # body digest -> is a single query
 
     async def _key(self, scope, body: bytes) -> bytes | None:
         tenant_slugs, anonymous, json_body = [], True, False
@@ -62,10 +63,21 @@ class AnonymousQueryCache:
                 anonymous = False
             elif name == b"content-type":
                 json_body = b"application/json" in value.lower()
-        if not anonymous or not json_body or len(tenant_slugs) > 1 or not self._is_single_query(body):
+        if not anonymous or not json_body or len(tenant_slugs) > 1:
+            return None
+        body_digest = hashlib.sha256(body).digest()
+        # A repeated body (every cache hit) skips the JSON parse: the answer depends on the bytes alone.
+        single = self._bodies.get(body_digest)
+        if single is None:
+            single = self._bodies[body_digest] = self._is_single_query(body)
+            while len(self._bodies) > self.max_entries:
+                self._bodies.popitem(last=False)
+        else:
+            self._bodies.move_to_end(body_digest)
+        if not single:
             return None
         tenant_id = await self.resolve_tenant(tenant_slugs[0] if tenant_slugs else None)
-        return hashlib.sha256(f"{tenant_id}".encode() + b"\0" + body).digest()
+        return hashlib.sha256(f"{tenant_id}".encode() + b"\0" + body_digest).digest()
 
     def _is_single_query(self, body: bytes) -> bool:
         """True iff the body is one JSON object whose `query` is a document with exactly one

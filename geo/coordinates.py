@@ -182,6 +182,17 @@ def to_wgs84(point: LonLat, system: CoordinateSystem) -> LonLat:
     return _clamped(w_lon, w_lat) if is_greater_china(w_lon, w_lat) else point
 
 
+def input_point(longitude: object, latitude: object, system: CoordinateSystem | str, field: str = "location") -> LonLat:
+    """A point as a client sent it, tagged with its map's system, as canonical WGS-84: the one
+    conversion every query taking a location makes (deliveryOptions, nearbyStores,
+    servingStore, deliverySlots). A bad point is COORDINATE_OUT_OF_RANGE on `field`, its
+    message starting with `field` so a caller can pass it on unchanged."""
+    try:
+        return to_wgs84(LonLat(longitude, latitude), CoordinateSystem(system))
+    except GeoInputError as exc:
+        raise GeoInputError(exc.code, field, f"{field}: {exc.message}") from None
+
+
 def _near_china(lon: float, lat: float) -> bool:
     # Rectangle padded by more than the largest combined GCJ+BD shift (~0.03 degrees).
     return 71.9 <= lon <= 137.94 and 0.72 <= lat <= 55.93

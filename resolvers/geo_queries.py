@@ -1,5 +1,6 @@
-"""LBS queries: nearby stores, delivery options, serving store. Thin: convert the input
-point to WGS-84, take the tenant's cached geo index, call geo.delivery_options, translate."""
+"""LBS queries: nearby stores, delivery options, serving store. Thin: the input point goes to
+WGS-84 in geo (geo.coordinates.input_point), the tenant's cached geo index answers
+(geo.nearest_options / geo.nearby), and the result is translated to schema types."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from commerce.addresses import address_point
 from commerce.models import Stock
 from core.clock import utc_now
 from core.errors import CommonErrorCode, DomainError
-from geo.coordinates import CoordinateSystem, LonLat, from_wgs84, to_wgs84
+from geo.coordinates import CoordinateSystem, LonLat, from_wgs84, input_point
 from geo.delivery_options import CartLine, DeliveryOption, choose_serving_store, is_open_at
 from geo.errors import GeoInputError
 from geo.express_policy_cache import ExpressPolicies, policies_for_index
@@ -42,9 +43,9 @@ def polygon_in(polygon: dict | None, system: CoordinateSystem) -> dict | None:
 
 def wgs84_point(location: types.LocationInput, field: str = "location") -> LonLat:
     try:
-        return to_wgs84(LonLat(location.longitude, location.latitude), CoordinateSystem(location.system))
+        return input_point(location.longitude, location.latitude, location.system, field)
     except GeoInputError as exc:
-        raise UserInputError(f"{field}: {exc.message}") from None
+        raise UserInputError(exc.message) from None
 
 
 def _tenant(info: Info) -> int:

@@ -18,7 +18,8 @@ from delivery.errors import SlotKind
 from delivery.models import PickupCode as PickupCodeRow
 from delivery.slots import settings as cfg
 from delivery.slots import slot_id
-from geo.coordinates import LonLat
+from geo.coordinates import LonLat, input_point
+from geo.errors import GeoInputError
 from schema import ids
 from resolvers.errors import UserInputError, payload_errors
 from schema import delivery as types
@@ -79,12 +80,10 @@ async def delivery_slots(
 
 async def _point(session, principal, location, address_id) -> LonLat:
     if location is not None:
-        from resolvers.geo_queries import wgs84_point
-
         try:
-            return wgs84_point(location)
-        except UserInputError as exc:
-            raise DomainError(Codes.INVALID, str(exc), "location") from None
+            return input_point(location.longitude, location.latitude, location.system, "location")
+        except GeoInputError as exc:
+            raise DomainError(Codes.INVALID, exc.message, "location") from None
     return await address_point(session, principal, ids.decode(address_id, "Address", Codes, "addressId"))
 
 

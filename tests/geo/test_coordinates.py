@@ -240,3 +240,15 @@ def test_conversions_always_return_valid_points(lon, lat):
     for system in CoordinateSystem:
         out = to_wgs84(from_wgs84(p, system), system)
         assert -180 <= out.lon <= 180 and -90 <= out.lat <= 90
+
+
+def test_input_point_is_the_one_conversion_of_a_client_location():
+    from geo.coordinates import input_point
+
+    gcj = (121.4737, 31.2304)
+    assert input_point(*gcj, "GCJ02") == to_wgs84(LonLat(*gcj), CoordinateSystem.GCJ02)
+    assert input_point(*gcj, CoordinateSystem.WGS84) == LonLat(*gcj)
+    with pytest.raises(GeoInputError) as caught:
+        input_point(121.0, 91.0, "WGS84", "destination")
+    assert caught.value.field == "destination" and caught.value.message.startswith("destination: lat must be within")
+    assert caught.value.code is GeoErrorCode.COORDINATE_OUT_OF_RANGE
