@@ -37,6 +37,7 @@ class PriceSource(str, Enum):
 
     HQ = "HQ"
     STORE = "STORE"
+    PROMOTION = "PROMOTION"  # promotions.flash_sales: a flash-sale price (a step plugged in at start-up)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,14 @@ class PricePipeline:
 
 
 DEFAULT_PIPELINE = PricePipeline((HqPrice(), StoreOverride()))
+
+
+def add_step(step: PriceStep) -> None:
+    """Append a step another domain owns (promotions' flash-sale price) at start-up, after the
+    built-in ones; adding a step of the same class again is a no-op."""
+    global DEFAULT_PIPELINE
+    if not any(type(existing) is type(step) for existing in DEFAULT_PIPELINE.steps):
+        DEFAULT_PIPELINE = PricePipeline((*DEFAULT_PIPELINE.steps, step))
 
 # Labels of the fact columns `with_price_facts` adds; `facts_from` reads them back.
 _SKU, _BASE, _STORE = "pricing_sku_id", "pricing_base_fen", "pricing_store_fen"

@@ -8,6 +8,7 @@ from store_network import models as store_network_models  # noqa: F401
 from geo import models as geo_models  # noqa: F401
 from events import models as event_models  # noqa: F401
 from ledger import models as ledger_models  # noqa: F401
+from promotions import models as promotion_models  # noqa: F401
 from db.base import Base
 
 metadata = Base.metadata

@@ -11,3 +11,7 @@ def register_listeners() -> None:
     from delivery import order_listeners
 
     order_listeners.register_listeners()
+
+    from promotions import listeners as promotion_listeners
+
+    promotion_listeners.register_listeners()
