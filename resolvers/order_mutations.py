@@ -62,6 +62,8 @@ async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> Checkou
             note=input.note,
             slot_id=input.slot_id,
             expected_total=_money(input.expected_total, "expectedTotal"),
+            coupon_ids=tuple(ids.decode(raw, "Coupon", CheckoutErrorCode, f"couponIds.{i}") for i, raw in enumerate(input.coupon_ids or [])),
+            coupon_code=input.coupon_code,
         )
 
         async def work(session):

@@ -65,6 +65,7 @@ from schema.geo import (
     ServingCartLineInput,
 )
 from core.errors import CommonErrorCode, DomainError
+from schema.promotions_root import PromotionsMutation, PromotionsQuery
 
 
 def _store_pk(raw: str | None) -> int | None:
@@ -77,7 +78,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query:
+class Query(PromotionsQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -207,7 +208,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(PromotionsMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
