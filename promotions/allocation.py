@@ -30,11 +30,19 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     return parts
 
 
-def refund_share(line_total_fen: int, line_discount_fen: int, quantity: int, refunded_quantity: int) -> int:
-    """What refunding `refunded_quantity` of a line's `quantity` returns: the net price of those
-    units, with the line's discount split over its units by largest remainder (the units refunded
-    are the last ones, so refunding the rest later returns exactly what is left)."""
-    if not 0 <= refunded_quantity <= quantity or quantity <= 0:
+def refund_share(line_total_fen: int, line_discount_fen: int, quantity: int, refunded_quantity: int, already_refunded: int = 0) -> int:
+    """What refunding `refunded_quantity` more units of a line returns: those units' share of
+    the line's net price (its total minus its allocated discount), never the list price.
+
+    Cumulative: after K of Q units the customer has had floor(net * K / Q) back, and all of the
+    net at K = Q; so successive partial refunds each stay within a fen of their exact share and
+    together return exactly what was paid for the line.
+    """
+    if quantity <= 0 or already_refunded < 0 or refunded_quantity < 0 or already_refunded + refunded_quantity > quantity:
         raise ValueError("refunded quantity out of range")
-    net_units = allocate(line_total_fen - line_discount_fen, [1] * quantity) if line_total_fen > line_discount_fen else [0] * quantity
-    return sum(net_units[quantity - refunded_quantity:])
+    net = max(line_total_fen - line_discount_fen, 0)
+
+    def returned(units: int) -> int:
+        return net * units // quantity
+
+    return returned(already_refunded + refunded_quantity) - returned(already_refunded)
