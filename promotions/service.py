@@ -267,16 +267,19 @@ async def _claim(session: AsyncSession, template: Promotion, customer_id: int, n
     )
     if issued.rowcount != 1:
         raise DomainError(Codes.COUPON_SOLD_OUT, "all of these coupons have been given out", field)
-    coupon = Coupon(tenant_id=template.tenant_id, promotion_id=template.id, customer_id=customer_id, claim_no=held + 1, claimed_at=now)
-    try:
-        async with session.begin_nested():
-            session.add(coupon)
-            await session.flush()
-    except IntegrityError:
-        # A concurrent claim by the same customer took this claim number; the quota taken above
-        # rolls back with the caller's transaction.
-        raise DomainError(Codes.COUPON_LIMIT_REACHED, "claimed meanwhile: try again", field) from None
-    return coupon
+    # Take the first free claim number up to the limit: a concurrent claim by the same customer
+    # that took one makes our INSERT fail (on PostgreSQL after the other commits), and we try the next.
+    for claim_no in range(held + 1, limit + 1):
+        coupon = Coupon(tenant_id=template.tenant_id, promotion_id=template.id, customer_id=customer_id, claim_no=claim_no, claimed_at=now)
+        try:
+            async with session.begin_nested():
+                session.add(coupon)
+                await session.flush()
+        except IntegrityError:
+            continue
+        return coupon
+    # Every number was taken meanwhile; the quota taken above rolls back with the caller's transaction.
+    raise DomainError(Codes.COUPON_LIMIT_REACHED, f"at most {limit} of this coupon per customer", field)
 
 
 async def claim(session: AsyncSession, principal: Principal, promotion_id: int | None, code: str | None, now: datetime) -> Coupon:
@@ -541,3 +544,14 @@ async def create_flash_sale(session: AsyncSession, principal: Principal, draft: 
 
 def action_types() -> list:
     return list(ACTIONS.values())
+
+
+async def line_refund_fen(db, order_line_id: int, line_total_fen: int, quantity: int, refunded_quantity: int, already_refunded: int = 0) -> int:
+    """What a partial refund of one order line returns: its units' share of the line's net price,
+    with the discounts allocated to it at placement (never re-prorated: Vendure#4811)."""
+    from promotions.allocation import refund_share
+
+    discount = (await db.execute(
+        select(func.coalesce(func.sum(OrderLineDiscount.amount_fen), 0)).where(OrderLineDiscount.order_line_id == order_line_id)
+    )).scalar_one()
+    return refund_share(line_total_fen, int(discount), quantity, refunded_quantity, already_refunded)
