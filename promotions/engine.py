@@ -201,6 +201,26 @@ def _ordered(promotions: Sequence[PromotionSpec]) -> list[PromotionSpec]:
     return sorted(promotions, key=lambda p: (_LEVEL_RANK[p.level], p.priority, p.id))
 
 
+def _start(lines: Sequence[LineInput], facts: CustomerFacts, delivery_fee_fen: int) -> tuple[State, OrderPricing]:
+    state = State(lines, [line.line_total_fen for line in lines], delivery_fee_fen, [], facts)
+    return state, OrderPricing(sum(line.line_total_fen for line in lines), [0] * len(lines), 0, delivery_fee_fen)
+
+
+def _apply_group(group: Sequence[PromotionSpec], is_coupon: bool, state: State, result: OrderPricing, max_partner_percent: int) -> None:
+    for spec in _ordered(group):
+        applied, miss, hint = _apply_one(spec, state, max_partner_percent)
+        if hint is not None:
+            result.hints.append(hint)
+        if applied is None:
+            if is_coupon:
+                result.refused.append((spec, miss))
+            continue
+        result.applied.append(applied)
+        for i, fen in enumerate(applied.line_amounts):
+            result.line_discounts[i] += fen
+        result.shipping_discount_fen += applied.shipping_fen
+
+
 def price_order(
     lines: Sequence[LineInput],
     automatic: Sequence[PromotionSpec],
@@ -210,21 +230,9 @@ def price_order(
     delivery_fee_fen: int = 0,
     max_partner_percent: int = 100,
 ) -> OrderPricing:
-    state = State(lines, [line.line_total_fen for line in lines], delivery_fee_fen, [], facts)
-    result = OrderPricing(sum(line.line_total_fen for line in lines), [0] * len(lines), 0, delivery_fee_fen)
-    for group, is_coupon in ((_ordered(automatic), False), (_ordered(coupons), True)):
-        for spec in group:
-            applied, miss, hint = _apply_one(spec, state, max_partner_percent)
-            if hint is not None:
-                result.hints.append(hint)
-            if applied is None:
-                if is_coupon:
-                    result.refused.append((spec, miss))
-                continue
-            result.applied.append(applied)
-            for i, fen in enumerate(applied.line_amounts):
-                result.line_discounts[i] += fen
-            result.shipping_discount_fen += applied.shipping_fen
+    state, result = _start(lines, facts, delivery_fee_fen)
+    _apply_group(automatic, False, state, result, max_partner_percent)
+    _apply_group(coupons, True, state, result, max_partner_percent)
     return result
 
 
@@ -244,18 +252,25 @@ def rank_coupons(
     delivery_fee_fen: int = 0,
     max_partner_percent: int = 100,
 ) -> list[CouponVerdict]:
-    """Each candidate coupon alone on top of the automatic promotions, best first."""
-    base = price_order(lines, automatic, facts=facts, delivery_fee_fen=delivery_fee_fen, max_partner_percent=max_partner_percent)
+    """Each candidate coupon alone on top of the automatic promotions, best first (the
+    automatic promotions run once; each coupon is tried on a copy of what they left)."""
+    state, result = _start(lines, facts, delivery_fee_fen)
+    _apply_group(automatic, False, state, result, max_partner_percent)
     verdicts = []
     for coupon in candidates:
-        priced = price_order(lines, automatic, [coupon], facts=facts, delivery_fee_fen=delivery_fee_fen, max_partner_percent=max_partner_percent)
-        extra = priced.discount_fen - base.discount_fen
-        reason = None
-        if priced.refused:
-            miss = priced.refused[0][1]
-            hint = next((h for h in priced.hints if h.promotion is coupon), None)
-            reason = hint.message if hint is not None else miss.reason
-            extra = 0
-        verdicts.append(CouponVerdict(coupon, extra, reason))
+        trial = State(lines, list(state.net), state.fee, [], facts)
+        applied, miss, hint = _apply_one(coupon, trial, max_partner_percent)
+        if applied is not None:
+            verdicts.append(CouponVerdict(coupon, applied.amount_fen, None))
+        else:
+            verdicts.append(CouponVerdict(coupon, 0, hint.message if hint is not None and miss.missing_fen else miss.reason))
     verdicts.sort(key=lambda v: (v.reason is not None, -v.discount_fen, v.coupon.id))
     return verdicts
+
+
+FACT_CONDITIONS = frozenset({"first_order", "new_customer"})
+
+
+def needs_customer_facts(promotions: Sequence[PromotionSpec]) -> bool:
+    """Whether any of these promotions reads the customer's history (else skip loading it)."""
+    return any(c["code"] in FACT_CONDITIONS for p in promotions for c in p.conditions)

@@ -114,10 +114,16 @@ async def adjust_order_at_checkout(session: AsyncSession, order, lines, coupon_i
     coupons = await _coupons_for_checkout(session, order, path, coupon_ids, coupon_code, now)
     # 3. The engine: the same function the cart's price breakdown calls.
     inputs = [line_input(product, ol.sku_id, ol.quantity, ol.unit_price_fen, ol.line_total_fen, ol.price_per_quantity) for ol, product, _ in lines]
+    automatic = await automatic_for(session, order.tenant_id, path, now)
+    chosen = [spec for _, spec in coupons]
+    if not automatic and not chosen:
+        return 0
+    everything = automatic + chosen
     result = engine.price_order(
-        inputs, await automatic_for(session, order.tenant_id, path, now), [spec for _, spec in coupons],
-        facts=await customer_facts(session, order.customer_id, now, exclude_order_id=order.id),
-        delivery_fee_fen=order.delivery_fee_fen, max_partner_percent=await max_partner_percent(session, order.tenant_id),
+        inputs, automatic, chosen,
+        facts=await customer_facts(session, order.customer_id, now, exclude_order_id=order.id) if engine.needs_customer_facts(everything) else CustomerFacts(),
+        delivery_fee_fen=order.delivery_fee_fen,
+        max_partner_percent=100 if all(p.hq for p in everything) else await max_partner_percent(session, order.tenant_id),
     )
     if result.refused:
         spec, miss = result.refused[0]
@@ -132,6 +138,8 @@ async def adjust_order_at_checkout(session: AsyncSession, order, lines, coupon_i
         if used.rowcount != 1:
             raise DomainError(Codes.COUPON_NOT_AVAILABLE, "this coupon was used meanwhile", "couponIds")
     # 4. Record every applied promotion with its version and a snapshot, and each line's share.
+    if not result.applied:
+        return 0
     by_id = {row.id: row for row in (await session.scalars(select(Promotion).where(Promotion.id.in_([a.promotion.id for a in result.applied])))).all()}
     for applied in result.applied:
         row = by_id[applied.promotion.id]
@@ -231,8 +239,9 @@ async def cart_breakdown(db, principal: Principal, store_id: int, coupon_ids: Se
     )).all()
     held_specs = {c.id: spec_of(t, coupon_id=c.id) for c, t in held if _coupon_usable(t, path, now)}
     automatic = await automatic_for(db, store.tenant_id, path, now)
-    facts = await customer_facts(db, customer_id, now)
-    cap = await max_partner_percent(db, store.tenant_id)
+    everything = automatic + list(held_specs.values())
+    facts = await customer_facts(db, customer_id, now) if engine.needs_customer_facts(everything) else CustomerFacts()
+    cap = 100 if all(p.hq for p in everything) else await max_partner_percent(db, store.tenant_id)
     chosen = []
     for index, cid in enumerate(coupon_ids):
         if cid not in held_specs:
