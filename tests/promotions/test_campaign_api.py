@@ -115,4 +115,17 @@ async def test_bad_arguments_are_typed_errors_naming_the_field(client, world):
         assert made["promotion"] is None and made["errors"][0]["field"] == field and made["errors"][0]["code"] == code, (field, made)
     # A store manager (no grant above the store) cannot run HQ-wide campaigns; another tenant's node is NOT_FOUND.
     denied = await create(client, world, "manager_a", name="x", actions=[rule("amount_off", amount="1.00")])
-    assert denied["errors"][0]["code"] == "NOT_FOUND" or denied["errors"][0]["code"] == "PERMISSION_DENIED"
+    assert denied["errors"] == [{"field": "nodeId", "code": "PERMISSION_DENIED", "message": "you may not run promotions for this node"}]
+
+
+async def test_another_tenants_promotions_are_not_found(client, world, database, services):
+    from tests.worlds import build_world
+
+    other = await build_world(database, services)
+    made = await create(client, world, name="mine", kind="COUPON", actions=[rule("amount_off", amount="1.00")])
+    foreign_node = await create(client, other, name="x", actions=[rule("amount_off", amount="1.00")], node_id=world.hq_node_id)
+    assert foreign_node["errors"][0]["code"] == "NOT_FOUND"
+    edited = await other.gql(client, UPDATE, {"input": {"id": made["promotion"]["id"], "name": "stolen"}}, token=other.staff_token("hq"))
+    assert edited["data"]["promotionUpdate"]["errors"][0]["code"] == "NOT_FOUND"
+    claimed = await other.gql(client, CLAIM, {"p": made["promotion"]["id"]}, token=other.customer_token("alice"))
+    assert claimed["data"]["couponClaim"]["errors"][0]["code"] == "COUPON_NOT_AVAILABLE"
