@@ -22,3 +22,5 @@ class PromotionErrorCode(str, Enum):
     COUPON_SOLD_OUT = "COUPON_SOLD_OUT"  # total quota issued
     FLASH_SALE_SOLD_OUT = "FLASH_SALE_SOLD_OUT"
     FLASH_SALE_LIMIT_REACHED = "FLASH_SALE_LIMIT_REACHED"  # per-customer limit
+    IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"  # same key, different input

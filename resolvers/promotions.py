@@ -18,7 +18,8 @@ from promotions.models import OrderPromotion as OrderPromotionRow
 from promotions.models import Promotion as PromotionRow
 from promotions.registry import ACTIONS, CONDITIONS
 from resolvers.errors import UserInputError
-from resolvers.mutation_support import in_transaction
+from commerce.idempotency import run_idempotent
+from resolvers.mutation_support import guarded, in_transaction
 from resolvers.pagination import build_connection, keyset_page
 from schema import ids
 from schema.common import Connection, Money
@@ -79,6 +80,34 @@ def _decode_all(raw: list, type_name: str, field: str) -> list[int]:
     return [ids.decode(r, type_name, Codes, f"{field}.{i}") for i, r in enumerate(raw)]
 
 
+async def _mutate(info: Info, payload_cls, operation: str, key: str | None, request, work, present):
+    """One transaction; with an idempotency key, once per key (a retry replays the first answer).
+    `work(session)` acts and returns ids (JSON); `present(session, ids)` builds the payload fields."""
+    if key is None:
+        async def once(session):
+            return await present(session, await work(session))
+
+        return await in_transaction(info, payload_cls, t.PromotionError, Codes, once)
+    principal = info.context.principal
+
+    async def run():
+        if principal.tenant_id is None:
+            raise DomainError(Codes.UNAUTHENTICATED, "sign in first", None)
+        who = f"{principal.kind.value}:{principal.customer_id or principal.staff_id or principal.api_key_id}"
+        result, _ = await run_idempotent(
+            info.context.database, tenant_id=principal.tenant_id, principal=who, operation=operation, key=key,
+            request={"input": request}, codes=Codes, work=work,
+        )
+        async with info.context.database.read() as session:
+            return await present(session, result)
+
+    return await guarded(payload_cls, t.PromotionError, Codes, run)
+
+
+async def _promotion_fields(session, result: dict) -> dict:
+    return {"promotion": promotion_type(await session.get(PromotionRow, result["promotion_id"]))}
+
+
 async def promotion_create(info: Info, input: t.PromotionCreateInput) -> t.PromotionPayload:
     async def work(session):
         scope = input.scope or t.PromotionScopeInput()
@@ -92,9 +121,9 @@ async def promotion_create(info: Info, input: t.PromotionCreateInput) -> t.Promo
             priority=input.priority, stackable=input.stackable, code=input.code, per_customer_limit=input.per_customer_limit,
             total_quota=input.total_quota,
         )
-        return {"promotion": promotion_type(await service.create_promotion(session, info.context.principal, draft))}
+        return {"promotion_id": (await service.create_promotion(session, info.context.principal, draft)).id}
 
-    return await in_transaction(info, t.PromotionPayload, t.PromotionError, Codes, work)
+    return await _mutate(info, t.PromotionPayload, "promotionCreate", input.idempotency_key, input, work, _promotion_fields)
 
 
 async def promotion_update(info: Info, input: t.PromotionUpdateInput) -> t.PromotionPayload:
@@ -127,17 +156,23 @@ async def coupon_issue(info: Info, input: t.CouponIssueInput) -> t.CouponIssuePa
         )
         return {"issued": issued}
 
-    return await in_transaction(info, t.CouponIssuePayload, t.PromotionError, Codes, work)
+    async def present(session, result):
+        return result
+
+    return await _mutate(info, t.CouponIssuePayload, "couponIssue", input.idempotency_key, input, work, present)
 
 
 async def coupon_claim(info: Info, input: t.CouponClaimInput) -> t.CouponPayload:
     async def work(session):
         promotion_id = ids.decode_optional(input.promotion_id, "Promotion", Codes, "promotionId")
         row = await service.claim(session, info.context.principal, promotion_id, input.code, utc_now())
-        template = await session.get(PromotionRow, row.promotion_id)
-        return {"coupon": coupon_type(row, template)}
+        return {"coupon_id": row.id}
 
-    return await in_transaction(info, t.CouponPayload, t.PromotionError, Codes, work)
+    async def present(session, result):
+        row = await session.get(CouponRow, result["coupon_id"])
+        return {"coupon": coupon_type(row, await session.get(PromotionRow, row.promotion_id))}
+
+    return await _mutate(info, t.CouponPayload, "couponClaim", input.idempotency_key, input, work, present)
 
 
 async def flash_sale_create(info: Info, input: t.FlashSaleCreateInput) -> t.FlashSalePayload:
@@ -151,9 +186,12 @@ async def flash_sale_create(info: Info, input: t.FlashSaleCreateInput) -> t.Flas
             sku_id=ids.decode(input.sku_id, "Sku", Codes, "skuId"), store_id=ids.decode_optional(input.store_id, "Store", Codes, "storeId"),
             price_fen=price, starts_at=input.starts_at, ends_at=input.ends_at, quota=input.quota, per_customer_limit=input.per_customer_limit,
         )
-        return {"flash_sale": flash_sale_type(await service.create_flash_sale(session, info.context.principal, draft))}
+        return {"flash_sale_id": (await service.create_flash_sale(session, info.context.principal, draft)).id}
 
-    return await in_transaction(info, t.FlashSalePayload, t.PromotionError, Codes, work)
+    async def present(session, result):
+        return {"flash_sale": flash_sale_type(await session.get(FlashSaleRow, result["flash_sale_id"]))}
+
+    return await _mutate(info, t.FlashSalePayload, "flashSaleCreate", input.idempotency_key, input, work, present)
 
 
 # ---------------------------------------------------------------- queries

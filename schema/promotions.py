@@ -204,6 +204,7 @@ class PromotionCreateInput:
     code: str | None = strawberry.field(default=None, description="Coupons: customers may redeem or claim by this code.")
     per_customer_limit: int | None = None
     total_quota: int | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description="Client-generated (e.g. a UUID): a retry with the same key returns the first answer instead of acting again.")
 
 
 @strawberry.input
@@ -225,12 +226,14 @@ class PromotionPolicySetInput:
 class CouponIssueInput:
     promotion_id: strawberry.ID
     customer_ids: list[strawberry.ID]
+    idempotency_key: str | None = strawberry.field(default=None, description="Client-generated (e.g. a UUID): a retry with the same key returns the first answer instead of acting again.")
 
 
 @strawberry.input
 class CouponClaimInput:
     promotion_id: strawberry.ID | None = None
     code: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description="Client-generated (e.g. a UUID): a retry with the same key returns the first answer instead of acting again.")
 
 
 @strawberry.input
@@ -244,6 +247,7 @@ class FlashSaleCreateInput:
     quota: int = strawberry.field(description="Units (the SKU's quantity unit) for sale at this price.")
     per_customer_limit: int = 1
     store_id: strawberry.ID | None = strawberry.field(default=None, description="Omit to share the quota across every store under the node.")
+    idempotency_key: str | None = strawberry.field(default=None, description="Client-generated (e.g. a UUID): a retry with the same key returns the first answer instead of acting again.")
 
 
 @strawberry.type

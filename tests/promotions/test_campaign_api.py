@@ -129,3 +129,22 @@ async def test_another_tenants_promotions_are_not_found(client, world, database,
     assert edited["data"]["promotionUpdate"]["errors"][0]["code"] == "NOT_FOUND"
     claimed = await other.gql(client, CLAIM, {"p": made["promotion"]["id"]}, token=other.customer_token("alice"))
     assert claimed["data"]["couponClaim"]["errors"][0]["code"] == "COUPON_NOT_AVAILABLE"
+
+
+async def test_a_retried_issue_or_claim_with_the_same_key_acts_once(client, world, database):
+    template = await create(client, world, name="retry", kind="COUPON", actions=[rule("amount_off", amount="1.00")], perCustomerLimit=5)
+    doc = """mutation($p: ID!, $c: [ID!]!, $k: String) { couponIssue(input: {promotionId: $p, customerIds: $c, idempotencyKey: $k}) {
+      issued errors { code } } }"""
+    variables = {"p": template["promotion"]["id"], "c": [world.gid("Customer", world.customer_ids["bob"])], "k": "issue-retry-0001"}
+    first = await world.gql(client, doc, variables, token=world.staff_token("hq"))
+    again = await world.gql(client, doc, variables, token=world.staff_token("hq"))
+    assert first["data"]["couponIssue"] == again["data"]["couponIssue"] == {"issued": 1, "errors": []}
+    other = await world.gql(client, doc, {**variables, "c": [world.gid("Customer", world.customer_ids["alice"])]}, token=world.staff_token("hq"))
+    assert other["data"]["couponIssue"]["errors"] == [{"code": "IDEMPOTENCY_KEY_REUSED"}]
+    claim = """mutation($p: ID, $k: String) { couponClaim(input: {promotionId: $p, idempotencyKey: $k}) { coupon { id } errors { code } } }"""
+    token = world.customer_token("bob")
+    a = await world.gql(client, claim, {"p": template["promotion"]["id"], "k": "claim-retry-0001"}, token=token)
+    b = await world.gql(client, claim, {"p": template["promotion"]["id"], "k": "claim-retry-0001"}, token=token)
+    assert a["data"]["couponClaim"]["coupon"]["id"] == b["data"]["couponClaim"]["coupon"]["id"]
+    held = (await world.gql(client, MY_COUPONS, token=token))["data"]["myCoupons"]
+    assert len(held) == 2  # one issued, one claimed: the retry added nothing
