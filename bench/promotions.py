@@ -172,6 +172,7 @@ async def bench_price_cart(url: str, facts: dict, rounds: int) -> dict:
 
     await timed()  # warm up
     with_promotions, priced = await timed()
+    engine_lines = await engine_only(database, facts, priced, rounds)
     async with database.write() as session:
         await session.execute(update(Promotion).where(Promotion.tenant_id == facts["tenant_id"]).values(status="PAUSED"))
     without, plain = await timed()  # the promotions stay paused for (b): the storm measures the flash quota alone
@@ -187,6 +188,37 @@ async def bench_price_cart(url: str, facts: dict, rounds: int) -> dict:
         "price_cart_no_promotions_p99_ms": f"{p99(without):.2f}",
         "price_cart_ratio": f"{p99(with_promotions) / p99(without):.2f}",
         "price_cart_plain_applied": len(plain.result.applied),
+        **engine_lines,
+    }
+
+
+async def engine_only(database, facts: dict, priced, rounds: int) -> dict:
+    """The order-level stage alone (no database): price_order + rank_coupons over the same cart."""
+    from promotions import engine, service
+    from promotions.models import Coupon, Promotion
+    from sqlalchemy import select
+
+    async with database.read() as session:
+        path = await service.store_path(session, facts["store_id"])
+        automatic = await service.automatic_for(session, facts["tenant_id"], path, datetime.now(timezone.utc))
+        held = (await session.execute(select(Coupon, Promotion).join(Promotion, Promotion.id == Coupon.promotion_id).where(Coupon.customer_id == facts["shopper"]))).all()
+    coupons = [service.spec_of(t, coupon_id=c.id) for c, t in held]
+    facts_ = engine.CustomerFacts(first_order=True, account_age_days=1)
+
+    def run(auto, cands):
+        samples = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            engine.price_order(priced.lines, auto, cands[:1], facts=facts_)
+            engine.rank_coupons(priced.lines, auto, cands, facts=facts_)
+            samples.append(time.perf_counter() - started)
+        samples.sort()
+        return samples[max(int(len(samples) * 0.99) - 1, 0)] * 1000
+
+    full, empty = run(automatic, coupons), run([], [])
+    return {
+        "engine_promotions": len(automatic), "engine_coupons": len(coupons),
+        "engine_p99_ms": f"{full:.3f}", "engine_no_promotions_p99_ms": f"{empty:.3f}", "engine_ratio": f"{full / empty:.1f}",
     }
 
 
@@ -250,12 +282,17 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("QIANDIAN_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-storm", action="store_true", help="only (a)")
     args = parser.parse_args()
     url, name = asyncio.run(create_database(args.pg_url))
     try:
         facts = asyncio.run(prepare(url))
         lines = {"backend": "postgresql", "machine": "shared 2-core, loaded (other engineers' test suites running)"}
         lines.update(asyncio.run(bench_price_cart(url, facts, args.rounds)))
+        if args.skip_storm:
+            for key, value in lines.items():
+                print(f"{key}={value}")
+            return
         env = dict(os.environ, DATABASE_URL=url, QIANDIAN_GRAPHIQL="0", QIANDIAN_SWEEPER_INTERVAL_S="0", PYTHONPATH=str(ROOT))
         port = free_port()
         server = start_server("asgi:app", port, env, args.workers)

@@ -1,7 +1,6 @@
 """Thin resolvers of promotions: decode ids, call promotions.service, shape the answer."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import literal, or_, select
 from strawberry.dataloader import DataLoader
