@@ -28,6 +28,8 @@ from payments.provider import CallbackEvent, SandboxProvider
 from payments.service import apply_callback, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
 from app.credential_headers import SingleCredentialHeaders
+from app.graphiql import graphiql_page, graphiql_routes
+from app.request_log import RequestIdMiddleware, configure_logging
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
 from schema.root import build_schema
@@ -59,6 +61,9 @@ class QiandianGraphQL(GraphQL):
             if json_depth_within(value, MAX_JSON_DEPTH):
                 return value
         raise HTTPException(400, f"request JSON nests deeper than {MAX_JSON_DEPTH} levels")
+
+    async def render_graphql_ide(self, request):
+        return graphiql_page()  # the IDE's assets come from this app (app/graphiql.py), not a CDN
 
     async def on_ws_connect(self, context):
         # Browsers cannot send headers on a WebSocket: accept them in connection_init's payload too.
@@ -204,6 +209,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
+    if settings.graphiql:
+        routes += graphiql_routes()
     if settings.sandbox_enabled and services.payments.get(SandboxProvider.name) is not None:
         # Marks sandbox payments paid without a signature: development, or a deployment that
         # explicitly runs the sandbox (fake money).
@@ -239,7 +246,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.add_middleware(SingleCredentialHeaders)  # outside the cache: an ambiguous request is neither served nor run
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # before any body is read
-    app.add_middleware(SecurityHeaders)  # outermost: its header reaches every response, 413 included
+    app.add_middleware(SecurityHeaders)  # its header reaches every response, 413 included
+    app.add_middleware(RequestIdMiddleware)  # outermost: X-Request-Id on every response, id on every log line
     return app
 
 
@@ -268,6 +276,8 @@ def __getattr__(name: str):
     # `uvicorn asgi:app` builds the app on first access, so importing this module is cheap.
     if name == "app":
         global app
-        app = create_app()
+        settings = load_settings()
+        configure_logging(settings.log_format)  # here too: each uvicorn worker process imports this
+        app = create_app(settings)
         return app
     raise AttributeError(name)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT, load_settings
+from app.request_log import configure_logging
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
 
@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("sweep-expired", help="cancel unpaid orders past their TTL, release stock, refund late payments")
     sub.add_parser("dispatch-once", help="run the dispatch engine once for every city partition with work")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    configure_logging(settings.log_format)  # text or JSON lines (QIANDIAN_LOG_FORMAT), with request ids
 
     if args.command == "migrate":
         _migrate(settings)
@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if settings.is_sqlite and args.workers > 1:
             print("SQLite is single-writer; use PostgreSQL for several workers", file=sys.stderr)
             return 2
-        uvicorn.run("asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+        uvicorn.run("asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
+                    log_config=None)  # keep our handler (configure_logging); uvicorn's loggers propagate to it
     return 0
 
 

@@ -25,6 +25,7 @@ class RequestContext:
     loaders: Loaders
     auth_error: str | None = None
     header_tenant_id: int | None = None  # the brand named by X-Tenant; sign-in mutations use only this
+    tenant_slug: str | None = None  # X-Tenant as sent: set with header_tenant_id None means UNKNOWN_TENANT
     response_headers: dict[str, str] = field(default_factory=dict)
     connection_params: dict | None = None  # graphql-transport-ws connection_init payload (subscriptions)
     client_address: str | None = None  # the caller's address (X-Forwarded-For only from trusted proxies)
@@ -91,6 +92,7 @@ async def build_context(request: Request, services: Services) -> RequestContext:
         loaders=Loaders(reader, principal.tenant_id, principal.customer_id),
         auth_error=auth_error,
         header_tenant_id=header_tenant_id,
+        tenant_slug=request.headers.get("x-tenant"),
         client_address=client_address(
             request.client.host if request.client else None,
             request.headers.get("x-forwarded-for"),
@@ -116,3 +118,4 @@ async def authenticate_connection(context: RequestContext, params: dict) -> None
     context.loaders = Loaders(context.reader, principal.tenant_id, principal.customer_id)
     if context.header_tenant_id is None:
         context.header_tenant_id = await _tenant_from_header(headers, context.services)
+        context.tenant_slug = context.tenant_slug or headers.get("x-tenant")

@@ -72,7 +72,7 @@ def build_services(
     zone_lookup.use_road_provider(road)
     register_listeners()  # domain events (events.wiring); idempotent
     database = database or Database(settings.database_url, echo=settings.sql_echo)
-    hub = TrackingHub(settings.redis_url)
+    hub = TrackingHub(settings.redis_url, namespace=settings.tracking_namespace)  # per deployment on a shared Redis
     # Order transitions queue their tracking messages in the transaction; they leave after it commits.
     database.set_commit_hook(tracking.TOPIC, hub.publish_many)
     return Services(

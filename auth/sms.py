@@ -20,7 +20,9 @@ class LoggingSmsSender:
         self._logger = logger or _log
 
     async def send_login_code(self, mobile: str, code: str) -> None:
-        self._logger.warning("DEV ONLY - SMS not sent: login code for %s is %s", mobile, code)
+        # Its own marked line, easy to find (grep 'DEV LOGIN CODE') in an otherwise quiet log.
+        self._logger.warning("=== DEV LOGIN CODE === %s: %s (development SMS sender; no SMS was sent)", mobile, code,
+                             extra={"event": "dev_login_code", "mobile": mobile, "code": code})
 
 
 class MemorySmsSender:

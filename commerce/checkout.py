@@ -42,9 +42,18 @@ class CheckoutRequest:
     slot_id: str | None = None  # opaque delivery/pickup slot (delivery.slots.slot_id)
     # The total the customer was shown; if the order's total differs, nothing is placed.
     expected_total: Money | None = None
+    # A pickup order without a slot at a store that is closed now: allowed by default (collect once
+    # it opens); refused with STORE_UNAVAILABLE when QIANDIAN_PICKUP_WHEN_CLOSED=0.
+    pickup_when_closed: bool = True
     # Promotions (commerce.ports.adjust_order): claimed coupons to use, or a coupon code to redeem.
     coupon_ids: tuple[int, ...] = ()
     coupon_code: str | None = None
+
+
+def _open_now(store: Store, now: datetime) -> bool:
+    from geo.delivery_options import is_open_at
+
+    return is_open_at(store.business_hours, store.timezone, now)
 
 
 def _new_order_number(now: datetime) -> str:
@@ -82,6 +91,9 @@ async def place_order(
     store, store_path = await load_store(session, principal, request.store_id, CheckoutErrorCode)
     if store.status != "OPEN":
         raise DomainError(CheckoutErrorCode.STORE_UNAVAILABLE, "this store is not taking orders", "storeId")
+    if (request.fulfilment_type is FulfilmentType.STORE_PICKUP and request.slot_id is None
+            and not request.pickup_when_closed and not _open_now(store, now)):
+        raise DomainError(CheckoutErrorCode.STORE_UNAVAILABLE, "this store is closed now: choose a pickup slot", "slotId")
     if request.fulfilment_type.value not in store.fulfilment_types:
         raise DomainError(
             CheckoutErrorCode.FULFILMENT_NOT_SUPPORTED,

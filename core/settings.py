@@ -8,6 +8,7 @@ secret. An unknown QIANDIAN_ENV is an error: a typo must not fall back to develo
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -22,6 +23,7 @@ DEVELOPMENT_ENVIRONMENTS = ("development", "test")
 PRODUCTION_ENVIRONMENTS = ("staging", "production")
 ENVIRONMENTS = DEVELOPMENT_ENVIRONMENTS + PRODUCTION_ENVIRONMENTS
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_NAMESPACE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -127,6 +129,22 @@ class Settings:
     courier_by_tenant: dict[int, str] = field(default_factory=dict)
     # Old server keys that may still open credentials sealed before a key change (core.secret_box).
     previous_secret_keys: tuple[str, ...] = ()
+    # --- Front door (issue 18): logs, tracking namespace ---
+    log_format: str = "text"  # "text" or "json" (one object per line); app.request_log
+    # Prefix of live-tracking Redis channels, so deployments sharing one Redis never see each
+    # other's events. None: derived from a hash of the database URL (tracking_namespace).
+    deployment_namespace: str | None = None
+    # A STORE_PICKUP checkout without a slot while the store is closed: on (default), the customer
+    # collects after opening; off, it is STORE_UNAVAILABLE (field slotId) and a pickup slot is needed.
+    pickup_when_closed: bool = True
+
+    @property
+    def tracking_namespace(self) -> str:
+        if self.deployment_namespace:
+            return self.deployment_namespace
+        import hashlib
+
+        return hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
 
     @property
     def is_production(self) -> bool:
@@ -154,6 +172,10 @@ class Settings:
                 raise RuntimeError("QIANDIAN_PAYMENT_SECRET must be set in production")
             if len(self.payment_callback_secret) < MIN_SECRET_LENGTH:
                 raise RuntimeError(f"QIANDIAN_PAYMENT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        if self.log_format not in ("text", "json"):
+            raise RuntimeError(f"QIANDIAN_LOG_FORMAT is {self.log_format!r}; use text or json")
+        if self.deployment_namespace is not None and not _NAMESPACE.match(self.deployment_namespace):
+            raise RuntimeError("QIANDIAN_DEPLOYMENT_NAMESPACE: 1-64 letters, digits, '.', '_' or '-'")
         try:
             parse_networks(self.trusted_proxies)
         except ValueError as exc:
@@ -193,6 +215,9 @@ def load_settings() -> Settings:
         detour_factor=float(os.environ.get("QIANDIAN_DETOUR_FACTOR") or 1.3),
         detour_factor_by_city=_pairs("QIANDIAN_DETOUR_FACTORS", float),  # e.g. "上海=1.25,杭州=1.35"
         courier_by_tenant={int(k): v for k, v in _pairs("QIANDIAN_COURIER_BY_TENANT", str).items()},  # e.g. "12=dada"
+        log_format=(os.environ.get("QIANDIAN_LOG_FORMAT") or "text").strip().lower(),
+        pickup_when_closed=_bool("QIANDIAN_PICKUP_WHEN_CLOSED", True),
+        deployment_namespace=(os.environ.get("QIANDIAN_DEPLOYMENT_NAMESPACE") or "").strip() or None,
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
     )
     return settings  # validated on construction

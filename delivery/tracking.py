@@ -2,7 +2,10 @@
 
 Redis pub/sub is used only here, where processes must share events: the process that accepts
 a rider's position batch is rarely the one holding the customer's websocket. One channel per
-order, `qiandian:{tenant}:order:{id}:track`; messages are small JSON objects:
+order, `qiandian:{tenant}:order:{id}:track` (`order_channel`), which the hub sends on Redis as
+`qiandian:{namespace}:{tenant}:order:{id}:track`: the deployment namespace
+(QIANDIAN_DEPLOYMENT_NAMESPACE, default a hash of the database URL) keeps deployments that share
+one Redis from seeing each other's events. Messages are small JSON objects:
 
     {"type": "POSITION", "orderId": 7, "riderId": 3, "lon": 120.1, "lat": 30.2, "at": "...Z"}   (WGS-84)
     {"type": "STATUS", "orderId": 7, "orderStatus": "DELIVERING", "taskState": "PICKED_UP", "at": "..."}
@@ -135,8 +138,9 @@ class TrackingHub:
     Publishing never fails the caller: a position or status change is already committed when
     it is published, and a lost live event only delays the customer's map until the next one."""
 
-    def __init__(self, redis_url: str | None, connect_timeout_s: float = 1.0) -> None:
+    def __init__(self, redis_url: str | None, connect_timeout_s: float = 1.0, namespace: str = "") -> None:
         self.redis_url = redis_url
+        self.namespace = namespace
         self.connect_timeout_s = connect_timeout_s
         self._broker: Broker | None = None
         self._lock: asyncio.Lock | None = None
@@ -175,9 +179,15 @@ class TrackingHub:
             )
             return InProcessBroker()
 
+    def wire_channel(self, channel: str) -> str:
+        """The channel as sent to the broker: `qiandian:{namespace}:...` (unchanged without a namespace)."""
+        if not self.namespace:
+            return channel
+        return f"qiandian:{self.namespace}:{channel.removeprefix('qiandian:')}"
+
     async def publish(self, channel: str, message: dict) -> None:
         try:
-            await (await self.broker()).publish(channel, message)
+            await (await self.broker()).publish(self.wire_channel(channel), message)
         except Exception:  # noqa: BLE001 - see the class docstring
             log.exception("could not publish a tracking event on %s", channel)
 
@@ -188,7 +198,7 @@ class TrackingHub:
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str):
-        async with (await self.broker()).subscribe(channel) as messages:
+        async with (await self.broker()).subscribe(self.wire_channel(channel)) as messages:
             yield messages
 
     async def close(self) -> None:

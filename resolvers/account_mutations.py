@@ -45,6 +45,9 @@ def _tenant(info: Info) -> int:
     """Sign-in happens in the brand named by X-Tenant, whatever stale token the device still sends."""
     tenant_id = info.context.header_tenant_id
     if tenant_id is None:
+        slug = info.context.tenant_slug
+        if slug:
+            raise DomainError(Codes.UNKNOWN_TENANT, f"unknown tenant {slug[:64]!r}: no brand has this X-Tenant slug", None)
         raise DomainError(Codes.UNAUTHENTICATED, "send the X-Tenant header to sign in", None)
     return tenant_id
 

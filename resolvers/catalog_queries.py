@@ -8,7 +8,7 @@ from commerce.errors import CatalogErrorCode
 from commerce.models import Category, Product, Sku, Stock
 from core.errors import DomainError
 from schema import ids
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, no_tenant_error
 from resolvers.pagination import build_connection, keyset_page
 from schema.catalog import Category as CategoryType
 from schema.catalog import Product as ProductType
@@ -21,7 +21,7 @@ MAX_SEARCH = 100
 async def product_connection(info: Info, store_id: int | None, first, after, filter, sort_by) -> Connection[ProductType]:
     tenant_id = info.context.tenant_id
     if tenant_id is None:
-        raise UserInputError("no tenant: send the X-Tenant header or authenticate")
+        raise no_tenant_error(info)
     query = select(Product).where(Product.tenant_id == tenant_id, Product.status == "ACTIVE")
     if filter is not None:
         if filter.search:
@@ -73,7 +73,7 @@ def _selects(selections, name: str) -> bool:
 async def categories(info: Info) -> list[CategoryType]:
     tenant_id = info.context.tenant_id
     if tenant_id is None:
-        raise UserInputError("no tenant: send the X-Tenant header or authenticate")
+        raise no_tenant_error(info)
     rows = await info.context.reader.scalars(
         select(Category).where(Category.tenant_id == tenant_id).order_by(Category.position, Category.id)
     )

@@ -18,6 +18,15 @@ class UserInputError(Exception):
     """A malformed argument outside a mutation payload (bad cursor, `first` too large)."""
 
 
+def no_tenant_error(info) -> Exception:
+    """Why a brand-scoped query has no brand: an X-Tenant nobody has (UNKNOWN_TENANT), or none sent."""
+    slug = getattr(info.context, "tenant_slug", None)
+    if slug and getattr(info.context, "header_tenant_id", None) is None:
+        shown = slug if len(slug) <= 64 else slug[:64] + "…"
+        return GraphQLError(f"unknown tenant {shown!r}: no brand has this X-Tenant slug", extensions={"code": "UNKNOWN_TENANT"})
+    return UserInputError("no tenant: send the X-Tenant header or authenticate")
+
+
 def payload_errors(exc: Exception, error_type, code_enum: type[Enum], default_field: str | None = None) -> list:
     """One payload error for a DomainError/AuthError/MoneyError, coded in the payload's own enum."""
     if isinstance(exc, (DomainError, AuthError, GeoInputError)):
@@ -35,14 +44,19 @@ def payload_errors(exc: Exception, error_type, code_enum: type[Enum], default_fi
     return [error_type(field=field, code=code, message=message)]
 
 
-def should_mask_error(error: GraphQLError) -> bool:
-    """Mask unexpected exceptions only; validation and user-input errors stay readable."""
+def is_client_error(error: GraphQLError) -> bool:
+    """A parse/validation error, a refused document or a malformed argument: the caller's mistake."""
     original = error.original_error
     if original is None or isinstance(original, (UserInputError, GraphQLError)):
-        return False
+        return True
     from strawberry.relay.types import GlobalIDValueError
 
-    if isinstance(original, GlobalIDValueError):
-        return False
-    log.error("unexpected error in resolver", exc_info=original)
-    return True
+    return isinstance(original, GlobalIDValueError)
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions only; validation and user-input errors stay readable.
+
+    Logging happens once, in app.request_log (client errors at INFO, these at ERROR with a traceback).
+    """
+    return not is_client_error(error)

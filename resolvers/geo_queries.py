@@ -17,7 +17,7 @@ from geo.index_cache import StoreGeo, TenantGeoIndex, tenant_index
 from delivery.promise import express_policies
 from geo import zone_lookup
 from geo.nearby import Ranked, nearby_page
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, no_tenant_error
 from schema.ids import decode
 from resolvers.pagination import build_connection, decode_cursor
 from schema import geo as types
@@ -50,7 +50,7 @@ def wgs84_point(location: types.LocationInput, field: str = "location") -> LonLa
 def _tenant(info: Info) -> int:
     tenant_id = info.context.tenant_id
     if tenant_id is None:
-        raise UserInputError("no tenant: send the X-Tenant header or authenticate")
+        raise no_tenant_error(info)
     return tenant_id
 
 

@@ -62,6 +62,7 @@ async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> Checkou
             note=input.note,
             slot_id=input.slot_id,
             expected_total=_money(input.expected_total, "expectedTotal"),
+            pickup_when_closed=settings.pickup_when_closed,
             coupon_ids=tuple(ids.decode(raw, "Coupon", CheckoutErrorCode, f"couponIds.{i}") for i, raw in enumerate(input.coupon_ids or [])),
             coupon_code=input.coupon_code,
         )

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from strawberry.types import Info
 
 from geo.delivery_options import is_open_at
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, no_tenant_error
 from resolvers.pagination import build_connection, keyset_page
 from schema.common import Connection
 from schema.store import NetworkNode as NetworkNodeType
@@ -24,7 +24,7 @@ def store_is_open(store: StoreType, now: datetime) -> bool:
 async def stores(info: Info, first: int | None, after: str | None, search: str | None) -> Connection[StoreType]:
     tenant_id = info.context.tenant_id
     if tenant_id is None:
-        raise UserInputError("no tenant: send the X-Tenant header or authenticate")
+        raise no_tenant_error(info)
     query = select(Store).where(Store.tenant_id == tenant_id)
     if search:
         if len(search) > 100:

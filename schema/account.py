@@ -1,9 +1,14 @@
 """Viewer, customer, staff and token types."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.nodes import EncodedIdNode
 
 from schema.enums import StaffRole
 
@@ -18,14 +23,20 @@ class AuthTokens:
 
 
 @strawberry.type(description="A saved delivery address; longitude/latitude are WGS-84 whatever system it was created in.")
-class Address:
-    id: strawberry.ID
+class Address(EncodedIdNode):
+    id: relay.NodeID[str]
     label: str
     recipient: str
     mobile: str
     line: str
     longitude: float
     latitude: float
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import nodes
+
+        return await nodes.addresses(info, node_ids)
 
 
 @strawberry.type

@@ -1,10 +1,15 @@
 """Delivery promise types: slots, settings, roster shifts, slot caps, pickup codes."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.nodes import EncodedIdNode
 
 from delivery import errors as delivery_errors
 from schema.common import Money, _error_type
@@ -74,12 +79,18 @@ class DeliverySettings:
 
 
 @strawberry.type
-class RiderShift:
-    id: strawberry.ID
+class RiderShift(EncodedIdNode):
+    id: relay.NodeID[str]
     rider_id: strawberry.ID
     store_id: strawberry.ID
     starts_at: datetime
     ends_at: datetime
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import nodes
+
+        return await nodes.rider_shifts(info, node_ids)
 
 
 @strawberry.type(description="Show it at the counter. Visible to the order's customer only.")

@@ -1,11 +1,16 @@
 """Dispatch types: the staff board, delivery tasks, the rider's side, live tracking."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.nodes import EncodedIdNode
 
 from delivery.board import errors as board_errors
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
@@ -80,8 +85,8 @@ class RiderPosition:
 
 
 @strawberry.type(description="One rider's assignment of one order (or the engine's courier hand-off).")
-class DeliveryTask:
-    id: strawberry.ID
+class DeliveryTask(EncodedIdNode):
+    id: relay.NodeID[str]
     order_id: strawberry.ID
     order_number: str
     rider_id: strawberry.ID | None
@@ -94,6 +99,12 @@ class DeliveryTask:
     picked_up_at: datetime | None
     ended_at: datetime | None
     reason: str
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import nodes
+
+        return await nodes.delivery_tasks(info, node_ids)
 
 
 @strawberry.type

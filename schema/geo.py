@@ -8,7 +8,13 @@ WGS-84; conversion happens once, at this edge (geo.coordinates).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.nodes import EncodedIdNode
 from strawberry.scalars import JSON
 
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
@@ -101,8 +107,8 @@ class FeeRuleInput:
 
 
 @strawberry.type
-class DeliveryZone:
-    id: strawberry.ID
+class DeliveryZone(EncodedIdNode):
+    id: relay.NodeID[str]
     store_id: strawberry.ID
     tier: int
     name: str
@@ -117,6 +123,12 @@ class DeliveryZone:
         from resolvers.geo_queries import polygon_in
 
         return polygon_in(self.polygon_wgs84, system)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import nodes
+
+        return await nodes.delivery_zones(info, node_ids)
 
 
 @strawberry.input(description="A radius (metres around the store) or a GeoJSON Polygon in `system` (default GCJ02).")

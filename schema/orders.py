@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+
+from schema.nodes import EncodedIdNode
 from strawberry import relay
 from strawberry.types import Info
 
@@ -39,8 +41,8 @@ class CartLine:
 
 
 @strawberry.type
-class Cart:
-    id: strawberry.ID
+class Cart(EncodedIdNode):
+    id: relay.NodeID[str]
     cart_id: strawberry.Private[int | None]
     store_id: strawberry.Private[int]
 
@@ -50,6 +52,12 @@ class Cart:
             return []
         rows = await info.context.loaders.cart_lines.load(self.cart_id)
         return [CartLine(quantity=r.quantity, sku_id=r.sku_id, store_id=self.store_id) for r in rows]
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import nodes
+
+        return await nodes.carts(info, node_ids)
 
 
 @strawberry.type
@@ -217,8 +225,8 @@ def _slot_of(row: models.Order) -> tuple | None:
 
 
 @strawberry.type
-class Payment:
-    id: strawberry.ID
+class Payment(EncodedIdNode):
+    id: relay.NodeID[str]
     provider: str
     status: PaymentStatus
     amount: Money
@@ -233,4 +241,10 @@ class Payment:
             status=PaymentStatus(row.status),
             amount=Money.of(row.amount_fen, row.currency),
         )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import nodes
+
+        return await nodes.payments(info, node_ids)
 

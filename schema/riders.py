@@ -1,10 +1,15 @@
 """The chain's own riders as store managers see and edit them (delivery/riders.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.nodes import EncodedIdNode
 
 from schema.delivery import DeliveryError
 from schema.dispatch import RiderStatus
@@ -20,8 +25,8 @@ class RiderVehicle(Enum):
 
 
 @strawberry.type(description="A rider of the chain's own fleet. AVAILABLE and BUSY follow the rider's shift and tasks.")
-class Rider:
-    id: strawberry.ID
+class Rider(EncodedIdNode):
+    id: relay.NodeID[str]
     name: str
     mobile: str = strawberry.field(description="E.164 (+86...); the rider signs in with a code sent to it.")
     status: RiderStatus
@@ -29,6 +34,12 @@ class Rider:
     capacity: int = strawberry.field(description="Orders the rider can carry at once.")
     vehicle: RiderVehicle
     created_at: datetime
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        from resolvers import nodes
+
+        return await nodes.riders(info, node_ids)
 
 
 @strawberry.input(description="Mobile numbers are normalised (+86...) and unique in the brand.")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.types import Info
 
 from core.settings import Settings
@@ -17,9 +17,10 @@ from resolvers import delivery_mutations, slot_queries
 from resolvers import dispatch_mutations, dispatch_queries, rider_admin, rider_mutations
 from resolvers import orders as order_queries
 from resolvers import stores as store_queries
-from resolvers.errors import UserInputError, should_mask_error
+from resolvers.errors import UserInputError
 from schema.ids import decode
 from app.limits import DocumentLimits
+from app.request_log import QiandianSchema, RequestIdMaskErrors
 from app.validation import GuardedValidation
 from schema.account import Viewer
 from schema.catalog import Category, Product, Sku
@@ -298,11 +299,11 @@ def _build_schema(limits: DocumentLimits, max_tokens: int, introspection: bool) 
     # QueryDepthLimiter/MaxAliasesLimiter: those re-walk a fragment at every spread.
     extensions = [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: MaskErrors(should_mask_error=should_mask_error),
+        RequestIdMaskErrors,  # masked errors carry extensions.requestId; logging is QiandianSchema's
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
     # Fresh instances per request; their LRU caches live at module level and are shared.
     # GuardedValidation runs (and caches) validation itself, so it replaces ValidationCache.
     extensions += [lambda: ParserCache(maxsize=256), lambda: GuardedValidation(limits, hide_suggestions=not introspection)]
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, types=EXTRA_TYPES, extensions=extensions)
+    return QiandianSchema(query=Query, mutation=Mutation, subscription=Subscription, types=EXTRA_TYPES, extensions=extensions)

@@ -22,4 +22,4 @@ async def test_logging_sender_warns_with_dev_marker(caplog):
         await sender.send_login_code("+8613800138000", "123456")
     (record,) = caplog.records
     assert record.levelno == logging.WARNING
-    assert "DEV ONLY" in record.getMessage() and "123456" in record.getMessage()
+    assert "DEV LOGIN CODE" in record.getMessage() and "123456" in record.getMessage()
