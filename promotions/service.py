@@ -302,8 +302,10 @@ async def claim(session: AsyncSession, principal: Principal, promotion_id: int |
         field_name = "promotionId"
     else:
         raise DomainError(Codes.REQUIRED, "give promotionId or code", "promotionId")
-    if template is None or template.status != "ACTIVE" or not template.starts_at <= now < template.ends_at:
-        raise DomainError(Codes.COUPON_NOT_AVAILABLE, "no such coupon, or it is not running", field_name)
+    if template is None:  # unknown, or another brand's: the same answer
+        raise DomainError(Codes.NOT_FOUND, "coupon not found", field_name)
+    if template.status != "ACTIVE" or not template.starts_at <= now < template.ends_at:
+        raise DomainError(Codes.COUPON_NOT_AVAILABLE, "this coupon is not running", field_name)
     return await _claim(session, template, principal.customer_id, now, field_name)
 
 

@@ -82,6 +82,7 @@ class Pair:
     api_keys: dict[str, str] = field(default_factory=dict)  # slug -> ApiKey gid (HQ_ADMIN at HQ)
     zones: dict[str, str] = field(default_factory=dict)  # slug -> DeliveryZone gid (store a)
     dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
+    promotions: dict[str, str] = field(default_factory=dict)  # slug -> Promotion gid (a coupon template at HQ)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -98,6 +99,7 @@ async def build_pair(client, database, services) -> Pair:
     for world in (pair.a, pair.b):
         await _delivery_fixtures(client, pair, world)  # first: its checkout empties alice's cart
         await _dispatch_fixtures(client, pair, world)
+        await _promotion_fixtures(client, pair, world)
         pair.unpaid[world.slug] = (await place_order(client, world, {"milk": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
@@ -261,6 +263,17 @@ async def _logout_ends_only_as_session(pair: Pair, payload: dict, database) -> N
     assert family.tenant_id == pair.a.tenant_id and family.revoked_reason == "LOGOUT"
 
 
+PROMOTION_WINDOW = 'startsAt: "2026-01-01T00:00:00Z", endsAt: "2036-01-01T00:00:00Z"'
+
+
+async def _promotion_fixtures(client, pair: Pair, world: World) -> None:
+    doc = f"""mutation($n: ID!) {{ promotionCreate(input: {{nodeId: $n, kind: COUPON, name: "iso", perCustomerLimit: 50, {PROMOTION_WINDOW},
+        actions: [{{code: "amount_off", arguments: [{{name: "amount", value: "1.00"}}]}}]}}) {{ promotion {{ id }} {E} }} }}"""
+    made = await world.gql(client, doc, {"n": world.gid("NetworkNode", world.hq_node_id)}, token=world.staff_token("hq"))
+    assert made["data"]["promotionCreate"]["errors"] == [], made
+    pair.promotions[world.slug] = made["data"]["promotionCreate"]["promotion"]["id"]
+
+
 CASES: dict[str, Case] = {
     # requestLoginCode names no tenant-B object; its tenant is the X-Tenant selector, and one that
     # names no tenant is refused (a code is then usable only in its tenant: see customerLogin).
@@ -415,6 +428,27 @@ CASES: dict[str, Case] = {
     "riderTaskReject": Case(
         f"mutation($o: ID!) {{ riderTaskReject(input: {{orderId: $o}}) {{ task {{ orderStatus }} {E} }} }}",
         lambda p, t: {"o": p.dispatch[t.slug]["o4"]}, ("rider",), "NOT_FOUND"),
+    # promotions
+    "promotionCreate": Case(
+        f"""mutation($n: ID!) {{ promotionCreate(input: {{nodeId: $n, kind: AUTOMATIC, name: "iso", {PROMOTION_WINDOW},
+            actions: [{{code: "amount_off", arguments: [{{name: "amount", value: "1.00"}}]}}]}}) {{ promotion {{ id }} {E} }} }}""",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "promotionUpdate": Case(
+        f'mutation($id: ID!) {{ promotionUpdate(input: {{id: $id, name: "renamed"}}) {{ promotion {{ id }} {E} }} }}',
+        lambda p, t: {"id": p.promotions[t.slug]}, ("hq",), "NOT_FOUND"),
+    "promotionPolicySet": Case(
+        f"mutation {{ promotionPolicySet(input: {{maxPartnerDiscountPercent: 40}}) {{ maxPartnerDiscountPercent {E} }} }}",
+        lambda p, t: {}, ("hq",), own_tenant("promotion_policy", "max_partner_discount_percent", lambda p: 40)),
+    "couponIssue": Case(
+        f"mutation($p: ID!, $c: ID!) {{ couponIssue(input: {{promotionId: $p, customerIds: [$c]}}) {{ issued {E} }} }}",
+        lambda p, t: {"p": p.promotions[t.slug], "c": t.gid("Customer", t.customer_ids["bob"])}, ("hq",), "NOT_FOUND"),
+    "couponClaim": Case(
+        f"mutation($p: ID!) {{ couponClaim(input: {{promotionId: $p}}) {{ coupon {{ id }} {E} }} }}",
+        lambda p, t: {"p": p.promotions[t.slug]}, ("alice",), "NOT_FOUND"),
+    "flashSaleCreate": Case(
+        f"""mutation($n: ID!, $k: ID!) {{ flashSaleCreate(input: {{nodeId: $n, skuId: $k, name: "iso", price: "0.01", quota: 1, {PROMOTION_WINDOW}}})
+            {{ flashSale {{ id }} {E} }} }}""",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id), "k": t.sku("bread")}, ("hq",), "NOT_FOUND"),
 }
 
 
