@@ -277,7 +277,7 @@ async def _promotion_fixtures(client, pair: Pair, world: World) -> None:
 CASES: dict[str, Case] = {
     # requestLoginCode names no tenant-B object; its tenant is the X-Tenant selector, and one that
     # names no tenant is refused (a code is then usable only in its tenant: see customerLogin).
-    "requestLoginCode": Case(REQUEST_CODE, lambda p, t: {"m": "+8613800000009"}, ("anon",), "UNAUTHENTICATED",
+    "requestLoginCode": Case(REQUEST_CODE, lambda p, t: {"m": "+8613800000009"}, ("anon",), "UNKNOWN_TENANT",
                              tenant=lambda p, t: t.slug if t is p.a else f"{p.b.slug}-gone"),
     "customerLogin": Case(
         f"mutation($m: String!, $c: String!) {{ customerLogin(input: {{mobile: $m, code: $c}}) {{ {AUTH_TOKENS} }} }}",
