@@ -47,6 +47,18 @@ LIST_CAPS: dict[str, int | None] = {
     "OrderRefundPartialInput.lines": None,
     "AfterSalesRequestInput.lines": None,
     "AfterSalesRequestInput.photos": 9,
+    # promotions (the domain refuses more with a payload error: MAX_RULES, MAX_COUPONS_PER_ORDER)
+    "PromotionCreateInput.conditions": 10,
+    "PromotionCreateInput.actions": 10,
+    "PromotionUpdateInput.conditions": 10,
+    "PromotionUpdateInput.actions": 10,
+    "ConfigurableOperationInput.arguments": 10,
+    "PromotionScopeInput.skuIds": 50,
+    "PromotionScopeInput.productIds": 50,
+    "PromotionScopeInput.categoryIds": 50,
+    "CouponIssueInput.customerIds": None,
+    "CheckoutCompleteInput.couponIds": 5,
+    "Query.priceBreakdown(couponIds)": 5,
 }
 
 

@@ -46,6 +46,9 @@ class CheckoutRequest:
     # A pickup order without a slot at a store that is closed now: allowed by default (collect once
     # it opens); refused with STORE_UNAVAILABLE when QIANDIAN_PICKUP_WHEN_CLOSED=0.
     pickup_when_closed: bool = True
+    # Promotions (commerce.ports.adjust_order): claimed coupons to use, or a coupon code to redeem.
+    coupon_ids: tuple[int, ...] = ()
+    coupon_code: str | None = None
 
 
 def _open_now(store: Store, now: datetime) -> bool:
@@ -159,6 +162,7 @@ async def place_order(
     session.add(order)
     await session.flush()
     subtotal = 0
+    placed: list[tuple[OrderLine, Product, pricing.UnitPrice]] = []
     for index, (line, sku, product, *_facts) in enumerate(rows):
         field = f"lines.{index}"
         if product.status != "ACTIVE":
@@ -167,22 +171,18 @@ async def place_order(
         validate_quantity(rule, line.quantity, f"{field}.quantity")
         unit_price = prices[sku.id].fen
         total = line_total_fen(unit_price, line.quantity, sku.price_per_quantity)
-        if not await stock.reserve(session, store.id, sku.id, line.quantity):
-            raise DomainError(
-                CheckoutErrorCode.INSUFFICIENT_STOCK, f"not enough {product.name} in stock at this store", field
-            )
-        session.add(
-            OrderLine(
-                order_id=order.id,
-                sku_id=sku.id,
-                product_name=product.name,
-                sku_code=sku.code,
-                quantity=line.quantity,
-                unit_price_fen=unit_price,
-                price_per_quantity=sku.price_per_quantity,
-                line_total_fen=total,
-            )
+        order_line = OrderLine(
+            order_id=order.id,
+            sku_id=sku.id,
+            product_name=product.name,
+            sku_code=sku.code,
+            quantity=line.quantity,
+            unit_price_fen=unit_price,
+            price_per_quantity=sku.price_per_quantity,
+            line_total_fen=total,
         )
+        session.add(order_line)
+        placed.append((order_line, product, prices[sku.id]))
         subtotal += total
     # --- membership (issue #14): a member level's free-delivery threshold ---
     fee = await member_benefits.delivery_fee_fen(session, store.tenant_id, customer_id, subtotal, fee)
@@ -190,18 +190,29 @@ async def place_order(
     # --- end membership ---
     if subtotal + fee > MAX_AMOUNT_FEN:
         raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, "order total is too large", "lines")
-    if expected is not None and expected.fen != subtotal + fee:
+    order.subtotal_fen = subtotal
+    order.delivery_fee_fen = fee
+    # The order-level stage (promotions, coupons, flash-sale quotas): after unit prices, before
+    # stock, so rows are locked slot -> quotas -> stock, the order a cancellation's listeners use.
+    await session.flush()
+    discount = await ports.adjust_order(session, order, placed, request.coupon_ids, request.coupon_code, now)
+    for index, (line, sku, product, *_facts) in enumerate(rows):
+        if not await stock.reserve(session, store.id, sku.id, line.quantity):
+            raise DomainError(
+                CheckoutErrorCode.INSUFFICIENT_STOCK, f"not enough {product.name} in stock at this store", f"lines.{index}"
+            )
+    total_due = subtotal + fee - discount
+    if expected is not None and expected.fen != total_due:
         # Raised before anything is committed: the caller's transaction rolls back the order,
         # its lines, the stock and slot holds. TODO(events): emit a "price changed" event here
         # once the events package lands, so the storefront can refresh its cached prices.
         raise DomainError(
             CheckoutErrorCode.PRICE_CHANGED,
-            f"the total is now {fen_to_decimal_string(subtotal + fee)} {tenant_currency}, "
+            f"the total is now {fen_to_decimal_string(total_due)} {tenant_currency}, "
             f"not {fen_to_decimal_string(expected.fen)}",
             "expectedTotal",
         )
-    order.subtotal_fen = subtotal
-    order.total_fen = subtotal + fee
+    order.total_fen = total_due
     session.add(
         OrderEvent(
             order_id=order.id,

@@ -40,3 +40,35 @@ async def hold_slot(
         # Fail loudly: checking out without the promise would sell slots nobody can deliver.
         raise RuntimeError("no slot holder registered: call events.wiring.register_listeners() at start-up")
     return await _slot_holder(session, store, store_path, fulfilment, slot_id, point, now)
+
+
+# --- Order adjustments (promotions) -------------------------------------------------------
+# Checkout calls `adjust_order` once, after every line is priced and reserved: the registered
+# adjuster (promotions.service.adjust_order_at_checkout, plugged in by promotions.listeners)
+# applies automatic promotions, coupons and flash-sale quotas, records them on the order and
+# returns the discount in fen (goods + delivery). Without one, nothing is taken off.
+
+
+class OrderAdjuster(Protocol):
+    async def __call__(
+        self, session: AsyncSession, order: Any, lines: list[tuple[Any, Any, Any]], coupon_ids: tuple[int, ...],
+        coupon_code: str | None, now: datetime,
+    ) -> int:
+        """`lines` are (OrderLine, Product, pricing.UnitPrice) flushed with ids; raise DomainError to refuse."""
+
+
+_order_adjuster: OrderAdjuster | None = None
+
+
+def set_order_adjuster(adjuster: OrderAdjuster) -> None:
+    global _order_adjuster
+    _order_adjuster = adjuster
+
+
+async def adjust_order(
+    session: AsyncSession, order: Any, lines: list[tuple[Any, Any, Any]], coupon_ids: tuple[int, ...], coupon_code: str | None,
+    now: datetime,
+) -> int:
+    if _order_adjuster is None:
+        return 0
+    return await _order_adjuster(session, order, lines, coupon_ids, coupon_code, now)

@@ -4,13 +4,16 @@ A price is worked out by an ordered pipeline of steps. Each step sees the price 
 the SKU's facts and either sets a new unit price or passes; the breakdown records every step
 that set one, so a client (or support) can tell where a price came from. Today's steps:
 
-    HQ     the SKU's base price (always applies: the pipeline's floor)
-    STORE  the store's own price (storePriceSet), where it has one
-    MEMBER a member's price or level discount (membership.pricing), for members
+    HQ         the SKU's base price (always applies: the pipeline's floor)
+    STORE      the store's own price (storePriceSet), where it has one
+    MEMBER     a member's price or level discount (membership.pricing, added at start-up)
+    PROMOTION  a flash-sale price (promotions.flash_sales, added at start-up)
 
-Time prices, member prices and promotions slot in after STORE, in that order (the order in
-which a customer expects them to stack, as Saleor and Vendure apply catalogue prices before
-discounts), by adding a step to DEFAULT_PIPELINE: callers never change. A step that needs
+Steps run in the order of PriceSource (the order in which a customer expects them to stack,
+as Saleor and Vendure apply catalogue prices before discounts); a domain adds its step with
+`add_step` when it is wired (events.wiring), so commerce imports none of them and callers
+never change. Order-level discounts (coupons, spend-and-save) come after unit prices, in the
+checkout's adjustment stage (commerce.ports.adjust_order). A step that needs
 more data than the SKU row and the store price loads it in `prepare`, once for the whole
 batch, so a page or a cart is priced with a fixed number of SELECTs whatever its size.
 
@@ -34,11 +37,12 @@ from core.money import MAX_AMOUNT_FEN
 
 
 class PriceSource(str, Enum):
-    """Which step set a price. TIME, MEMBER and PROMOTION are reserved for the steps to come."""
+    """Which step set a price. Declaration order is pipeline order."""
 
     HQ = "HQ"
     STORE = "STORE"
     MEMBER = "MEMBER"  # membership (issue #14): member price or level discount
+    PROMOTION = "PROMOTION"  # promotions.flash_sales: a flash-sale price (a step plugged in at start-up)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +147,20 @@ class PricePipeline:
         return UnitPrice(current, tuple(components))
 
 
-# --- membership (issue #14): the MEMBER step runs after STORE ---
-from membership.pricing import MemberStep  # noqa: E402  (membership does not import commerce.pricing)
+DEFAULT_PIPELINE = PricePipeline((HqPrice(), StoreOverride()))
+_STEP_ORDER = list(PriceSource)
 
-DEFAULT_PIPELINE = PricePipeline((HqPrice(), StoreOverride(), MemberStep(PriceSource.MEMBER)))
+
+def add_step(step: PriceStep) -> None:
+    """Plug in a step another domain owns (membership's MEMBER price, promotions' flash-sale
+    price) at start-up, in PriceSource order whatever the order of wiring; adding a step of the
+    same class again is a no-op."""
+    global DEFAULT_PIPELINE
+    if any(type(existing) is type(step) for existing in DEFAULT_PIPELINE.steps):
+        return
+    steps = sorted((*DEFAULT_PIPELINE.steps, step), key=lambda s: _STEP_ORDER.index(s.source))
+    DEFAULT_PIPELINE = PricePipeline(steps)
+
 
 # Labels of the fact columns `with_price_facts` adds; `facts_from` reads them back.
 _SKU, _BASE, _STORE = "pricing_sku_id", "pricing_base_fen", "pricing_store_fen"

@@ -21,3 +21,7 @@ def register_listeners() -> None:
     from membership import order_payments
 
     order_payments.register_listeners()
+
+    from promotions import listeners as promotion_listeners
+
+    promotion_listeners.register_listeners()

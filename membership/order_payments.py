@@ -90,6 +90,10 @@ async def on_order_status_changed(session: AsyncSession, event: OrderStatusChang
 
 
 def register_listeners() -> None:
+    from commerce import pricing
+    from membership.pricing import MemberStep
+
+    pricing.add_step(MemberStep(pricing.PriceSource.MEMBER))  # member prices: after STORE, before PROMOTION
     register(OrderCreated, on_order_created)
     register(OrderRefunded, on_order_refunded)
     register(OrderCancelled, on_order_cancelled)

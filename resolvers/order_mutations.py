@@ -63,6 +63,8 @@ async def checkout_complete(info: Info, input: CheckoutCompleteInput) -> Checkou
             slot_id=input.slot_id,
             expected_total=_money(input.expected_total, "expectedTotal"),
             pickup_when_closed=settings.pickup_when_closed,
+            coupon_ids=tuple(ids.decode(raw, "Coupon", CheckoutErrorCode, f"couponIds.{i}") for i, raw in enumerate(input.coupon_ids or [])),
+            coupon_code=input.coupon_code,
         )
 
         async def work(session):

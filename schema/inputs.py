@@ -191,6 +191,10 @@ class CheckoutCompleteInput:
         default=None,
         description="The total the customer was shown (goods + delivery fee). If the order would cost anything else, nothing is placed and the error is PRICE_CHANGED with the current total.",
     )
+    coupon_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Coupons you hold (myCoupons, priceBreakdown.suggestedCoupon); one unless all are stackable."
+    )
+    coupon_code: str | None = strawberry.field(default=None, description="Redeem a coupon by its code (claimed and used in this order).")
 
 
 @strawberry.input

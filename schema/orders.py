@@ -130,6 +130,19 @@ class Order(relay.Node):
 
         return await delivery_proof_of(info, self.id, self.customer_id)
 
+    @strawberry.field(description="Taken off by promotions and coupons: subtotal + delivery fee - total.")
+    def discount(self) -> Money:
+        from decimal import Decimal
+
+        fen = int((Decimal(self.subtotal.amount) + Decimal(self.delivery_fee.amount) - Decimal(self.total.amount)) * 100)
+        return Money.of(fen, self.currency)
+
+    @strawberry.field(description="Promotions, coupons and flash sales this order used, each with the version it was placed under.")
+    async def applied_promotions(self, info: Info) -> list[Annotated["AppliedPromotion", strawberry.lazy("schema.promotions")]]:
+        from resolvers.promotions import applied_to_order
+
+        return await applied_to_order(info, self.id, self.currency)
+
     @classmethod
     def from_row(cls, row: models.Order) -> "Order":
         address = row.shipping_address

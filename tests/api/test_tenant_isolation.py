@@ -89,6 +89,7 @@ class Pair:
     dispatch: dict[str, dict] = field(default_factory=dict)  # slug -> dispatch fixtures (issue 5), see _dispatch_fixtures
     paid_line: dict[str, str] = field(default_factory=dict)  # slug -> OrderLine gid of the paid order (issue 20)
     after_sales: dict[str, str] = field(default_factory=dict)  # slug -> AfterSales gid on the awaiting order (issue 20)
+    promotions: dict[str, str] = field(default_factory=dict)  # slug -> Promotion gid (a coupon template at HQ)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -105,6 +106,7 @@ async def build_pair(client, database, services) -> Pair:
     for world in (pair.a, pair.b):
         await _delivery_fixtures(client, pair, world)  # first: its checkout empties alice's cart
         await _dispatch_fixtures(client, pair, world)
+        await _promotion_fixtures(client, pair, world)
         pair.unpaid[world.slug] = (await place_order(client, world, {"milk": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
@@ -357,6 +359,8 @@ async def _not_a_salesperson_in_b(pair: Pair, payload: dict, database) -> None:
 
 async def _settles_own_tenant(pair: Pair, payload: dict, database) -> None:
     assert payload == {"settled": 0, "errors": []}, payload
+
+
 def _errors_are(code: str) -> Callable:
     """For a mutation whose control needs a secret tenant A cannot reuse (a voucher code)."""
 
@@ -364,6 +368,17 @@ def _errors_are(code: str) -> Callable:
         assert [e["code"] for e in payload["errors"]] == [code] and not any(v for k, v in payload.items() if k not in ("errors", "replayed")), payload
 
     return check
+
+
+PROMOTION_WINDOW = 'startsAt: "2026-01-01T00:00:00Z", endsAt: "2036-01-01T00:00:00Z"'
+
+
+async def _promotion_fixtures(client, pair: Pair, world: World) -> None:
+    doc = f"""mutation($n: ID!) {{ promotionCreate(input: {{nodeId: $n, kind: COUPON, name: "iso", perCustomerLimit: 50, {PROMOTION_WINDOW},
+        actions: [{{code: "amount_off", arguments: [{{name: "amount", value: "1.00"}}]}}]}}) {{ promotion {{ id }} {E} }} }}"""
+    made = await world.gql(client, doc, {"n": world.gid("NetworkNode", world.hq_node_id)}, token=world.staff_token("hq"))
+    assert made["data"]["promotionCreate"]["errors"] == [], made
+    pair.promotions[world.slug] = made["data"]["promotionCreate"]["promotion"]["id"]
 
 
 CASES: dict[str, Case] = {
@@ -659,6 +674,27 @@ CASES: dict[str, Case] = {
         f"mutation($c: String!) {{ memberImport(input: {{csv: $c}}) {{ imported {E} }} }}",
         lambda p, t: {"c": "mobile,name,level,points,balance\n13900009999,Iso,,0,0\n"}, ("hq",),
         own_tenant("customer", "mobile", lambda p: "+8613900009999")),
+    # promotions
+    "promotionCreate": Case(
+        f"""mutation($n: ID!) {{ promotionCreate(input: {{nodeId: $n, kind: AUTOMATIC, name: "iso", {PROMOTION_WINDOW},
+            actions: [{{code: "amount_off", arguments: [{{name: "amount", value: "1.00"}}]}}]}}) {{ promotion {{ id }} {E} }} }}""",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "promotionUpdate": Case(
+        f'mutation($id: ID!) {{ promotionUpdate(input: {{id: $id, name: "renamed"}}) {{ promotion {{ id }} {E} }} }}',
+        lambda p, t: {"id": p.promotions[t.slug]}, ("hq",), "NOT_FOUND"),
+    "promotionPolicySet": Case(
+        f"mutation {{ promotionPolicySet(input: {{maxPartnerDiscountPercent: 40}}) {{ maxPartnerDiscountPercent {E} }} }}",
+        lambda p, t: {}, ("hq",), own_tenant("promotion_policy", "max_partner_discount_percent", lambda p: 40)),
+    "couponIssue": Case(
+        f"mutation($p: ID!, $c: ID!) {{ couponIssue(input: {{promotionId: $p, customerIds: [$c]}}) {{ issued {E} }} }}",
+        lambda p, t: {"p": p.promotions[t.slug], "c": t.gid("Customer", t.customer_ids["bob"])}, ("hq",), "NOT_FOUND"),
+    "couponClaim": Case(
+        f"mutation($p: ID!) {{ couponClaim(input: {{promotionId: $p}}) {{ coupon {{ id }} {E} }} }}",
+        lambda p, t: {"p": p.promotions[t.slug]}, ("alice",), "NOT_FOUND"),
+    "flashSaleCreate": Case(
+        f"""mutation($n: ID!, $k: ID!) {{ flashSaleCreate(input: {{nodeId: $n, skuId: $k, name: "iso", price: "0.01", quota: 1, {PROMOTION_WINDOW}}})
+            {{ flashSale {{ id }} {E} }} }}""",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id), "k": t.sku("bread")}, ("hq",), "NOT_FOUND"),
 }
 
 
