@@ -75,7 +75,7 @@ async def test_bad_global_ids_get_typed_payload_errors_and_write_nothing(client,
         (f'{{ product(id: "{world.store("a")}") {{ id }} }}', "Product not found"),
         ('{ node(id: "garbage!!") { id } }', 'Value cannot represent a GlobalID: "garbage!!".'),
         (f'{{ node(id: "{encode("Nope", 1)}") {{ id }} }}', "Cannot resolve. GlobalID requires a GraphQL type, received `Nope`."),
-        (f'{{ node(id: "{encode("Cart", 1)}") {{ id }} }}', "Cannot resolve. GlobalID requires a GraphQL Node type, received `Cart`."),
+        (f'{{ node(id: "{encode("Money", 1)}") {{ id }} }}', "Cannot resolve. GlobalID requires a GraphQL Node type, received `Money`."),
     ):
         assert messages(await request(client, world, query)) == [message]
 
