@@ -66,6 +66,8 @@ async def test_quote_converts_yuan_exactly_and_a_refusal_is_typed():
     transport = FakeTransport({"preCreateByShop": {"code": 0, "data": {"delivery_fee": "0.29", "delivery_distance": 800}}})
     quote = await MeituanAdapter(CREDS, transport).quote(request())
     assert quote.fee_fen == 29 and quote.distance_m == 800  # float("0.29")*100 would be 28.999...
+    with pytest.raises(CourierRefused):  # no fee in the answer is not a free delivery
+        await MeituanAdapter(CREDS, FakeTransport({"preCreateByShop": {"code": 0, "data": {}}})).quote(request())
     refusing = FakeTransport({"createByShop": {"code": 11, "message": "接口流控"}})
     with pytest.raises(CourierRefused):
         await MeituanAdapter(CREDS, refusing).create(request())

@@ -178,8 +178,10 @@ class MeituanAdapter(AdapterBase):
 
     async def quote(self, request: DeliveryRequest) -> Quote:
         data = await self._call("quote", self._order(request))
+        if data.get("delivery_fee") in (None, ""):  # never a free quote by omission (it would win CHEAPEST)
+            raise CourierRefused("meituan preCreateByShop: no delivery_fee in the answer")
         distance = data.get("delivery_distance")
-        return Quote(self.name, yuan_to_fen(data.get("delivery_fee", 0)),
+        return Quote(self.name, yuan_to_fen(data["delivery_fee"]),
                      distance_m=int(float(distance)) if distance not in (None, "") else None)
 
     async def create(self, request: DeliveryRequest) -> Created:
