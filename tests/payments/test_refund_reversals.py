@@ -1,0 +1,212 @@
+"""Partial refunds (payments.refunds, event RefundSucceeded) reach the other domains through
+listeners: points earned are taken back and points redeemed restored pro rata, commission is
+reversed pro rata (pending, or into debt after settlement), stored value stays for the full
+refund, voucher lines void that many unused vouchers, and a line refunds its NET price. Each
+step is cumulative (integer fen / points, rounded down until the whole order is refunded, so
+the partials add up to the full reversal) and a redelivered event changes nothing."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from auth.roles import Principal
+from commerce.models import Order, OrderLine
+from commerce.order_status import OrderStatus
+from core.clock import utc_now
+from core.errors import DomainError
+from distribution import commission
+from distribution.models import CommissionAccrual, CommissionRule
+from events.models import DomainEventRecord
+from events.registry import listeners_for
+from events.types import RefundSucceeded
+from membership import points
+from membership.models import Member, PointsAward, StoredValueCharge
+from payments.models import Payment
+from payments.refunds import RefundLine, lines_amount, refund_partially, settle_refund
+from tests.api.helpers import pay, place_order
+from tests.dispatch_api.helpers import pk
+from tests.distribution.helpers import bind, enrol, hq_principal, ledger_ok
+from tests.membership.helpers import COMPLETE_PICKUP, balances, join, move, points_of, top_up
+
+
+async def _refund(world, order_id: int, *, amount: int | None = None, lines: list[RefundLine] | None = None) -> RefundSucceeded:
+    """A staff partial refund, reserved then answered SUCCEEDED by the provider; returns the event."""
+    async with world.services.database.write() as session:
+        staff = await hq_principal(session, world)
+        refund, created = await refund_partially(session, staff, order_id, key=f"r-{uuid.uuid4()}", reason="test",
+                                                 amount_fen=amount, lines=lines)
+        assert created
+    async with world.services.database.write() as session:
+        assert await settle_refund(session, refund.out_refund_no, "SUCCEEDED", utc_now()) == "REFUNDED"
+    async with world.services.database.read() as session:
+        record = await session.scalar(select(DomainEventRecord).where(DomainEventRecord.type == "refund.succeeded")
+                                      .order_by(DomainEventRecord.id.desc()).limit(1))
+    assert record.payload["refund_id"] == refund.id
+    return RefundSucceeded(tenant_id=world.tenant_id, at=record.created_at, **record.payload)
+
+
+async def _redeliver(world, event: RefundSucceeded) -> None:
+    async with world.services.database.write() as session:
+        for listener in listeners_for(event):
+            await listener(session, event)
+
+
+async def _earn_and_redeemed(world, order_id: int) -> tuple[PointsAward, PointsAward]:
+    async with world.services.database.read() as session:
+        rows = {a.kind: a for a in await session.scalars(select(PointsAward).where(PointsAward.reference == f"order:{order_id}"))}
+    return rows["EARN"], rows["REDEEM"]
+
+
+async def _commission(world, order_id: int) -> tuple[int, int]:
+    async with world.services.database.read() as session:
+        rows = list(await session.scalars(select(CommissionAccrual).where(CommissionAccrual.order_id == order_id)))
+    return sum(r.amount_fen for r in rows), sum(r.reversed_fen for r in rows)
+
+
+async def _earnings(world, seller):
+    async with world.services.database.read() as session:
+        return await commission.earnings(session, world.tenant_id, seller)
+
+
+async def test_two_partial_refunds_reverse_points_and_settled_commission_pro_rata_then_all(client, world):
+    seller = await enrol(world)  # alice sells; bob buys through her link
+    async with world.services.database.write() as session:
+        session.add(CommissionRule(tenant_id=world.tenant_id, mode="RATE", rate_bp=1000))
+    await bind(world, seller)
+    member_id = await join(world, "bob", point_value_fen=1, redeem_max_percent=50, points_per_yuan=7)
+    async with world.services.database.write() as session:
+        await points.credit(session, await session.get(Member, member_id), 1000, source="gift", reference="gift", now=utc_now())
+    placed = await place_order(client, world, {"milk": 3}, customer="bob", fulfilment="STORE_PICKUP")  # 3 x 11.00
+    order_id = pk(placed["order"]["id"])
+    async with world.services.database.write() as session:
+        await points.redeem_for_order(session, Principal.customer(world.tenant_id, world.customer_ids["bob"]), order_id, 333, utc_now())
+    await pay(client, world, placed["order"]["id"], customer="bob")
+    total = 3300 - 333
+    completed = utc_now()
+    await move(world, order_id, *COMPLETE_PICKUP)
+    async with world.services.database.write() as session:
+        assert await commission.settle_due(session, world.tenant_id, completed + timedelta(days=8)) == 1
+    earned, redeemed = await _earn_and_redeemed(world, order_id)
+    accrued, _ = await _commission(world, order_id)
+    assert (earned.points, redeemed.points, accrued) == (total * 7 // 100, 333, 330)  # points on what was paid; commission on the goods
+    start_points = (await points_of(world, member_id))[0]
+    assert (await _earnings(world, seller))["withdrawable"] == accrued
+
+    first = await _refund(world, order_id, amount=1000)
+    earned, redeemed = await _earn_and_redeemed(world, order_id)
+    assert earned.reversed_points == earned.points * 1000 // total
+    assert redeemed.reversed_points == 333 * 1000 // total
+    assert await _commission(world, order_id) == (accrued, accrued * 1000 // total)
+    assert (await _earnings(world, seller))["withdrawable"] == accrued - accrued * 1000 // total  # settled: debt nets it
+    after_first = await points_of(world, member_id)
+    assert after_first == (start_points - earned.reversed_points + redeemed.reversed_points,) * 2
+
+    await _redeliver(world, first)  # the same event again changes nothing
+    assert await points_of(world, member_id) == after_first
+    assert await _commission(world, order_id) == (accrued, accrued * 1000 // total)
+
+    second = await _refund(world, order_id, amount=700)
+    earned, redeemed = await _earn_and_redeemed(world, order_id)
+    assert earned.reversed_points == earned.points * 1700 // total
+    assert redeemed.reversed_points == 333 * 1700 // total
+    assert await _commission(world, order_id) == (accrued, accrued * 1700 // total)
+    await _redeliver(world, first)  # an older event after a newer one: nothing either
+    await _redeliver(world, second)
+    assert (await _earn_and_redeemed(world, order_id))[0].reversed_points == earned.points * 1700 // total
+
+    await _refund(world, order_id, amount=total - 1700)  # the rest: everything is back, exactly
+    earned, redeemed = await _earn_and_redeemed(world, order_id)
+    assert (earned.reversed_points, redeemed.reversed_points) == (earned.points, 333)
+    assert await _commission(world, order_id) == (accrued, accrued)
+    assert await points_of(world, member_id) == (start_points - earned.points + 333,) * 2
+    assert (await _earnings(world, seller))["withdrawable"] == 0
+    await ledger_ok(world)
+
+
+async def test_refund_before_completion_shrinks_the_points_earned_later_and_full_refund_takes_the_rest(client, world):
+    member_id = await join(world, "alice", points_per_yuan=10)
+    placed = await place_order(client, world, {"bread": 3}, fulfilment="STORE_PICKUP")  # 2700
+    order_id = pk(placed["order"]["id"])
+    await pay(client, world, placed["order"]["id"])
+    await _refund(world, order_id, amount=900)
+    await move(world, order_id, *COMPLETE_PICKUP)
+    async with world.services.database.read() as session:
+        earned = await session.scalar(select(PointsAward).where(PointsAward.reference == f"order:{order_id}", PointsAward.kind == "EARN"))
+    assert (earned.points, earned.reversed_points) == (270, 90)
+    assert await points_of(world, member_id) == (180, 180)
+    await move(world, order_id, OrderStatus.REFUNDED)  # the full refund takes back what is left
+    assert await points_of(world, member_id) == (0, 0)
+    assert await ledger_ok_bool(world)
+
+
+async def ledger_ok_bool(world) -> bool:
+    from ledger.checks import verify
+
+    async with world.services.database.read() as session:
+        return (await verify(session, world.tenant_id)).ok
+
+
+async def test_partial_refunds_of_a_split_order_leave_stored_value_for_the_full_refund(client, world):
+    """Policy: a partial refund is provider money; the stored-value part returns on the full refund."""
+    from membership.order_payments import pay_order
+
+    member_id = await join(world, "alice", points_per_yuan=0)
+    await top_up(world, member_id, 1000, 200)
+    placed = await place_order(client, world, {"bread": 3}, fulfilment="STORE_PICKUP")  # 2700
+    order_id = pk(placed["order"]["id"])
+    async with world.services.database.write() as session:
+        await pay_order(session, Principal.customer(world.tenant_id, world.customer_ids["alice"]), order_id, "sv-1", utc_now(), amount_fen=600)
+    before = await balances(world, member_id)
+    await pay(client, world, placed["order"]["id"])  # the provider takes the other 2100
+    async with world.services.database.read() as session:
+        assert (await session.scalar(select(Payment).where(Payment.order_id == order_id, Payment.status == "SUCCEEDED"))).captured_fen == 2100
+    await _refund(world, order_id, amount=1000)
+    await _refund(world, order_id, amount=1100)
+    assert await balances(world, member_id) == before  # untouched by the provider's partial refunds
+    async with world.services.database.write() as session:  # the provider part is all given back now
+        staff = await hq_principal(session, world)
+        with pytest.raises(DomainError) as refused:
+            await refund_partially(session, staff, order_id, key="more", reason="x", amount_fen=1)
+        assert refused.value.code.value == "ORDER_NOT_REFUNDABLE"
+    await move(world, order_id, OrderStatus.REFUNDED)
+    async with world.services.database.read() as session:
+        charge = await session.scalar(select(StoredValueCharge).where(StoredValueCharge.order_id == order_id))
+    assert charge.refunded_principal_fen + charge.refunded_bonus_fen == 600
+    assert sum(await balances(world, member_id)) == sum(before) + 600
+    assert await ledger_ok_bool(world)
+
+
+async def test_a_line_refunds_its_net_price_unit_by_unit_and_never_more_than_the_line(client, world):
+    """An order promotion's discount allocated to a line at placement comes off its refund."""
+    from promotions.models import OrderLineDiscount, OrderPromotion
+
+    placed = await place_order(client, world, {"bread": 3}, fulfilment="STORE_PICKUP")  # 3 x 900
+    order_id = pk(placed["order"]["id"])
+    async with world.services.database.write() as session:
+        line = await session.scalar(select(OrderLine).where(OrderLine.order_id == order_id))
+        promo = await _order_promotion(session, world, order_id, OrderPromotion)
+        session.add(OrderLineDiscount(order_id=order_id, order_line_id=line.id, order_promotion_id=promo, amount_fen=301))
+        line_id = line.id
+    await pay(client, world, placed["order"]["id"])
+    async with world.services.database.read() as session:
+        amount, _ = await lines_amount(session, order_id, [RefundLine(line_id, 1)])
+    assert amount == (2700 - 301) // 3  # 799, not the list price 900
+    events = [await _refund(world, order_id, lines=[RefundLine(line_id, 1)]) for _ in range(2)]
+    last = await _refund(world, order_id, lines=[RefundLine(line_id, 1)])
+    assert [e.amount_fen for e in events + [last]] == [799, 800, 800]  # together exactly the net 2399
+    async with world.services.database.write() as session:
+        staff = await hq_principal(session, world)
+        with pytest.raises(DomainError) as refused:
+            await refund_partially(session, staff, order_id, key="fourth", reason="x", lines=[RefundLine(line_id, 1)])
+        assert refused.value.field == "lines.0.quantity"
+
+
+async def _order_promotion(session, world, order_id, OrderPromotion) -> int:
+    """An order_promotion row for the discount to hang on (what promotions writes at checkout)."""
+    row = OrderPromotion(order_id=order_id, promotion_version=1, name="test", snapshot={}, discount_fen=301, shipping_discount_fen=0)
+    session.add(row)
+    await session.flush()
+    return row.id
