@@ -10,6 +10,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from auth.roles import Principal
@@ -18,7 +20,7 @@ from commerce.order_status import OrderStatus
 from core.clock import utc_now
 from core.errors import DomainError
 from distribution import commission
-from distribution.models import CommissionAccrual, CommissionRule
+from distribution.models import CommissionAccrual, CommissionRule, Salesperson
 from events.models import DomainEventRecord
 from events.registry import listeners_for
 from events.types import RefundSucceeded
@@ -210,3 +212,91 @@ async def _order_promotion(session, world, order_id, OrderPromotion) -> int:
     session.add(row)
     await session.flush()
     return row.id
+
+
+async def test_refunding_voucher_units_voids_that_many_unused_vouchers_and_refuses_used_ones(client, world):
+    from tests.vouchers.test_vouchers import MINE, REDEEM, balances as voucher_balances, buy, redeem_input, voucher_sku
+    from vouchers.models import Voucher
+
+    await voucher_sku(client, world, partial=True)
+    order_gid = await buy(client, world, quantity=3)
+    order_id = pk(order_gid)
+    async with world.services.database.read() as session:
+        line_id = await session.scalar(select(OrderLine.id).where(OrderLine.order_id == order_id))
+
+    async def statuses():
+        async with world.services.database.read() as session:
+            return [v.status for v in await session.scalars(select(Voucher).where(Voucher.order_id == order_id).order_by(Voucher.unit_index))]
+
+    event = await _refund(world, order_id, lines=[RefundLine(line_id, 1)])
+    assert await statuses() == ["ACTIVE", "ACTIVE", "REFUNDED"]
+    await _redeliver(world, event)  # the same event again voids nothing more
+    assert await statuses() == ["ACTIVE", "ACTIVE", "REFUNDED"]
+
+    code = next(v["code"] for v in (await world.gql(client, MINE, token=world.customer_token()))["data"]["myVouchers"] if v["status"] == "ACTIVE")
+    used = await world.gql(client, REDEEM, redeem_input(world, code=code, amount="1.00"), token=world.staff_token("clerk_a"))
+    assert used["data"]["voucherRedeem"]["errors"] == [], used
+    async with world.services.database.write() as session:  # two units left on the line, but only one voucher unused
+        staff = await hq_principal(session, world)
+        with pytest.raises(DomainError) as refused:
+            await refund_partially(session, staff, order_id, key="two-more", reason="x", lines=[RefundLine(line_id, 2)])
+        assert (refused.value.code.value, refused.value.field) == ("VOUCHER_USED", "lines.0.quantity")
+    await _refund(world, order_id, lines=[RefundLine(line_id, 1)])
+    assert sorted(await statuses()) == ["ACTIVE", "REFUNDED", "REFUNDED"]
+    after = await voucher_balances(world)  # ledger verified; the used voucher's liability is what is left on it
+    assert after[("voucher.liability", "voucher")] == 100000 - 100
+
+
+async def _seller_for_bob(world) -> int:
+    """Once per world (hypothesis reuses it across examples): alice sells at 7.77%, bob is bound."""
+    async with world.services.database.read() as session:
+        existing = await session.scalar(select(Salesperson.id).where(Salesperson.tenant_id == world.tenant_id))
+    if existing is not None:
+        return existing
+    seller = await enrol(world)
+    async with world.services.database.write() as session:
+        session.add(CommissionRule(tenant_id=world.tenant_id, mode="RATE", rate_bp=777))
+    await bind(world, seller)
+    return seller
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(parts=st.lists(st.integers(1, 2000), min_size=1, max_size=4), finish=st.booleans(), quantity=st.integers(1, 3))
+async def test_random_partial_refund_sequences_never_exceed_and_end_at_the_full_reversal(client, world, parts, finish, quantity):
+    await _seller_for_bob(world)
+    await join(world, "bob", points_per_yuan=13)
+    placed = await place_order(client, world, {"milk": quantity}, customer="bob", fulfilment="STORE_PICKUP")
+    order_id = pk(placed["order"]["id"])
+    await pay(client, world, placed["order"]["id"], customer="bob")
+    await move(world, order_id, *COMPLETE_PICKUP)
+    total = 1100 * quantity
+    earned, _ = await _earn_and_redeemed_or_none(world, order_id)
+    accrued, _ = await _commission(world, order_id)
+    assert earned.points > 0 and accrued > 0
+    refunded = 0
+    amounts = [p for p in parts]
+    if finish:
+        amounts.append(total)  # whatever is left, below
+    for amount in amounts:
+        amount = min(amount, total - refunded)
+        if amount <= 0:
+            break
+        event = await _refund(world, order_id, amount=amount)
+        refunded += amount
+        await _redeliver(world, event)
+        earned, _ = await _earn_and_redeemed_or_none(world, order_id)
+        commission_back = (await _commission(world, order_id))[1]
+        # exactly the cumulative pro-rata share, never above the full reversal
+        assert earned.reversed_points == earned.points * refunded // total <= earned.points
+        assert commission_back == accrued * refunded // total <= accrued
+    if finish:
+        assert refunded == total
+        assert (earned.reversed_points, commission_back) == (earned.points, accrued)
+    assert await ledger_ok_bool(world)
+
+
+async def _earn_and_redeemed_or_none(world, order_id: int):
+    async with world.services.database.read() as session:
+        rows = {a.kind: a for a in await session.scalars(select(PointsAward).where(PointsAward.reference == f"order:{order_id}")
+                                                         .execution_options(populate_existing=True))}
+    return rows.get("EARN"), rows.get("REDEEM")
