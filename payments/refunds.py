@@ -199,6 +199,11 @@ async def settle_refund(session: AsyncSession, number: str, status: str, now: da
                               .values(refunded_fen=Payment.refunded_fen - refund.amount_fen), execution_options=_NO_SYNC)
         return "REFUND_FAILED"
     payment = await session.get(Payment, refund.payment_id, populate_existing=True)
+    # One settlement per order at a time: the listeners reverse pro rata to the refunds SUCCEEDED
+    # so far, so a second refund settling concurrently must see this one once it commits.
+    from commerce.models import Order
+
+    await session.execute(select(Order.id).where(Order.id == refund.order_id).with_for_update())
     restocked = await _restock(session, refund) if refund.restock else False
     await emit(session, RefundSucceeded(
         tenant_id=refund.tenant_id, at=now, order_id=refund.order_id, payment_id=payment.id, refund_id=refund.id,

@@ -300,3 +300,48 @@ async def _earn_and_redeemed_or_none(world, order_id: int):
         rows = {a.kind: a for a in await session.scalars(select(PointsAward).where(PointsAward.reference == f"order:{order_id}")
                                                          .execution_options(populate_existing=True))}
     return rows.get("EARN"), rows.get("REDEEM")
+
+
+async def test_two_refunds_settling_at_once_reverse_their_sum(client, world, backend, monkeypatch):
+    """Each listener reverses to the refunds SUCCEEDED so far; settlement locks the order so the
+    second sees the first (without it PostgreSQL would reverse only the larger of the two). To make
+    the two overlap, each settlement waits at `emit` for the other (up to a second: with the lock
+    the other is blocked before it and never arrives)."""
+    import asyncio
+
+    import payments.refunds as refunds_module
+
+    arrived, both = [0], asyncio.Event()
+    real_emit = refunds_module.emit
+
+    async def emit_together(session, event):
+        arrived[0] += 1
+        if arrived[0] == 2:
+            both.set()
+        try:
+            await asyncio.wait_for(both.wait(), timeout=1)
+        except asyncio.TimeoutError:
+            pass
+        await real_emit(session, event)
+
+    monkeypatch.setattr(refunds_module, "emit", emit_together)
+
+    await join(world, "alice", points_per_yuan=10)
+    placed = await place_order(client, world, {"bread": 3}, fulfilment="STORE_PICKUP")  # 2700 -> 270 points
+    order_id = pk(placed["order"]["id"])
+    await pay(client, world, placed["order"]["id"])
+    await move(world, order_id, *COMPLETE_PICKUP)
+    numbers = []
+    for amount in (900, 1350):
+        async with world.services.database.write() as session:
+            refund, _ = await refund_partially(session, await hq_principal(session, world), order_id, key=f"c-{amount}", reason="x", amount_fen=amount)
+            numbers.append(refund.out_refund_no)
+
+    async def settle(number):
+        async with world.services.database.write() as session:
+            return await settle_refund(session, number, "SUCCEEDED", utc_now())
+
+    assert await asyncio.wait_for(asyncio.gather(*(settle(n) for n in numbers)), timeout=60) == ["REFUNDED", "REFUNDED"]
+    earned, _ = await _earn_and_redeemed_or_none(world, order_id)
+    assert earned.reversed_points == 270 * 2250 // 2700
+    assert await ledger_ok_bool(world)
