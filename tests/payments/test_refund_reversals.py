@@ -345,3 +345,43 @@ async def test_two_refunds_settling_at_once_reverse_their_sum(client, world, bac
     earned, _ = await _earn_and_redeemed_or_none(world, order_id)
     assert earned.reversed_points == 270 * 2250 // 2700
     assert await ledger_ok_bool(world)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(lots=st.lists(st.integers(1, 400), min_size=1, max_size=4), share=st.integers(1, 100),
+       parts=st.lists(st.integers(1, 5000), min_size=1, max_size=5), paid=st.integers(1, 5000))
+async def test_redeemed_points_come_back_pro_rata_into_their_lots(world, lots, share, parts, paid):
+    """Random redemptions over several lots, then random partial refunds of what was paid: the
+    points restored are exactly floor(redeemed x refunded / paid), each lot gets back no more than
+    was taken from it, the ledger agrees with the lots, and a full refund restores every lot."""
+    from commerce.models import Customer
+    from membership import members
+    from membership.models import PointsLot
+
+    async with world.services.database.write() as session:
+        customer = Customer(tenant_id=world.tenant_id, mobile=f"+86139{uuid.uuid4().int % 10**8:08d}", name="p")
+        session.add(customer)
+        await session.flush()
+        member_id = (await members.join(session, world.tenant_id, customer.id, "EXPLICIT", utc_now())).id
+    reference = f"order:prop-{uuid.uuid4()}"
+    now = utc_now()
+    async with world.services.database.write() as session:
+        member = await session.get(Member, member_id)
+        for index, amount in enumerate(lots):
+            await points.credit(session, member, amount, source="gift", reference=f"{reference}:gift{index}", now=now,
+                                expires_at=now + timedelta(days=10 + index))
+        redeemed = max(1, sum(lots) * share // 100)
+        await points.redeem(session, member, redeemed, reference=reference, cap_fen=10**9, now=now)
+    refunded = 0
+    for part in parts + [paid]:
+        refunded = min(paid, refunded + part)
+        async with world.services.database.write() as session:
+            await points.restore_redeemed(session, world.tenant_id, reference, (refunded, paid), now=now)
+            assert await points.restore_redeemed(session, world.tenant_id, reference, (refunded, paid), now=now) == 0  # redelivered
+        async with world.services.database.read() as session:
+            award = await session.scalar(select(PointsAward).where(PointsAward.reference == reference, PointsAward.kind == "REDEEM"))
+            remaining = list(await session.scalars(select(PointsLot.remaining).where(PointsLot.member_id == member_id).order_by(PointsLot.id)))
+        assert award.reversed_points == redeemed * refunded // paid <= redeemed
+        assert all(0 <= left <= original for left, original in zip(remaining, lots))
+        assert sum(remaining) == sum(lots) - redeemed + award.reversed_points == (await points_of(world, member_id))[0]
+    assert remaining == lots  # the whole order refunded: every lot as it was
