@@ -90,7 +90,7 @@ class Pair:
     paid_line: dict[str, str] = field(default_factory=dict)  # slug -> OrderLine gid of the paid order (issue 20)
     after_sales: dict[str, str] = field(default_factory=dict)  # slug -> AfterSales gid on the awaiting order (issue 20)
     promotions: dict[str, str] = field(default_factory=dict)  # slug -> Promotion gid (a coupon template at HQ)
-    group_buys: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (GroupBuy gid, share token of bob's group)
+    group_buys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # slug -> (GroupBuy gid, share token of bob's group, his Order gid)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -391,10 +391,11 @@ async def _group_buy_fixtures(client, pair: Pair, world: World) -> None:
     assert made["data"]["groupBuyCreate"]["errors"] == [], made
     campaign = made["data"]["groupBuyCreate"]["groupBuy"]["id"]
     start = f"""mutation($g: ID!, $s: ID!) {{ groupBuyStart(input: {{groupBuyId: $g, storeId: $s, fulfilmentType: STORE_PICKUP}})
-        {{ group {{ shareToken }} {E} }} }}"""
+        {{ group {{ shareToken }} orderId {E} }} }}"""
     opened = await world.gql(client, start, {"g": campaign, "s": world.store("a")}, token=world.customer_token("bob"))
     assert opened["data"]["groupBuyStart"]["errors"] == [], opened
-    pair.group_buys[world.slug] = (campaign, opened["data"]["groupBuyStart"]["group"]["shareToken"])
+    started = opened["data"]["groupBuyStart"]
+    pair.group_buys[world.slug] = (campaign, started["group"]["shareToken"], started["orderId"])
 
 
 CASES: dict[str, Case] = {
@@ -816,6 +817,7 @@ async def test_orders_and_carts_of_another_tenant_are_invisible(client, database
     a, b = pair.a, pair.b
     own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0], pair.awaiting[a.slug], pair.members[a.slug]["order"]}
     bobs = {v for k, v in pair.dispatch[a.slug].items() if k in ("o1", "o2", "o3", "o4")}  # bob's delivery orders
+    bobs.add(pair.group_buys[a.slug][2])  # bob's group-buy order
     for token, visible in ((a.staff_token("hq"), own | bobs), (a.customer_token("alice"), own)):
         body = await post(client, ORDERS, {"s": None}, token=token, tenant=b.slug)
         assert {n["id"] for n in body["data"]["orders"]["nodes"]} == visible
