@@ -45,6 +45,7 @@ from commerce.orders import apply_transition
 from core.errors import DomainError
 from events import OrderCancelled, OrderCreated, OrderPaid, OrderRefunded, OrderStatusChanged, emit, register
 from geo.coordinates import LonLat
+from payments.models import Payment
 from promotions.errors import PromotionErrorCode as Codes
 from promotions.models import GroupBuy, GroupBuyBuyer, GroupBuyGroup, GroupBuyMember
 from store_network.access import load_node, load_store, require_tenant
@@ -363,38 +364,44 @@ async def expire_groups(database, now: datetime, batch: int = 100) -> int:
     """Fail OPEN groups past their window: refund every paid member (order REFUNDED, stock
     released, payment REFUND_REQUIRED for the refund sweep), cancel unpaid members' orders.
     One transaction per group; the status compare-and-set makes a re-run or a second process a no-op."""
-    from payments.models import Payment
-
     async with database.read() as session:
         due = list(await session.scalars(
             select(GroupBuyGroup.id).where(GroupBuyGroup.status == "OPEN", GroupBuyGroup.expires_at <= now).order_by(GroupBuyGroup.id).limit(batch)
         ))
     failed = 0
     for group_id in due:
-        async with database.write() as session:
-            closed = await session.execute(
-                update(GroupBuyGroup).where(GroupBuyGroup.id == group_id, GroupBuyGroup.status == "OPEN", GroupBuyGroup.expires_at <= now)
-                .values(status="FAILED"),
-                execution_options=_NO_SYNC,
-            )
-            if closed.rowcount != 1:
-                continue  # formed or failed meanwhile
-            failed += 1
-            members = (await session.scalars(
-                select(GroupBuyMember).where(GroupBuyMember.group_id == group_id, GroupBuyMember.status.in_(("PENDING", "PAID")))
-                .order_by(GroupBuyMember.id)
-            )).all()
-            for member in members:
-                order = await session.scalar(select(Order).where(Order.id == member.order_id).with_for_update())
-                if order.status == OrderStatus.UNPAID.value:
-                    await apply_transition(session, order, OrderStatus.CANCELLED, actor=ActorType.SYSTEM, actor_id=None, now=now,
-                                           reason="group buy did not form")
-                elif order.status == OrderStatus.PAID.value:
-                    await apply_transition(session, order, OrderStatus.REFUNDED, actor=ActorType.SYSTEM, actor_id=None, now=now,
-                                           reason="group buy did not form")
-                    await session.execute(
-                        update(Payment).where(Payment.order_id == order.id, Payment.status == "SUCCEEDED")
-                        .values(status="REFUND_REQUIRED", updated_at=now),
-                        execution_options=_NO_SYNC,
-                    )
+        try:
+            failed += await _fail_group(database, group_id, now)
+        except DomainError as exc:  # an order changed meanwhile: this group's work rolled back, retried next run
+            log.warning("group buy group %s: expiry retried on the next run (%s)", group_id, exc)
     return failed
+
+
+async def _fail_group(database, group_id: int, now: datetime) -> int:
+    """One expired group, in one transaction: FAILED, then its members' orders refunded or cancelled."""
+    async with database.write() as session:
+        closed = await session.execute(
+            update(GroupBuyGroup).where(GroupBuyGroup.id == group_id, GroupBuyGroup.status == "OPEN", GroupBuyGroup.expires_at <= now)
+            .values(status="FAILED"),
+            execution_options=_NO_SYNC,
+        )
+        if closed.rowcount != 1:
+            return 0  # formed or failed meanwhile
+        members = (await session.scalars(
+            select(GroupBuyMember).where(GroupBuyMember.group_id == group_id, GroupBuyMember.status.in_(("PENDING", "PAID")))
+            .order_by(GroupBuyMember.id)
+        )).all()
+        for member in members:
+            order = await session.scalar(select(Order).where(Order.id == member.order_id).with_for_update())
+            if order.status == OrderStatus.UNPAID.value:
+                await apply_transition(session, order, OrderStatus.CANCELLED, actor=ActorType.SYSTEM, actor_id=None, now=now,
+                                       reason="group buy did not form")
+            elif order.status == OrderStatus.PAID.value:
+                await apply_transition(session, order, OrderStatus.REFUNDED, actor=ActorType.SYSTEM, actor_id=None, now=now,
+                                       reason="group buy did not form")
+                await session.execute(
+                    update(Payment).where(Payment.order_id == order.id, Payment.status == "SUCCEEDED")
+                    .values(status="REFUND_REQUIRED", updated_at=now),
+                    execution_options=_NO_SYNC,
+                )
+    return 1

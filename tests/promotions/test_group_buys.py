@@ -200,3 +200,20 @@ async def test_share_tokens_are_refused_across_tenants_and_when_forged(client, d
     for forged in (f"{tenant}.{int(group_id) + 1}.{_mac}", f"{other.tenant_id}.{group_id}.{_mac}", "nonsense"):
         body = (await world.gql(client, JOIN, {"t": forged}, token=world.customer_token("bob")))["data"]["groupBuyJoin"]
         assert [e["code"] for e in body["errors"]] == ["SHARE_TOKEN_INVALID"], (forged, body)
+
+
+async def test_the_sweeper_fails_the_expired_group_and_pays_the_money_back_in_one_run(client, database, services, world):
+    from asgi import sweep_once
+
+    campaign = await _campaign(client, world, size=2, hours=1)
+    started = (await world.gql(client, START, {"g": campaign, "s": world.store("a")}, token=world.customer_token("alice")))["data"]["groupBuyStart"]
+    await pay(client, world, started["orderId"], "alice")
+    async with database.write() as session:
+        group = await session.scalar(select(GroupBuyGroup).where(GroupBuyGroup.tenant_id == world.tenant_id))
+        group.expires_at = utc_now() - timedelta(seconds=1)
+    await sweep_once(services)
+    assert await _status(database, started["orderId"], world) == "REFUNDED"
+    async with database.read() as session:
+        payment = await session.scalar(select(Payment).where(Payment.tenant_id == world.tenant_id))
+        assert payment.status == "REFUNDED"
+        assert (await session.scalar(select(GroupBuyGroup.status).where(GroupBuyGroup.tenant_id == world.tenant_id))) == "FAILED"
