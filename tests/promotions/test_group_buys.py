@@ -217,3 +217,31 @@ async def test_the_sweeper_fails_the_expired_group_and_pays_the_money_back_in_on
         payment = await session.scalar(select(Payment).where(Payment.tenant_id == world.tenant_id))
         assert payment.status == "REFUNDED"
         assert (await session.scalar(select(GroupBuyGroup.status).where(GroupBuyGroup.tenant_id == world.tenant_id))) == "FAILED"
+
+
+async def test_concurrent_payments_of_the_last_members_form_the_group_once(client, database, services, world):
+    from commerce.order_status import ActorType, OrderStatus
+    from commerce.orders import apply_transition
+
+    campaign = await _campaign(client, world, size=3)
+    started = (await world.gql(client, START, {"g": campaign, "s": world.store("a")}, token=world.customer_token("alice")))["data"]["groupBuyStart"]
+    token = started["group"]["shareToken"]
+    order_gids = [started["orderId"]]
+    for _, customer in await _customers(database, services, world, 2):
+        joined = (await world.gql(client, JOIN, {"t": token}, token=customer))["data"]["groupBuyJoin"]
+        assert joined["errors"] == []
+        order_gids.append(joined["orderId"])
+    from schema import ids
+    from commerce.errors import OrderErrorCode
+
+    order_ids = [ids.decode(g, "Order", OrderErrorCode, "id") for g in order_gids]
+
+    async def paid(order_id: int) -> None:
+        async with database.write() as session:
+            order = await session.get(Order, order_id)
+            await apply_transition(session, order, OrderStatus.PAID, actor=ActorType.SYSTEM, actor_id=None, now=utc_now(), reason="payment")
+
+    await asyncio.gather(*(paid(i) for i in order_ids))
+    async with database.read() as session:
+        group = await session.scalar(select(GroupBuyGroup).where(GroupBuyGroup.tenant_id == world.tenant_id))
+        assert (group.status, group.paid, group.seats) == ("FORMED", 3, 3) and group.formed_at is not None
