@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 from cross_web import HTTPException
 
 from commerce.orders import expire_unpaid_orders
+from promotions.group_buys import expire_groups
 from core.clock import utc_now
 from core.settings import Settings, load_settings
 from payments.errors import CallbackRejected, CallbackSignatureInvalid
@@ -284,6 +285,7 @@ async def sweep_once(services: Services) -> int:
     """Expire unpaid orders past their TTL; then refund payments that arrived too late."""
     async with services.database.write() as session:
         cancelled = await expire_unpaid_orders(session, utc_now())
+    await expire_groups(services.database, utc_now())  # group buys past their window: refund (paid back just below)
     refunded = await refund_late_payments(services.database, services.payments, utc_now())
     # Real providers: payments whose callback never came, refunds whose outcome is unknown (issue 20).
     await reconcile_payments(services.database, services.payments, utc_now(),

@@ -78,3 +78,4 @@ class OrderErrorCode(str, Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
     PROOF_REQUIRED = "PROOF_REQUIRED"  # completion needs the delivery proof / pickup code, or orderComplete
+    GROUP_BUY_NOT_FORMED = "GROUP_BUY_NOT_FORMED"  # a paid group-buy order is held until its group forms

@@ -73,6 +73,7 @@ from schema.geo import (
 from core.errors import CommonErrorCode, DomainError
 from schema.couriers_root import CouriersMutation, CouriersQuery
 from schema.promotions_root import PromotionsMutation, PromotionsQuery
+from schema.group_buys_root import GroupBuysMutation, GroupBuysQuery
 
 
 def _store_pk(raw: str | None) -> int | None:
@@ -85,7 +86,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery):
+class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -215,7 +216,7 @@ class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery, MembershipQuery
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation):
+class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation, GroupBuysMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
