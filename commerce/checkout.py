@@ -52,7 +52,7 @@ class CheckoutRequest:
 
 
 def _open_now(store: Store, now: datetime) -> bool:
-    from geo.delivery_options import is_open_at
+    from geo.opening_hours import is_open_at
 
     return is_open_at(store.business_hours, store.timezone, now)
 
