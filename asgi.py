@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 from cross_web import HTTPException
 
 from commerce.orders import expire_unpaid_orders
+from vouchers.service import expire_due as expire_due_vouchers
 from core.clock import utc_now
 from core.settings import Settings, load_settings
 from payments.errors import CallbackRejected, CallbackSignatureInvalid
@@ -291,6 +292,10 @@ async def sweep_once(services: Services) -> int:
     await retry_pending_refunds(services.database, services.payments, utc_now())
     async with services.database.write() as session:  # after-sales: receipt confirmed after the configured time
         await auto_confirm_receipts(session, utc_now(), timedelta(seconds=services.settings.after_sales_auto_confirm_s))
+    async with services.database.write() as session:  # vouchers past their date: the rest goes to breakage
+        expired = await expire_due_vouchers(session, utc_now())
+    if expired:
+        log.info("expired %d vouchers", expired)
     if refunded:
         log.info("refunded %d payments that arrived after their order expired or was cancelled", refunded)
     return cancelled
