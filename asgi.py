@@ -226,6 +226,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def pos_price_upload(request: Request) -> Response:
         return await store_sync_upload(request, services, "price")
 
+    async def pos_listing_upload(request: Request) -> Response:
+        return await store_sync_upload(request, services, "listing")
+
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -234,6 +237,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/pos/stores/{store_id}/stock", pos_stock_upload, methods=["POST"]),
         Route("/pos/stores/{store_id}/prices", pos_price_upload, methods=["POST"]),
+        Route("/pos/stores/{store_id}/listing", pos_listing_upload, methods=["POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
     if settings.graphiql:

@@ -610,6 +610,10 @@ CASES: dict[str, Case] = {
         f"""mutation($s: ID!, $key: String!) {{ storePriceSync(input: {{storeId: $s, idempotencyKey: $key,
             rows: [{{skuCode: "SKU-milk", price: "9.99", version: "1"}}]}}) {{ applied {E} }} }}""",
         lambda p, t: {"s": t.store("a"), "key": f"iso-price-{t.slug}"}, ("hq",), "NOT_FOUND"),
+    "storeListingSync": Case(
+        f"""mutation($s: ID!, $key: String!) {{ storeListingSync(input: {{storeId: $s, idempotencyKey: $key,
+            rows: [{{skuCode: "SKU-milk", listed: false, version: "1"}}]}}) {{ applied {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "key": f"iso-listing-{t.slug}"}, ("hq",), "NOT_FOUND"),
     "voucherProductCreate": Case(
         f"""mutation($k: ID!) {{ voucherProductCreate(input: {{skuId: $k, faceValue: "100.00", validDays: 30}}) {{
             voucherProduct {{ id }} {E} }} }}""",
