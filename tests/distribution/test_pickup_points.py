@@ -106,3 +106,31 @@ async def test_only_leaders_register_and_only_their_customers_choose(client, wor
     other = (await world.gql(client, CHOOSE, {"o": order, "p": point}, token=world.customer_token("alice")))["data"]["orderPickupPointChoose"]
     assert other["errors"][0]["code"] == "NOT_FOUND"  # not alice's order
     _ = leader
+
+
+async def test_two_staff_deciding_one_point_at_once_one_wins(world, database):
+    import asyncio
+
+    from core.errors import DomainError
+    from distribution import pickup_points
+    from tests.distribution.helpers import hq_principal
+
+    from auth.roles import Principal
+    from core.clock import utc_now
+
+    leader = await enrol(world, "alice", kind="LEADER")
+    async with database.write() as session:
+        point = await pickup_points.register(session, Principal.customer(world.tenant_id, world.customer_ids["alice"]), now=utc_now(),
+                                             name="Gate", address="Gate 1", lon=120.1, lat=30.2, hours="daily")
+    assert point.salesperson_id == leader
+
+    async def decide(approve: bool):
+        async with database.write() as session:
+            staff = await hq_principal(session, world)
+            try:
+                return (await pickup_points.decide(session, staff, point.id, approve)).status
+            except DomainError as exc:
+                return exc.code.value
+
+    outcomes = await asyncio.gather(decide(True), decide(False))
+    assert sorted(outcomes) in (["ALREADY_DECIDED", "APPROVED"], ["ALREADY_DECIDED", "REJECTED"]), outcomes
