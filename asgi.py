@@ -24,6 +24,7 @@ from cross_web import HTTPException
 
 from commerce.orders import expire_unpaid_orders
 from promotions.group_buys import expire_groups
+from vouchers.service import expire_due as expire_due_vouchers
 from core.clock import utc_now
 from core.settings import Settings, load_settings
 from payments.errors import CallbackRejected, CallbackSignatureInvalid
@@ -226,6 +227,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def pos_price_upload(request: Request) -> Response:
         return await store_sync_upload(request, services, "price")
 
+    async def pos_listing_upload(request: Request) -> Response:
+        return await store_sync_upload(request, services, "listing")
+
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -234,6 +238,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/pos/stores/{store_id}/stock", pos_stock_upload, methods=["POST"]),
         Route("/pos/stores/{store_id}/prices", pos_price_upload, methods=["POST"]),
+        Route("/pos/stores/{store_id}/listing", pos_listing_upload, methods=["POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
     if settings.graphiql:
@@ -293,6 +298,10 @@ async def sweep_once(services: Services) -> int:
     await retry_pending_refunds(services.database, services.payments, utc_now())
     async with services.database.write() as session:  # after-sales: receipt confirmed after the configured time
         await auto_confirm_receipts(session, utc_now(), timedelta(seconds=services.settings.after_sales_auto_confirm_s))
+    async with services.database.write() as session:  # vouchers past their date: the rest goes to breakage
+        expired = await expire_due_vouchers(session, utc_now())
+    if expired:
+        log.info("expired %d vouchers", expired)
     if refunded:
         log.info("refunded %d payments that arrived after their order expired or was cancelled", refunded)
     return cancelled

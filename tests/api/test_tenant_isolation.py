@@ -167,7 +167,13 @@ async def _distribution_fixtures(world: World) -> dict:
         await post(session, world.tenant_id, "test.seed", [Leg(expense, -500), Leg(wallet, 500)], idempotency_key="seed-bob")
         withdrawal = await withdrawals.request_withdrawal(session, bob, 200, "w-bob")
         share, _ = attribution.share_token(world.services.settings.secret_key, world.tenant_id, bob.id)
-        return {"invite": invite, "bob": world.gid("Salesperson", bob.id), "share": share,
+        from distribution.models import PickupPoint  # a pending pickup point of bob's (issue 15 item 3)
+
+        point = PickupPoint(tenant_id=world.tenant_id, salesperson_id=bob.id, store_id=world.store_ids["a"], name="iso", address="iso",
+                            lon=120.0, lat=30.0, hours="daily", status="PENDING")
+        session.add(point)
+        await session.flush()
+        return {"invite": invite, "bob": world.gid("Salesperson", bob.id), "share": share, "point": world.gid("PickupPoint", point.id),
                 "withdrawal": world.gid("CommissionWithdrawal", withdrawal.id), "product": world.gid("Product", world.product_ids["bread"])}
 
 
@@ -627,6 +633,24 @@ CASES: dict[str, Case] = {
         f"""mutation($s: ID!, $key: String!) {{ storePriceSync(input: {{storeId: $s, idempotencyKey: $key,
             rows: [{{skuCode: "SKU-milk", price: "9.99", version: "1"}}]}}) {{ applied {E} }} }}""",
         lambda p, t: {"s": t.store("a"), "key": f"iso-price-{t.slug}"}, ("hq",), "NOT_FOUND"),
+    # Community-leader pickup points (distribution.pickup_points). alice of A is no leader: register and
+    # hand-over refuse her before reading any id; choose looks the order up in her token's tenant.
+    "pickupPointRegister": Case(
+        f"""mutation {{ pickupPointRegister(input: {{name: "iso", address: "iso", longitude: 120, latitude: 30, hours: "daily"}}) {{
+            pickupPoint {{ id }} {E} }} }}""", lambda p, t: {}, ("alice",), _errors_are("NOT_A_LEADER")),
+    "pickupPointDecide": Case(
+        f"mutation($id: ID!) {{ pickupPointDecide(input: {{id: $id, approve: true}}) {{ pickupPoint {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.distribution[t.slug]["point"]}, ("hq",), "NOT_FOUND"),
+    "orderPickupPointChoose": Case(
+        f"mutation($o: ID!, $p: ID!) {{ orderPickupPointChoose(input: {{orderId: $o, pickupPointId: $p}}) {{ pickupOrder {{ orderId }} {E} }} }}",
+        lambda p, t: {"o": p.unpaid[t.slug], "p": p.distribution[t.slug]["point"]}, ("alice",), _errors_are("NOT_FOUND")),
+    "pickupHandOver": Case(
+        f'mutation($o: ID!) {{ pickupHandOver(input: {{orderId: $o, code: "123456"}}) {{ pickupOrder {{ orderId }} {E} }} }}',
+        lambda p, t: {"o": p.unpaid[t.slug]}, ("alice",), _errors_are("NOT_A_LEADER")),
+    "storeListingSync": Case(
+        f"""mutation($s: ID!, $key: String!) {{ storeListingSync(input: {{storeId: $s, idempotencyKey: $key,
+            rows: [{{skuCode: "SKU-milk", listed: false, version: "1"}}]}}) {{ applied {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "key": f"iso-listing-{t.slug}"}, ("hq",), "NOT_FOUND"),
     "voucherProductCreate": Case(
         f"""mutation($k: ID!) {{ voucherProductCreate(input: {{skuId: $k, faceValue: "100.00", validDays: 30}}) {{
             voucherProduct {{ id }} {E} }} }}""",
