@@ -1,0 +1,121 @@
+"""Attack, round two: the surface added by couriers, WeChat Pay/Alipay, POS/ERP sync, outbound
+webhooks, vouchers, membership, distribution, promotions and after-sales, as an outsider sees it.
+
+Each test is one finding (it failed before its fix) or one promise kept under attack."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiohttp.abc import AbstractResolver
+
+from core.errors import DomainError
+from tests.store_sync.helpers import store_api_key, stock_of
+from webhooks.dispatcher import DispatchConfig, Dispatcher
+from webhooks.urls import PublicOnlyResolver, check_url, is_public
+
+WEBHOOK_CREATE = """mutation($i: WebhookEndpointCreateInput!) {
+  webhookEndpointCreate(input: $i) { secret errors { field code } } }"""
+
+
+# --- SSRF: webhook URLs --------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "https://[64:ff9b::7f00:1]/h",      # NAT64 of 127.0.0.1
+    "https://[64:ff9b::a00:1]/h",       # NAT64 of 10.0.0.1
+    "https://[2002:7f00:1::]/h",        # 6to4 of 127.0.0.1
+    "https://[2002:a9fe:a9fe::1]/h",    # 6to4 of 169.254.169.254 (cloud metadata)
+    "https://[::127.0.0.1]/h",          # IPv4-compatible loopback
+    "https://[::ffff:7f00:1]/h", "https://2130706433/h", "https://0x7f000001/h", "https://127.1/h",
+    "https://localhost/h", "https://[::1]/h", "https://[fd00::1]/h", "https://169.254.169.254/h",
+])
+async def test_webhook_urls_that_reach_inward_are_refused_in_production(url):
+    with pytest.raises(DomainError) as refused:
+        await check_url(url, production=True)
+    assert refused.value.code.name in ("PRIVATE_ADDRESS", "INVALID_URL")
+
+
+def test_public_ipv6_and_ipv4_stay_allowed():
+    assert is_public("2606:4700:4700::1111") and is_public("1.1.1.1") and is_public("64:ff9b::101:101")
+
+
+class _Answer(AbstractResolver):
+    def __init__(self, address: str):
+        self.address = address
+
+    async def resolve(self, host, port=0, family=0):
+        return [{"hostname": host, "host": self.address, "port": port, "family": 2, "proto": 0, "flags": 0}]
+
+    async def close(self):
+        pass
+
+
+async def test_dns_rebinding_is_refused_at_connect_time():
+    """check_url resolves, then the HTTP client resolves again to connect: a name with a zero TTL
+    can answer a public address to the check and 127.0.0.1 to the connect. The production client
+    connects through a resolver that refuses non-public answers, so the connect is what is checked."""
+    with pytest.raises(OSError):
+        await PublicOnlyResolver(_Answer("127.0.0.1")).resolve("rebind.example", 443)
+    with pytest.raises(OSError):
+        await PublicOnlyResolver(_Answer("::ffff:10.0.0.1")).resolve("rebind.example", 443)
+    assert (await PublicOnlyResolver(_Answer("93.184.216.34")).resolve("example.com", 443))[0]["host"] == "93.184.216.34"
+
+
+async def test_the_production_delivery_client_connects_through_the_checking_resolver(services):
+    production = Dispatcher(services.database, services.secret_box, DispatchConfig(production=True))
+    try:
+        assert isinstance(production._http().connector._resolver, PublicOnlyResolver)
+    finally:
+        await production.close()
+
+
+async def test_a_malformed_ipv6_webhook_url_is_a_typed_error_not_a_500(client, world):
+    body = await world.gql(client, WEBHOOK_CREATE, {"i": {"url": "http://[zz]/h"}}, token=world.staff_token("hq"))
+    assert "errors" not in body, body
+    assert body["data"]["webhookEndpointCreate"]["errors"] == [{"field": "url", "code": "INVALID_URL"}]
+
+
+# --- NUL and unpaired surrogates: PostgreSQL text cannot hold them -------------------------
+
+@pytest.mark.parametrize("variables", [
+    {"i": {"url": "https://example.com/h", "description": "a\x00b"}},
+    {"i": {"url": "https://exa\x00mple.com/h"}},
+])
+async def test_nul_in_graphql_variables_is_a_400_not_an_internal_error(client, world, variables):
+    response = await client.post("/graphql", json={"query": WEBHOOK_CREATE, "variables": variables},
+                                 headers={"Authorization": f"Bearer {world.staff_token('hq')}", "X-Tenant": world.slug})
+    assert response.status_code == 400, response.text
+
+
+async def test_nul_and_lone_surrogates_anywhere_in_the_request_are_400(client, world):
+    headers = {"Authorization": f"Bearer {world.staff_token('hq')}", "X-Tenant": world.slug, "Content-Type": "application/json"}
+    literal = 'mutation { webhookEndpointCreate(input: {url: "https://example.com/h", description: "a\\u0000b"}) { errors { code } } }'
+    surrogate = '{"query": "mutation($i: WebhookEndpointCreateInput!) { webhookEndpointCreate(input: $i) { errors { code } } }", ' \
+                '"variables": {"i": {"url": "https://example.com/h", "description": "\\ud800"}}}'
+    for raw in (json.dumps({"query": literal}), surrogate):
+        response = await client.post("/graphql", content=raw.encode(), headers=headers)
+        assert response.status_code == 400, response.text
+    get = await client.get("/graphql", params={"query": '{ node(id: "\\u0000") { id } }'}, headers={"X-Tenant": world.slug})
+    assert get.status_code == 400, get.text
+    emoji = await client.post("/graphql", json={"query": '{ node(id: "\\uD83D\\uDE00") { id } }'}, headers={"X-Tenant": world.slug})
+    assert emoji.status_code == 200  # a valid escaped pair is text
+
+
+# --- POS/ERP sync files --------------------------------------------------------------------
+
+async def test_pos_files_with_nul_or_a_giant_csv_field_are_400_and_write_nothing(client, world, database):
+    key = await store_api_key(client, world)
+    url = f"/pos/stores/{world.store('a')}/stock"
+    before = await stock_of(database, world, "milk")
+    bodies = [
+        ("text/csv", b"sku,mode,quantity,version\nSKU-milk\x00,DELTA,1,\n"),
+        ("text/csv", b"sku,mode,quantity,version\n" + b"x" * 200_000 + b",DELTA,1,\n"),  # over csv.field_size_limit
+        ("text/csv", b"sku,mode,quantity,version\nSKU-milk,DELTA,1,\n\"" + b"y" * 140_000 + b"\n"),
+        ("application/json", json.dumps({"rows": [{"sku": "SKU-milk\x00", "mode": "DELTA", "quantity": 1}]}).encode()),
+    ]
+    for index, (content_type, body) in enumerate(bodies):
+        headers = {"Authorization": f"ApiKey {key}", "Idempotency-Key": f"attack-file-{index:04d}", "Content-Type": content_type}
+        response = await client.post(url, content=body, headers=headers)
+        assert response.status_code == 400, (index, response.text)
+        assert response.json()["errors"][0]["code"] == "INVALID"
+    assert await stock_of(database, world, "milk") == before
