@@ -119,3 +119,23 @@ async def test_pos_files_with_nul_or_a_giant_csv_field_are_400_and_write_nothing
         assert response.status_code == 400, (index, response.text)
         assert response.json()["errors"][0]["code"] == "INVALID"
     assert await stock_of(database, world, "milk") == before
+
+
+# --- Courier webhooks ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("extra", [
+    {"courier": "x"},                              # a string where the rider object belongs
+    {"courier": {"time": "9" * 30}},               # a timestamp past any date
+    {"deductAmount": "abc"},                       # not a number
+    {"deductAmount": 10**40},                      # past BIGINT and the ledger
+    {"deductAmount": -5},
+])
+async def test_a_wrongly_shaped_courier_callback_is_400_and_changes_nothing(client, world, extra):
+    """Shansong's callbacks carry no signature (the URL token is the secret), so whoever holds a
+    leaked URL decides every field: each odd shape is MALFORMED (400), never a 500."""
+    from tests.couriers.kit import SPECS, book, events_of, post, state_of
+
+    booking = await book(world, "shansong")
+    response = await post(client, booking, booking.call(SPECS["shansong"].cancelled, extra=extra))
+    assert (response.status_code, response.json()) == (400, {"error": "MALFORMED"})
+    assert (await state_of(world, booking)).state == "DISPATCHING" and await events_of(world, booking) == []
