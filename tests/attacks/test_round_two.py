@@ -139,3 +139,16 @@ async def test_a_wrongly_shaped_courier_callback_is_400_and_changes_nothing(clie
     response = await post(client, booking, booking.call(SPECS["shansong"].cancelled, extra=extra))
     assert (response.status_code, response.json()) == (400, {"error": "MALFORMED"})
     assert (await state_of(world, booking)).state == "DISPATCHING" and await events_of(world, booking) == []
+
+
+# --- Payment callbacks ---------------------------------------------------------------------
+
+async def test_unsigned_alipay_notify_with_a_nul_app_id_is_refused_not_a_500(database, test_settings):
+    """The app_id picks the merchant before any signature is checked, so anyone can send it."""
+    from tests.payments.remote_env import remote_env
+
+    async with remote_env(database, test_settings, ("ALIPAY",)) as env:
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        for body in (b"app_id=%00&sign=x", b"app_id=" + env.alipay.app_id.encode() + b"%00&sign=x"):
+            answer = await env.api.post("/payments/alipay/callback", content=body, headers=form)
+            assert (answer.status_code, answer.text) == (401, "fail")
