@@ -152,3 +152,17 @@ async def test_unsigned_alipay_notify_with_a_nul_app_id_is_refused_not_a_500(dat
         for body in (b"app_id=%00&sign=x", b"app_id=" + env.alipay.app_id.encode() + b"%00&sign=x"):
             answer = await env.api.post("/payments/alipay/callback", content=body, headers=form)
             assert (answer.status_code, answer.text) == (401, "fail")
+
+
+# --- Money text ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("amount", ["1e3", "1E2", "1_000", "\uff11\uff12", "\u0663", "\u00a05"])
+async def test_amounts_are_plain_ascii_decimals(client, world, amount):
+    """Decimal() reads "1e3" as 1000 yuan and full-width or Arabic-Indic digits as numbers; every
+    money input (store prices, counter charges, top-ups, withdrawals, POS price files) parses with
+    core.money.parse_amount_to_fen, which now takes only plain decimals."""
+    from tests.api.test_bad_input import PRICE_SET
+
+    body = await world.gql(client, PRICE_SET, {"s": world.store("b"), "k": world.sku("milk"), "p": amount}, token=world.staff_token("hq"))
+    assert body["data"]["storePriceSet"]["price"] is None, (amount, body)
+    assert [e["code"] for e in body["data"]["storePriceSet"]["errors"]] == ["AMOUNT_OUT_OF_RANGE"]
