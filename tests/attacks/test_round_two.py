@@ -166,3 +166,47 @@ async def test_amounts_are_plain_ascii_decimals(client, world, amount):
     body = await world.gql(client, PRICE_SET, {"s": world.store("b"), "k": world.sku("milk"), "p": amount}, token=world.staff_token("hq"))
     assert body["data"]["storePriceSet"]["price"] is None, (amount, body)
     assert [e["code"] for e in body["data"]["storePriceSet"]["errors"]] == ["AMOUNT_OUT_OF_RANGE"]
+
+
+# --- Payment merchant accounts -------------------------------------------------------------
+
+async def test_merchant_keys_are_bounded_and_never_another_brands(client, world, database, services):
+    from tests.payments.test_merchant_accounts import SET, _wechat
+    from tests.worlds import build_world
+
+    key = f"PUB_KEY_ID_{world.slug}"
+    too_long = await world.gql(client, SET, {"input": {"wechatPay": _wechat(platformKeyId="K" * 65)}}, token=world.staff_token("hq"))
+    assert "errors" not in too_long, too_long  # was a 500 on PostgreSQL (VARCHAR(64))
+    assert [e["field"] for e in too_long["data"]["paymentMerchantSet"]["errors"]] == ["wechatPay.platformKeyId"]
+    mine = await world.gql(client, SET, {"input": {"wechatPay": _wechat(platformKeyId=key)}}, token=world.staff_token("hq"))
+    assert mine["data"]["paymentMerchantSet"]["errors"] == []
+    other = await build_world(database, services)
+    theirs = await other.gql(client, SET, {"input": {"wechatPay": _wechat(platformKeyId=key)}}, token=other.staff_token("hq"))
+    assert "errors" not in theirs, theirs  # was a 500 (unique violation)
+    assert [e["code"] for e in theirs["data"]["paymentMerchantSet"]["errors"]] == ["INVALID"]
+    again = await world.gql(client, SET, {"input": {"wechatPay": _wechat(platformKeyId=key)}}, token=world.staff_token("hq"))
+    assert again["data"]["paymentMerchantSet"]["errors"] == []  # the owner may set it again
+
+
+@pytest.mark.parametrize("field,value", [
+    ("baseUrl", "https://169.254.169.254/latest/meta-data"), ("baseUrl", "http://api.mch.weixin.qq.com"),
+    ("baseUrl", "https://[::1]/"), ("notifyUrl", "ftp://1.1.1.1/n"),
+])
+async def test_merchant_urls_the_server_calls_pass_the_ssrf_rules_in_production(client, world, monkeypatch, field, value):
+    """baseUrl/gatewayUrl are where the server POSTs signed API calls: a brand's HQ admin must
+    not be able to point them at the metadata service or the server's own network."""
+    from tests.payments.test_merchant_accounts import SET, _wechat
+
+    class Production:  # the test settings, answering is_production (a real production Settings needs secrets)
+        is_production = True
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+    monkeypatch.setattr(world.services, "settings", Production(world.services.settings))
+    body = await world.gql(client, SET, {"input": {"wechatPay": _wechat(platformKeyId=f"K{world.slug}", **{"baseUrl": "https://1.1.1.1/", field: value})}},
+                           token=world.staff_token("hq"))
+    assert [e["field"] for e in body["data"]["paymentMerchantSet"]["errors"]] == [f"wechatPay.{field}"], body
