@@ -210,3 +210,22 @@ async def test_merchant_urls_the_server_calls_pass_the_ssrf_rules_in_production(
     body = await world.gql(client, SET, {"input": {"wechatPay": _wechat(platformKeyId=f"K{world.slug}", **{"baseUrl": "https://1.1.1.1/", field: value})}},
                            token=world.staff_token("hq"))
     assert [e["field"] for e in body["data"]["paymentMerchantSet"]["errors"]] == [f"wechatPay.{field}"], body
+
+
+# --- Signed tokens and codes compared as text ----------------------------------------------
+
+async def test_non_ascii_share_tokens_and_qr_payloads_are_refused_not_500(client, world):
+    """hmac.compare_digest raises TypeError for a non-ASCII str: a share token (anonymous!), a
+    voucher or pickup QR payload with an accented signature was an internal error."""
+    page = await world.gql(client, 'query($t: String!) { distributorPage(shareToken: $t) { __typename } }', {"t": "1.2.\u00e9\u00e9"})
+    assert page == {"data": {"distributorPage": None}}, page
+    bind = await world.gql(client, 'mutation($t: String!) { distributionBind(input: {shareToken: $t}) { errors { code } } }',
+                           {"t": "1.2.\u00e9"}, token=world.customer_token())
+    assert bind["data"]["distributionBind"]["errors"] == [{"code": "SHARE_TOKEN_INVALID"}], bind
+    staff = world.staff_token("manager_a")
+    voucher = await world.gql(client, """mutation($s: ID!, $q: String!) { voucherRedeem(input: {storeId: $s, requestNo: "attack-qr-1",
+        qrPayload: $q}) { errors { code } } }""", {"s": world.store("a"), "q": "QDV1.e30.\u00e9\u00e9"}, token=staff)
+    assert "errors" not in voucher and voucher["data"]["voucherRedeem"]["errors"], voucher
+    pickup = await world.gql(client, """mutation($s: ID!, $q: String!) { pickupCodeVerify(input: {storeId: $s, qrPayload: $q}) {
+        errors { code } } }""", {"s": world.store("a"), "q": "QDP1.1.1.123456.\u00e9"}, token=staff)
+    assert "errors" not in pickup and pickup["data"]["pickupCodeVerify"]["errors"], pickup
