@@ -229,3 +229,63 @@ async def test_non_ascii_share_tokens_and_qr_payloads_are_refused_not_500(client
     pickup = await world.gql(client, """mutation($s: ID!, $q: String!) { pickupCodeVerify(input: {storeId: $s, qrPayload: $q}) {
         errors { code } } }""", {"s": world.store("a"), "q": "QDP1.1.1.123456.\u00e9"}, token=staff)
     assert "errors" not in pickup and pickup["data"]["pickupCodeVerify"]["errors"], pickup
+
+
+# --- Secrets stay out of responses and logs ------------------------------------------------
+
+async def test_partner_secrets_never_reach_logs_or_later_responses(client, world, caplog):
+    """Set every kind of partner secret, then exercise the paths that log (refused callbacks,
+    errors, list queries): none of the secret values appears in any log record or response."""
+    import logging
+
+    from tests.couriers.kit import CREDENTIALS
+    from tests.payments.test_merchant_accounts import API_V3_KEY, SET, _wechat
+
+    caplog.set_level(logging.DEBUG)
+    hq = world.staff_token("hq")
+    hook = await world.gql(client, WEBHOOK_CREATE, {"i": {"url": "https://example.com/h"}}, token=hq)
+    webhook_secret = hook["data"]["webhookEndpointCreate"]["secret"]
+    assert webhook_secret
+    courier_secret = CREDENTIALS["uu"]["app_secret"] + world.slug
+    added = await world.gql(client, """mutation($c: [CourierCredentialInput!]!) { courierAccountAdd(input: {provider: UU,
+        credentials: $c}) { webhookUrl errors { code } } }""",
+        {"c": [{"key": k, "value": courier_secret if k == "app_secret" else v} for k, v in CREDENTIALS["uu"].items()]}, token=hq)
+    webhook_url = added["data"]["courierAccountAdd"]["webhookUrl"]
+    token = webhook_url.rsplit("/", 1)[-1]
+    merchant = await world.gql(client, SET, {"input": {"wechatPay": _wechat(platformKeyId=f"K{world.slug}")}}, token=hq)
+    assert merchant["data"]["paymentMerchantSet"]["errors"] == []
+
+    seen = [await client.post(f"/webhooks/couriers/uu/{token}", content=b'{"sign":"forged"}',
+                              headers={"content-type": "application/json"}),
+            await client.post(f"/webhooks/couriers/uu/{token}", content=b"not json", headers={"content-type": "application/json"}),
+            await client.post("/payments/wechatpay/callback", content=b"{}", headers={"wechatpay-serial": f"K{world.slug}"})]
+    listing = await world.gql(client, "{ webhookEndpoints { id url description } }", token=hq)
+    server_logs = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # httpx: the test's client
+    texts = [r.text for r in seen] + [json.dumps(listing), server_logs]
+    for secret in (webhook_secret, courier_secret, token, API_V3_KEY, "PRIVATE KEY"):
+        assert not any(secret in text for text in texts), secret
+
+
+def test_the_access_log_does_not_print_courier_webhook_tokens():
+    """uvicorn's access log prints each request path; a courier webhook path ends in the
+    account's secret token. The one handler configure_logging installs redacts it."""
+    import logging
+
+    from app.request_log import configure_logging
+
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    try:
+        configure_logging("text")
+        handler = root.handlers[0]
+        record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                                   ("10.0.0.1:5000", "POST", "/webhooks/couriers/uu/s3cretTOKENvalue?x=1", "1.1", 200), None)
+        assert all(f.filter(record) for f in handler.filters)
+        line = handler.format(record)
+        assert "s3cretTOKENvalue" not in line and "/webhooks/couriers/uu/***?x=1" in line, line
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+        root.setLevel(level)
