@@ -52,11 +52,14 @@ async def lines_amount(session: AsyncSession, order_id: int, lines: list[RefundL
     from commerce.models import OrderLine  # local: payments -> commerce only here
 
     rows = {row.id: row for row in await session.scalars(select(OrderLine).where(OrderLine.order_id == order_id))}
-    total, stored = 0, []
+    total, stored, seen = 0, [], set()
     for index, line in enumerate(lines):
         row = rows.get(line.line_id)
         if row is None:
             raise DomainError(PaymentErrorCode.NOT_FOUND, "no such line in this order", f"lines.{index}.lineId")
+        if row.id in seen:  # twice 2 of a 3-unit line would claim (and restock) 4
+            raise DomainError(PaymentErrorCode.INVALID, "name each line once", f"lines.{index}.lineId")
+        seen.add(row.id)
         if not 0 < line.quantity <= row.quantity:
             raise DomainError(PaymentErrorCode.INVALID, f"quantity must be 1..{row.quantity}", f"lines.{index}.quantity")
         amount = row.line_total_fen * line.quantity // row.quantity

@@ -289,3 +289,28 @@ def test_the_access_log_does_not_print_courier_webhook_tokens():
         for handler in saved:
             root.addHandler(handler)
         root.setLevel(level)
+
+
+# --- After-sales and partial refunds -------------------------------------------------------
+
+async def test_a_line_named_twice_cannot_claim_more_than_it_has(database, test_settings):
+    """Each line passed the 1..quantity check on its own, so 2 + 2 of a 3-unit line was a claim
+    (and, through orderRefundPartial with restock, a refund and restock) of 4 units."""
+    import uuid
+
+    from tests.payments.remote_env import remote_env
+    from tests.payments.test_aftersales import REQUEST, _move, _paid
+
+    async with remote_env(database, test_settings, ("WECHATPAY",)) as env:
+        world = env.world
+        order, _ = await _paid(env, {"bread": 3})
+        await _move(env, order["id"], "PICKING", "READY", "AWAITING_PICKUP")
+        line = (await env.lines(order["id"]))["lines"][0]["id"]
+        body = await world.gql(env.api, REQUEST, {"input": {
+            "orderId": order["id"], "idempotencyKey": str(uuid.uuid4()), "kind": "RETURN", "reason": "twice", "photos": [],
+            "lines": [{"lineId": line, "quantity": 2}, {"lineId": line, "quantity": 2}]}}, token=world.customer_token())
+        payload = body["data"]["afterSalesRequest"]
+        assert payload["afterSales"] is None and [e["field"] for e in payload["errors"]] == ["lines.1.lineId"], payload
+        refund = await env.refund(order["id"], f"twice-{uuid.uuid4().hex[:8]}",
+                                  lines=[{"lineId": line, "quantity": 2}, {"lineId": line, "quantity": 2}], restock=True)
+        assert refund["errors"] and refund["errors"][0]["field"] == "lines.1.lineId", refund
