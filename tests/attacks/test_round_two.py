@@ -311,6 +311,16 @@ async def test_a_line_named_twice_cannot_claim_more_than_it_has(database, test_s
             "lines": [{"lineId": line, "quantity": 2}, {"lineId": line, "quantity": 2}]}}, token=world.customer_token())
         payload = body["data"]["afterSalesRequest"]
         assert payload["afterSales"] is None and [e["field"] for e in payload["errors"]] == ["lines.1.lineId"], payload
+        async def ask(key, quantity, kind="RETURN"):
+            answer = await world.gql(env.api, REQUEST, {"input": {
+                "orderId": order["id"], "idempotencyKey": key, "kind": kind, "reason": "r", "photos": [],
+                "lines": [{"lineId": line, "quantity": quantity}]}}, token=world.customer_token())
+            return answer["data"]["afterSalesRequest"]
+
+        assert (await ask("attack-same-key", 1))["errors"] == []
+        assert (await ask("attack-same-key", 1))["replayed"] is True
+        for quantity, kind in ((2, "RETURN"), (1, "REFUND")):  # the same key with another body: refused, not replayed
+            assert [e["code"] for e in (await ask("attack-same-key", quantity, kind))["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]
         refund = await env.refund(order["id"], f"twice-{uuid.uuid4().hex[:8]}",
                                   lines=[{"lineId": line, "quantity": 2}, {"lineId": line, "quantity": 2}], restock=True)
         assert refund["errors"] and refund["errors"][0]["field"] == "lines.1.lineId", refund
