@@ -324,3 +324,23 @@ async def test_a_line_named_twice_cannot_claim_more_than_it_has(database, test_s
         refund = await env.refund(order["id"], f"twice-{uuid.uuid4().hex[:8]}",
                                   lines=[{"lineId": line, "quantity": 2}, {"lineId": line, "quantity": 2}], restock=True)
         assert refund["errors"] and refund["errors"][0]["field"] == "lines.1.lineId", refund
+
+
+async def test_concurrent_endpoint_creation_keeps_the_per_brand_cap(client, world, database, backend):
+    """The cap was count-then-insert: on PostgreSQL concurrent creates all saw 19 and all inserted."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from webhooks.endpoints import MAX_ENDPOINTS_PER_TENANT
+    from webhooks.models import WebhookEndpoint
+
+    hq = world.staff_token("hq")
+    for _ in range(MAX_ENDPOINTS_PER_TENANT - 2):
+        assert (await world.gql(client, WEBHOOK_CREATE, {"i": {"url": "https://example.com/h"}}, token=hq)
+                )["data"]["webhookEndpointCreate"]["errors"] == []
+    answers = await asyncio.gather(*(world.gql(client, WEBHOOK_CREATE, {"i": {"url": "https://example.com/h"}}, token=hq)
+                                     for _ in range(12)))
+    async with database.read() as session:
+        count = await session.scalar(select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.tenant_id == world.tenant_id))
+    assert count == MAX_ENDPOINTS_PER_TENANT, (count, [a["data"]["webhookEndpointCreate"]["errors"] for a in answers if "data" in a])
