@@ -344,3 +344,11 @@ async def test_concurrent_endpoint_creation_keeps_the_per_brand_cap(client, worl
     async with database.read() as session:
         count = await session.scalar(select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.tenant_id == world.tenant_id))
     assert count == MAX_ENDPOINTS_PER_TENANT, (count, [a["data"]["webhookEndpointCreate"]["errors"] for a in answers if "data" in a])
+
+
+async def test_a_member_csv_with_a_giant_field_is_a_typed_refusal(client, world):
+    csv_text = "mobile,name,level,points,balance\n13800000009," + "x" * 140_000 + ",,0,0\n"  # over csv.field_size_limit
+    body = await world.gql(client, "mutation($c: String!) { memberImport(input: {csv: $c}) { imported errors { field code } } }",
+                           {"c": csv_text}, token=world.staff_token("hq"))
+    assert "errors" not in body, body
+    assert body["data"]["memberImport"]["errors"] == [{"field": "csv", "code": "IMPORT_INVALID"}], body
