@@ -352,3 +352,34 @@ async def test_a_member_csv_with_a_giant_field_is_a_typed_refusal(client, world)
                            {"c": csv_text}, token=world.staff_token("hq"))
     assert "errors" not in body, body
     assert body["data"]["memberImport"]["errors"] == [{"field": "csv", "code": "IMPORT_INVALID"}], body
+
+
+# --- Voucher code guessing -----------------------------------------------------------------
+
+async def test_replaying_a_request_number_with_other_codes_spends_the_guess_budget(client, world, database):
+    """A known requestNo answered "replay" for its voucher's code and REQUEST_NO_REUSED for any
+    other, without taking an attempt: an unlimited oracle for that voucher's code (whose
+    remaining balance a partial-use voucher still holds). Mismatched replays now take attempts."""
+    from auth.service import principal_from_access_token
+    from tests.vouchers.test_vouchers import MINE, buy, voucher_sku
+    from vouchers import service
+    from vouchers.errors import VoucherErrorCode
+
+    await voucher_sku(client, world, partial=True)
+    await buy(client, world)
+    code = (await world.gql(client, MINE, token=world.customer_token()))["data"]["myVouchers"][0]["code"]
+    async with database.read() as session:
+        clerk = await principal_from_access_token(session, world.services.signer, world.staff_token("clerk_a"))
+
+    async def redeem(guess):
+        return await service.redeem(database, clerk, store_id=world.store_ids["a"], code=guess, qr_payload=None,
+                                    amount_fen=100, request_no="counter-0001", guess_limit=3)
+
+    assert (await redeem(code))[2] is False  # attempt 1: a real redemption of 1.00
+    outcomes = []
+    for guess in ("ABCD-EFGH-JKMN", "PQRS-TUVW-XYZ2", "ABCD-EFGH-JKMP"):
+        with pytest.raises(DomainError) as refused:
+            await redeem(guess)
+        outcomes.append(refused.value.code)
+    assert outcomes == [VoucherErrorCode.REQUEST_NO_REUSED] * 2 + [VoucherErrorCode.TOO_MANY_ATTEMPTS]
+    assert (await redeem(code))[2] is True  # the counter's own retry still replays
