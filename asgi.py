@@ -10,6 +10,7 @@ import contextlib
 import inspect
 import json
 import logging
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -67,8 +68,14 @@ class QiandianGraphQL(GraphQL):
             value = None
         else:
             if json_depth_within(value, MAX_JSON_DEPTH):
+                refuse_unstorable_text(value)
                 return value
         raise HTTPException(400, f"request JSON nests deeper than {MAX_JSON_DEPTH} levels")
+
+    def parse_query_params(self, params):
+        parsed = super().parse_query_params(params)  # variables go through decode_json
+        refuse_unstorable_text(parsed.get("query"))
+        return parsed
 
     async def render_graphql_ide(self, request):
         return graphiql_page()  # the IDE's assets come from this app (app/graphiql.py), not a CDN
@@ -104,6 +111,28 @@ def json_depth_within(value: object, limit: int) -> bool:
             return False
         stack.extend((item, depth + 1) for item in current if isinstance(item, (dict, list)))
     return True
+
+
+# A GraphQL string escape that decodes to NUL (\u0000, \u{0}); the parser refuses lone surrogates itself.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})")
+_UNSTORABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_unstorable_text(value: object) -> None:
+    """400 for a NUL or a lone surrogate in any string of the request (JSON strings or GraphQL
+    escapes in the document): PostgreSQL text cannot hold them, so they would otherwise reach a
+    resolver and fail as an internal error on write (or compare differently on the two backends)."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if _UNSTORABLE_CHAR.search(current) or ("\\u" in current and _UNSTORABLE_ESCAPE.search(current)):
+                raise HTTPException(400, "strings must not contain NUL characters or unpaired surrogates")
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
 
 
 class SecurityHeaders:

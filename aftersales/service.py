@@ -59,6 +59,8 @@ async def request_after_sales(session: AsyncSession, principal, order_id: int, *
     existing = await session.scalar(select(AfterSalesRequest).where(
         AfterSalesRequest.order_id == order.id, AfterSalesRequest.idempotency_key == key))
     if existing is not None:
+        if existing.kind != kind or [(d["line_id"], d["quantity"]) for d in existing.lines] != [(l.line_id, l.quantity) for l in lines]:
+            raise DomainError(PaymentErrorCode.IDEMPOTENCY_KEY_REUSED, "this key was used for another request", "idempotencyKey")
         return existing, False
     if OrderStatus(order.status) not in _AFTER_PAYMENT:
         raise DomainError(PaymentErrorCode.ORDER_NOT_REFUNDABLE, f"the order is {order.status}", "orderId")

@@ -15,11 +15,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.clock import utc_now
+from core.money import MAX_AMOUNT_FEN
 from delivery.couriers.adapters import ADAPTERS
 from delivery.couriers.protocol import CallbackRejected, CallbackRequest
 from delivery.couriers.service import account_for_webhook, record_event
 
 log = logging.getLogger("qiandian.couriers")
+
+
+def _amounts_in_range(event) -> bool:
+    """Fees a partner reports go to BIGINT columns and the ledger: 0..MAX_AMOUNT_FEN fen."""
+    return all(v is None or (isinstance(v, int) and 0 <= v <= MAX_AMOUNT_FEN)
+               for v in (getattr(event, "fee_fen", None), getattr(event, "deduct_fen", None)))
 
 
 def courier_webhook_endpoint(services):
@@ -41,6 +48,14 @@ def courier_webhook_endpoint(services):
         except CallbackRejected as exc:
             log.warning("%s callback refused for tenant %s: %s", provider, account.tenant_id, exc.kind)
             return JSONResponse({"error": exc.kind}, status_code=exc.http_status)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            # A body of the wrong shape (a string where an object belongs, "abc" as an amount)
+            # that an adapter did not foresee: malformed, answered 400, never a 500.
+            log.warning("%s callback malformed for tenant %s: %s", provider, account.tenant_id, type(exc).__name__)
+            return JSONResponse({"error": "MALFORMED"}, status_code=400)
+        if not all(_amounts_in_range(event) for event in events):
+            log.warning("%s callback amount out of range for tenant %s", provider, account.tenant_id)
+            return JSONResponse({"error": "MALFORMED"}, status_code=400)
         for event in events:
             await record_event(services.database, account, event, call.now)
         ack = adapter.ack()

@@ -103,12 +103,28 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
+# A courier webhook URL carries the account's secret token as its last segment.
+_SECRET_PATH = re.compile(r"(/webhooks/couriers/[^/\s?\"]+/)[^/\s?\"]+")
+
+
+class SecretPathFilter(logging.Filter):
+    """Redacts courier webhook tokens from every record (uvicorn's access log prints the path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_SECRET_PATH.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str) and "/webhooks/couriers/" in record.msg:
+            record.msg = _SECRET_PATH.sub(r"\1***", record.msg)
+        return True
+
+
 def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
     """One stderr handler on the root logger (replacing earlier ones); uvicorn's loggers propagate to it."""
     if log_format not in LOG_FORMATS:
         raise RuntimeError(f"QIANDIAN_LOG_FORMAT is {log_format!r}; use one of {', '.join(LOG_FORMATS)}")
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(SecretPathFilter())
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):

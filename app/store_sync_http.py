@@ -57,13 +57,20 @@ def _records(request_body: bytes, content_type: str) -> list[dict]:
         rows = data.get("rows") if isinstance(data, dict) else None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise _BadFile('send {"rows": [{...}, ...]}')
+        if any("\x00" in f"{k}{v}" for r in rows for k, v in r.items()):  # PostgreSQL text cannot hold NUL
+            raise _BadFile("JSON must not contain NUL characters")
         return rows
     if content_type.startswith("text/csv"):
         try:
             text = request_body.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise _BadFile("CSV must be UTF-8") from None
-        return list(csv.DictReader(io.StringIO(text)))
+        if "\x00" in text:  # PostgreSQL text cannot hold NUL: refuse the file, not a 500
+            raise _BadFile("CSV must not contain NUL characters")
+        try:
+            return list(csv.DictReader(io.StringIO(text)))
+        except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
+            raise _BadFile(f"CSV is malformed: {exc}") from None
     raise _BadFile("Content-Type must be text/csv or application/json")
 
 

@@ -4,6 +4,7 @@ Floats never touch money: a price of 0.1 + 0.2 yuan must be 30 fen, not 30.00000
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -34,8 +35,16 @@ def fen_to_decimal_string(fen: int) -> str:
     return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
 
 
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def parse_amount_to_fen(raw: str | Decimal | int) -> int:
-    """Parse a yuan amount ("12.5", "12.50") into fen; more than two decimals is an error."""
+    """Parse a yuan amount ("12.5", "12.50") into fen; more than two decimals is an error.
+
+    Text must be plain ASCII decimal: Decimal() alone would also take "1e3" (1000 yuan), "1_000",
+    and full-width or Arabic-Indic digits, none of which a till or a form means as an amount."""
+    if isinstance(raw, str) and not _PLAIN_DECIMAL.fullmatch(raw.strip(" \t")):
+        raise MoneyError(f"not a decimal amount: {raw[:40]!r}")
     try:
         value = Decimal(str(raw))
     except InvalidOperation as exc:

@@ -72,7 +72,7 @@ def parse_qr(key: bytes, payload: str) -> tuple[int, int, str]:
     if len(parts) != 5 or parts[0] != _QR_PREFIX or not all(p.isdigit() and len(p) <= 18 for p in parts[1:4]):
         raise invalid
     body = ".".join(parts[:4])
-    if not hmac.compare_digest(_qr_sig(key, body), parts[4]):
+    if not hmac.compare_digest(_qr_sig(key, body).encode(), parts[4].encode()):  # bytes: non-ASCII str raises
         raise invalid
     return int(parts[1]), int(parts[2]), parts[3]
 
@@ -148,7 +148,7 @@ async def verify(
         return await fail(Codes.WRONG_STORE, "this order is collected at another store", "storeId", order.id)
     if not await _take_attempt(session, row, now):
         return await refuse(Codes.RATE_LIMITED.value, order.id)
-    if not hmac.compare_digest(code_for(key, row.nonce), code or ""):
+    if not hmac.compare_digest(code_for(key, row.nonce).encode(), (code or "").encode()):  # bytes: non-ASCII str raises
         return await refuse(Codes.CODE_INVALID.value, order.id)
     if row.used_at is not None:
         return await refuse(Codes.CODE_ALREADY_USED.value, order.id)

@@ -48,7 +48,8 @@ def read_share_token(secret: str, tenant_id: int, token: str, now: datetime | No
         salesperson_id, expires_at = int(sp), int(expires)
     except ValueError:
         raise DomainError(Codes.SHARE_TOKEN_INVALID, "this share link is not valid", "token") from None
-    good = hmac.compare_digest(signature, _sign(secret, tenant_id, salesperson_id, expires_at))
+    # bytes: compare_digest raises TypeError on non-ASCII str (a 500 for a token like 1.2.é)
+    good = hmac.compare_digest(signature.encode(), _sign(secret, tenant_id, salesperson_id, expires_at).encode())
     if not good or expires_at < now.timestamp():
         raise DomainError(Codes.SHARE_TOKEN_INVALID, "this share link is not valid or has expired", "token")
     return salesperson_id

@@ -58,7 +58,11 @@ async def import_members(
     digest = hashlib.sha256(data.encode()).hexdigest()
     if await session.scalar(select(MemberImport.id).where(MemberImport.tenant_id == tenant_id, MemberImport.digest == digest)):
         return ImportResult(0, True, [])
-    reader = csv.reader(io.StringIO(data))
+    try:  # read it all first: csv.Error (a field over csv.field_size_limit()) is a typed refusal, not a 500
+        records = list(csv.reader(io.StringIO(data)))
+    except csv.Error as exc:
+        raise DomainError(MembershipErrorCode.IMPORT_INVALID, f"the CSV is malformed: {exc}", "csv") from None
+    reader = iter(records)
     header = [h.strip().lower() for h in next(reader, [])]
     if header != HEADER:
         raise DomainError(MembershipErrorCode.IMPORT_INVALID, f"the header must be {','.join(HEADER)}", "csv")

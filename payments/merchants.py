@@ -55,8 +55,8 @@ class MerchantStore:
         return await self._one(PaymentMerchant.provider == provider, PaymentMerchant.tenant_id == tenant_id)
 
     async def by_lookup(self, provider: str, lookup_key: str) -> tuple[int, Sealed] | None:
-        if self._database is None:
-            return None
+        if self._database is None or not isinstance(lookup_key, str) or "\x00" in lookup_key:
+            return None  # a NUL (app_id=%00 in an unsigned notify) is no merchant, not a PostgreSQL error
         async with self._database.read() as session:
             row = await session.scalar(select(PaymentMerchant).where(
                 PaymentMerchant.provider == provider, PaymentMerchant.lookup_key == lookup_key[:64]))

@@ -74,11 +74,14 @@ async def lines_amount(session: AsyncSession, order_id: int, lines: list[RefundL
                                                                              PaymentRefund.status != "FAILED")):
         for line in earlier or []:
             done[line["line_id"]] = done.get(line["line_id"], 0) + int(line["quantity"])
-    total, stored = 0, []
+    total, stored, seen = 0, [], set()
     for index, line in enumerate(lines):
         row = rows.get(line.line_id)
         if row is None:
             raise DomainError(PaymentErrorCode.NOT_FOUND, "no such line in this order", f"lines.{index}.lineId")
+        if row.id in seen:  # twice 2 of a 3-unit line would claim (and restock) 4
+            raise DomainError(PaymentErrorCode.INVALID, "name each line once", f"lines.{index}.lineId")
+        seen.add(row.id)
         left = row.quantity - done.get(row.id, 0)
         if not 0 < line.quantity <= left:
             raise DomainError(PaymentErrorCode.INVALID, f"quantity must be 1..{left} (what is left of the line)", f"lines.{index}.quantity")

@@ -82,7 +82,7 @@ def code_from_qr(payload: str, tenant_id: int) -> str | None:
         return None
     body, _, mac = payload[len(QR_PREFIX):].partition(".")
     expected = hmac.new(_require().qr, body.encode(), hashlib.sha256).hexdigest()[:32]
-    if not hmac.compare_digest(expected, mac):
+    if not hmac.compare_digest(expected.encode(), mac.encode()):  # bytes: non-ASCII str raises
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

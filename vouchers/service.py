@@ -257,12 +257,14 @@ async def redeem(
         store, _ = await load_store(session, principal, store_id, Codes, Permission.MANAGE_ORDERS)
         tenant_id = store.tenant_id
         previous = await _previous(session, tenant_id, request_no)
-        if previous is None:
+        # A replay whose code does not match is a guess too: without this, retrying one known
+        # requestNo with other codes tested them against that voucher outside the budget.
+        if previous is None or not _same_voucher(previous, code, qr_payload, tenant_id):
             await session.execute(_insert(session, VoucherGuessBudget).values(store_id=store.id, tenant_id=tenant_id, attempts=0)
                                   .on_conflict_do_nothing(index_elements=["store_id"]))
             taken = await take_attempt(session, VoucherGuessBudget.attempts, [VoucherGuessBudget.store_id == store.id],
                                        limit=guess_limit, window_start=VoucherGuessBudget.window_start, window=guess_window, now=now)
-    if previous is not None:
+    if previous is not None and (_same_voucher(previous, code, qr_payload, tenant_id) or taken):
         return _replay(previous, code, qr_payload, amount_fen, tenant_id)
     if not taken:
         raise DomainError(Codes.TOO_MANY_ATTEMPTS, "too many voucher attempts at this store; wait a few minutes", "code")
@@ -283,6 +285,11 @@ async def _previous(session, tenant_id: int, request_no: str):
         select(VoucherRedemption, Voucher).join(Voucher, Voucher.id == VoucherRedemption.voucher_id)
         .where(VoucherRedemption.tenant_id == tenant_id, VoucherRedemption.request_no == request_no)
     )).first()
+
+
+def _same_voucher(previous, code, qr_payload, tenant_id) -> bool:
+    plain = codes.normalise(code) if code is not None else codes.code_from_qr(qr_payload, tenant_id)
+    return plain is not None and codes.digest(plain) == previous[1].code_digest
 
 
 def _replay(previous, code, qr_payload, amount_fen, tenant_id):

@@ -41,7 +41,7 @@ from events.models import DomainEventRecord
 from events.outbox import Position, position, read_settled
 from webhooks import signing
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.urls import check_url
+from webhooks.urls import PublicOnlyResolver, check_url
 
 log = logging.getLogger(__name__)
 _NO_SYNC = {"synchronize_session": False}
@@ -156,7 +156,9 @@ class Dispatcher:
         if self._client is None:
             self._client = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
-                connector=aiohttp.TCPConnector(limit=100, limit_per_host=max(2, self.config.concurrency)),
+                connector=aiohttp.TCPConnector(limit=100, limit_per_host=max(2, self.config.concurrency),
+                                               # production: connect only to addresses checked public (DNS rebinding)
+                                               resolver=PublicOnlyResolver() if self.config.production else None),
                 headers={"User-Agent": "Qiandian-Webhooks/1"},
             )
         return self._client

@@ -66,7 +66,7 @@ async def check(session: AsyncSession, key: bytes, order, code: str | None, ride
     )
     if not taken:
         return refused
-    if not isinstance(code, str) or not hmac.compare_digest(code_for(key, order), code.strip()):
+    if not isinstance(code, str) or not hmac.compare_digest(code_for(key, order).encode(), code.strip().encode()):  # bytes: non-ASCII str raises
         return refused
     used = await session.execute(
         update(DeliveryProof)
