@@ -270,7 +270,7 @@ async def cascade(database: Database, partners: CourierPartners, now: datetime, 
         if not nxt:
             continue
         try:
-            await cancel(database, partners, row.id, row.tenant_id, "no rider accepted in time", now)
+            await cancel(database, partners, row.id, row.tenant_id, "no rider accepted in time", now, keeps_tracking=True)
             await call_courier(database, partners, row.tenant_id, row.order_id, now, exclude=tried)
             moved += 1
         except CourierError as exc:

@@ -186,8 +186,36 @@ async def _transition(session, delivery_id: int, event: CourierEvent, now: datet
         if result.rowcount == 1:
             if "state" in values:
                 await _post_fees(session, row, values, now)
+                await _publish_status(session, row, DeliveryState(values["state"]), event, now)
             return Applied(outcome, row.id, values.get("state", row.state))
     raise RuntimeError(f"courier delivery {delivery_id}: too many concurrent changes")
+
+
+# The courier state as the board's task state, so orderTracking clients read partner riders'
+# STATUS events like our own riders' (the partner's own state rides along as `courierState`).
+TASK_STATE = {
+    DeliveryState.CREATED: "HANDED_TO_COURIER", DeliveryState.DISPATCHING: "HANDED_TO_COURIER",
+    DeliveryState.RIDER_ASSIGNED: "ACCEPTED", DeliveryState.AT_PICKUP: "AT_STORE", DeliveryState.PICKED_UP: "PICKED_UP",
+    DeliveryState.AT_DROPOFF: "PICKED_UP", DeliveryState.RETURNING: "PICKED_UP", DeliveryState.DELIVERED: "DELIVERED",
+    DeliveryState.RETURNED: "CANCELLED", DeliveryState.CANCELLED: "CANCELLED", DeliveryState.EXPIRED: "CANCELLED",
+    DeliveryState.CREATE_FAILED: "CANCELLED",
+}
+
+
+async def _publish_status(session, row: CourierDelivery, state: DeliveryState, event: CourierEvent, now: datetime) -> None:
+    """One STATUS message on the order's tracking channel once this state change commits, shaped
+    like own riders' (delivery.order_listeners.publish_status). `final` (a terminal state, unless
+    the cascade is about to call the next partner) completes the orderTracking subscription."""
+    from commerce.models import Order
+
+    order = await session.get(Order, row.order_id)
+    if order is None:
+        return
+    publish_after_commit(session, row.tenant_id, row.order_id, {
+        "type": "STATUS", "orderId": row.order_id, "orderStatus": order.status, "taskState": TASK_STATE[state],
+        "riderId": None, "courier": row.provider, "courierState": state.value,
+        "final": state in TERMINAL and state is not DeliveryState.CREATE_FAILED and not event.keeps_tracking,
+        "at": (event.occurred_at or now).isoformat()})
 
 
 async def _post_fees(session, row: CourierDelivery, values: dict, now: datetime) -> None:
@@ -290,12 +318,14 @@ async def book(database: Database, partners: CourierPartners, account: CourierAc
 async def _merchant_event(database: Database, account: CourierAccount, delivery_id: int, state: DeliveryState | None,
                           now: datetime, *, reason: str = "", partner_order_id: str | None = None,
                           fee_fen: int | None = None, deduct_fen: int | None = None,
-                          cancelled_by: CancelledBy | None = None, advance_only: bool = False) -> Applied:
+                          cancelled_by: CancelledBy | None = None, advance_only: bool = False,
+                          keeps_tracking: bool = False) -> Applied:
     async with database.write() as session:
         merchant_id = (await session.get(CourierDelivery, delivery_id)).merchant_order_id
     event = CourierEvent(f"merchant:{delivery_id}:{state.value if state else 'info'}:{secrets.token_hex(4)}", merchant_id,
                          partner_order_id, "merchant", state, None, reason=reason, fee_fen=fee_fen,
-                         deduct_fen=deduct_fen, cancelled_by=cancelled_by, advance_only=advance_only)
+                         deduct_fen=deduct_fen, cancelled_by=cancelled_by, advance_only=advance_only,
+                         keeps_tracking=keeps_tracking)
     return await record_event(database, account, event, now, source="MERCHANT")
 
 
@@ -320,9 +350,10 @@ async def _poll(database: Database, adapter: CourierAdapter, account: CourierAcc
 
 
 async def cancel(database: Database, partners: CourierPartners, delivery_id: int, tenant_id: int, reason: str,
-                 now: datetime) -> CourierDelivery:
+                 now: datetime, *, keeps_tracking: bool = False) -> CourierDelivery:
     """Cancel with the partner and record the fee it deducted. Raises CourierRefused when the
-    partner will not (e.g. after pickup), leaving the delivery as it was."""
+    partner will not (e.g. after pickup), leaving the delivery as it was. `keeps_tracking`: the
+    caller calls another partner next (the cascade), so orderTracking subscriptions stay open."""
     row = await get_delivery(database, delivery_id)
     if row is None or row.tenant_id != tenant_id:
         raise CourierRefused("delivery not found")
@@ -331,7 +362,7 @@ async def cancel(database: Database, partners: CourierPartners, delivery_id: int
     account = await _account(database, row.account_id)
     result = await partners.adapter(account).cancel(row.merchant_order_id, row.partner_order_id, reason)
     await _merchant_event(database, account, delivery_id, DeliveryState.CANCELLED, now, reason=reason,
-                          deduct_fen=result.deduct_fen, cancelled_by=CancelledBy.MERCHANT)
+                          deduct_fen=result.deduct_fen, cancelled_by=CancelledBy.MERCHANT, keeps_tracking=keeps_tracking)
     return await get_delivery(database, delivery_id)
 
 
