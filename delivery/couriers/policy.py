@@ -2,7 +2,8 @@
 
 mode       OFF (staff phone couriers themselves: the engine's hand-off is only recorded),
            OWN_FIRST (own riders first; when the engine hands an order off, a courier is called),
-           COURIER_ONLY (as OWN_FIRST for the hand-off, and staff one-click calls need no reason)
+           COURIER_ONLY (the engine never tries our riders: it hands the store's waiting orders
+           straight off, `PolicyCourier.courier_only_stores`, and the courier loop books them)
 providers  the enabled partners, in order of preference
 choose     PREFERENCE (first partner that quotes under the cap), CHEAPEST or FASTEST by live quotes
 cascade_after_s  a delivery with no rider this long after the call is cancelled and the next
@@ -224,6 +225,16 @@ class PolicyCourier:
 
     async def cancel(self, tenant_id: int, order_id: int, reference: str | None) -> None:
         return None
+
+    async def courier_only_stores(self, session, tenant_id: int, store_ids: list[int]) -> set[int]:
+        """Stores whose policy is COURIER_ONLY with a partner enabled: the engine hands their
+        orders straight off (our riders are not tried) and `call_handed_off` books them."""
+        out = set()
+        for store_id in store_ids:
+            policy = await policy_for_store(session, tenant_id, store_id)
+            if policy.mode == "COURIER_ONLY" and policy.providers:
+                out.add(store_id)
+        return out
 
 
 async def call_handed_off(database: Database, partners: CourierPartners, now: datetime, limit: int = 50) -> int:

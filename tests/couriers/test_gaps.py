@@ -82,3 +82,31 @@ async def test_a_cascade_cancel_does_not_end_tracking(client, world):
                      keeps_tracking=True)
         message = await asyncio.wait_for(messages.__anext__(), 10)
     assert (message["type"], message["courierState"], message["final"]) == ("STATUS", "CANCELLED", False)
+
+
+# --- 2. COURIER_ONLY: the engine skips our riders and the hand-off books a partner ---
+
+async def test_a_courier_only_store_goes_straight_to_a_partner(client, world):
+    from sqlalchemy import select
+
+    from delivery.board.engine import run_partition
+    from delivery.couriers.policy import call_handed_off
+    from delivery.dispatch_models import DeliveryAssignment
+    from tests.couriers.test_policy import _setup
+    from tests.dispatch_api.helpers import add_rider, partition_of
+
+    transport, partners = await _setup(world, providers=["dada", "sf"], mode="COURIER_ONLY")
+    await add_rider(world)  # a rider on shift who could take it
+    order = pk(await delivery_order(client, world, status="PAID"))
+    outcome = await run_partition(world.services.database, await partition_of(world), utc_now(), trigger="test",
+                                  couriers=world.services.couriers)
+    assert outcome.handed_off.get(order) == "COURIER_ONLY", outcome
+    assert order not in outcome.assigned and order not in outcome.planned
+    async with world.services.database.read() as session:
+        row = await session.scalar(select(DeliveryAssignment).where(DeliveryAssignment.order_id == order))
+    assert (row.state, row.rider_id, row.courier_ref) == ("HANDED_TO_COURIER", None, "policy")
+    assert await call_handed_off(world.services.database, partners, utc_now(), limit=10_000) >= 1
+    async with world.services.database.read() as session:
+        delivery = await session.scalar(select(CourierDelivery).where(CourierDelivery.order_id == order,
+                                                                     CourierDelivery.tenant_id == world.tenant_id))
+    assert (delivery.provider, delivery.state) == ("dada", "DISPATCHING")
