@@ -276,6 +276,40 @@ async def record_event(database: Database, account: CourierAccount, event: Couri
         return applied
 
 
+class Unconfirmed(CourierError):
+    """A weak-auth terminal callback whose status query got no answer: not recorded, not acknowledged."""
+
+    code = "COURIER_UNCONFIRMED"
+
+
+async def confirm_weak_terminal(database: Database, adapter: CourierAdapter, account: CourierAccount,
+                                event: CourierEvent) -> CourierEvent:
+    """For partners whose callbacks carry no secret (Dada, Shansong, DoorDash: the URL token is
+    all), a TERMINAL state is asked back of the partner before it is applied, and the query's
+    answer wins: a forged "delivered" (or "cancelled") by whoever learnt the URL moves the
+    delivery only to where the partner says it is. Raises Unconfirmed when the query fails
+    (the endpoint answers 503: the partner retries, reconciliation re-queries meanwhile)."""
+    if not getattr(adapter, "weak_callback_auth", False) or event.state not in TERMINAL:
+        return event
+    async with database.read() as session:
+        row = await _find_delivery(session, account.tenant_id, account.provider, event)
+    if row is None or DeliveryState(row.state) in TERMINAL:
+        return event  # nothing it could move
+    try:
+        report = await adapter.query(row.merchant_order_id, row.partner_order_id)
+    except CourierError as exc:
+        raise Unconfirmed(f"{account.provider} status query for {row.merchant_order_id} failed: {exc}") from exc
+    if report.state is event.state:
+        return event
+    log.warning("%s callback said %s for %s, its status query says %s: the query wins", account.provider,
+                event.state.value, row.merchant_order_id, report.state.value if report.state else "unknown order")
+    # The callback's own time is not trusted either (a forged future stamp would make later events stale).
+    return replace(event, state=report.state, occurred_at=None, rider=report.rider, fee_fen=report.fee_fen,
+                   deduct_fen=None, cancelled_by=None, exception=False,
+                   reason=f"callback said {event.state.value}; the partner's status query said "
+                          f"{report.state.value if report.state else 'unknown'}")
+
+
 # --- booking, cancel, reconciliation ----------------------------------------------------------
 
 def merchant_order_id(tenant_id: int, order_id: int, attempt: int) -> str:

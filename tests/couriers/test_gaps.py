@@ -110,3 +110,42 @@ async def test_a_courier_only_store_goes_straight_to_a_partner(client, world):
         delivery = await session.scalar(select(CourierDelivery).where(CourierDelivery.order_id == order,
                                                                      CourierDelivery.tenant_id == world.tenant_id))
     assert (delivery.provider, delivery.state) == ("dada", "DISPATCHING")
+
+
+# --- 3. weak-auth partners: a terminal callback is confirmed by a status query, which wins ---
+
+@pytest.fixture
+def app_transport(services):
+    partners = services.courier_partners
+    original = partners.transport
+    yield partners
+    partners.transport = original
+
+
+@pytest.mark.parametrize("provider", ["dada", "shansong", "doordash"])
+async def test_a_weak_auth_terminal_callback_is_confirmed_and_the_query_wins(provider, client, world, app_transport):
+    from tests.couriers.kit import OUTBOUND, FakeTransport, book, events_of, post, state_of
+
+    spec, out = SPECS[provider], OUTBOUND[provider]
+    b = await book(world, provider, state="RIDER_ASSIGNED")
+    # Whoever learnt the URL forges "delivered"; the partner says the rider has only picked up.
+    app_transport.transport = FakeTransport({out["query"]: out["queried"]})
+    response = await post(client, b, b.call(spec.delivered))
+    assert response.status_code == 200
+    assert app_transport.transport.hits(out["query"]) == 1
+    assert (await state_of(world, b)).state == "PICKED_UP"
+    # The query cannot be made: nothing is recorded, the partner is told to retry.
+    app_transport.transport = FakeTransport({out["query"]: (500, {"message": "down"})})
+    before = len(await events_of(world, b))
+    response = await post(client, b, b.call(spec.cancelled))
+    assert response.status_code == 503
+    assert (await state_of(world, b)).state == "PICKED_UP" and len(await events_of(world, b)) == before
+
+
+async def test_a_signed_partners_terminal_callback_needs_no_query(client, world, app_transport):
+    from tests.couriers.kit import FakeTransport, book, post, state_of
+
+    app_transport.transport = FakeTransport({})
+    b = await book(world, "sf", state="RIDER_ASSIGNED")
+    assert (await post(client, b, b.call(SPECS["sf"].delivered))).status_code == 200
+    assert app_transport.transport.calls == [] and (await state_of(world, b)).state == "DELIVERED"

@@ -115,6 +115,9 @@ class AdapterBase:
     required: tuple[str, ...] = ()
     default_base_url = ""
     max_age_s = 900  # signed-timestamp window for callbacks that carry one
+    # Callbacks authenticated only by the URL token (no secret signature, or a forgeable one):
+    # a terminal state they announce is confirmed by a status query first (service.confirm_weak_terminal).
+    weak_callback_auth = False
 
     def __init__(self, credentials: Mapping[str, str], transport: Transport, base_url: str | None = None, clock=utc_now):
         missing = [key for key in self.required if not credentials.get(key)]
