@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.secret_box import SecretBox
@@ -402,8 +402,13 @@ async def cancel(database: Database, partners: CourierPartners, delivery_id: int
 
 async def add_tip(database: Database, partners: CourierPartners, delivery_id: int, tenant_id: int, tip_fen: int,
                   idempotency_key: str, now: datetime) -> CourierDelivery:
-    """Add `tip_fen` to a live delivery (partners with a tip API: Dada, SF, Fengniao). The key
-    makes a retried request a no-op; the tip is recorded only once the partner accepted it."""
+    """Add `tip_fen` to a live delivery (partners with a tip API: Dada, SF, Fengniao), once per
+    `idempotency_key`, at the partner too: the key is CLAIMED first (a TIP_PENDING timeline row,
+    unique per tenant/provider/key, committed) and only the request that claimed it calls the
+    partner; a concurrent or retried duplicate finds the claim and calls nobody. Accepted: the
+    row becomes TIP and the tip is added (conditional on the row still being TIP_PENDING, so
+    once). Refused: the claim is released (the same key may be tried again). Timed out: it stays
+    TIP_UNKNOWN (the partner may have taken it; never re-sent under that key)."""
     row = await get_delivery(database, delivery_id)
     if row is None or row.tenant_id != tenant_id:
         raise CourierRefused("delivery not found")
@@ -416,25 +421,39 @@ async def add_tip(database: Database, partners: CourierPartners, delivery_id: in
     if not hasattr(adapter, "add_tip"):
         raise CourierUnsupported(f"{row.provider} has no tip API")
     key = f"tip:{idempotency_key}"[:255]
-    async with database.read() as session:
-        seen = await session.scalar(select(CourierDeliveryEvent.id).where(
-            CourierDeliveryEvent.tenant_id == tenant_id, CourierDeliveryEvent.provider == row.provider,
-            CourierDeliveryEvent.event_key == key))
-    if seen is not None:
-        return row
-    await adapter.add_tip(row.merchant_order_id, row.partner_order_id, tip_fen)
+    try:
+        async with database.write() as session:
+            claim = CourierDeliveryEvent(tenant_id=tenant_id, provider=row.provider, event_key=key, delivery_id=row.id,
+                                         source="MERCHANT", raw_code="tip", outcome="TIP_PENDING", received_at=now,
+                                         detail={"tipFen": tip_fen})
+            session.add(claim)
+            await session.flush()
+            claim_id = claim.id
+    except IntegrityError:
+        return await get_delivery(database, delivery_id)  # claimed before: that request calls (called) the partner
+    try:
+        await adapter.add_tip(row.merchant_order_id, row.partner_order_id, tip_fen)
+    except CourierRefused:
+        async with database.write() as session:  # the partner said no: release the key
+            await session.execute(delete(CourierDeliveryEvent).where(CourierDeliveryEvent.id == claim_id,
+                                                                     CourierDeliveryEvent.outcome == "TIP_PENDING"))
+        raise
+    except BaseException:  # timeout or anything else: the partner may have taken it
+        await _settle_tip(database, claim_id, "TIP_UNKNOWN")
+        raise
     async with database.write() as session:
-        try:
-            async with session.begin_nested():
-                session.add(CourierDeliveryEvent(tenant_id=tenant_id, provider=row.provider, event_key=key, delivery_id=row.id,
-                                                 source="MERCHANT", raw_code="tip", outcome="TIP", received_at=now,
-                                                 detail={"tipFen": tip_fen}))
-                await session.flush()
-        except IntegrityError:
-            return await get_delivery(database, delivery_id)
-        await session.execute(update(CourierDelivery).where(CourierDelivery.id == row.id).values(
-            tip_fen=CourierDelivery.tip_fen + tip_fen, version=CourierDelivery.version + 1, updated_at=now))
+        settled = await session.execute(update(CourierDeliveryEvent).where(
+            CourierDeliveryEvent.id == claim_id, CourierDeliveryEvent.outcome == "TIP_PENDING").values(outcome="TIP"))
+        if settled.rowcount == 1:
+            await session.execute(update(CourierDelivery).where(CourierDelivery.id == row.id).values(
+                tip_fen=CourierDelivery.tip_fen + tip_fen, version=CourierDelivery.version + 1, updated_at=now))
     return await get_delivery(database, delivery_id)
+
+
+async def _settle_tip(database: Database, claim_id: int, outcome: str) -> None:
+    async with database.write() as session:
+        await session.execute(update(CourierDeliveryEvent).where(
+            CourierDeliveryEvent.id == claim_id, CourierDeliveryEvent.outcome == "TIP_PENDING").values(outcome=outcome))
 
 
 async def reconcile(database: Database, partners: CourierPartners, now: datetime, quiet_for: timedelta,

@@ -149,3 +149,55 @@ async def test_a_signed_partners_terminal_callback_needs_no_query(client, world,
     b = await book(world, "sf", state="RIDER_ASSIGNED")
     assert (await post(client, b, b.call(SPECS["sf"].delivered))).status_code == 200
     assert app_transport.transport.calls == [] and (await state_of(world, b)).state == "DELIVERED"
+
+
+# --- 5. a tip raced by a duplicate request reaches the partner once ---
+
+class _SlowTips:
+    """A Dada tip API that answers after the other requests had their chance (the race)."""
+
+    def __init__(self, answer=None):
+        self.tips = 0
+        self.answer = answer or {"status": "success", "code": 0, "result": {}}
+
+    async def send(self, method, url, headers, body):
+        from delivery.couriers.transport import HttpResponse
+        import json
+
+        if "addTip" in url:
+            self.tips += 1
+            await asyncio.sleep(0.05)
+            return HttpResponse(200, json.dumps(self.answer).encode())
+        return HttpResponse(404, b"{}")
+
+
+async def test_concurrent_duplicate_tips_call_the_partner_once(world):
+    from delivery.couriers.service import CourierPartners, add_tip
+    from tests.couriers.kit import book, events_of, state_of
+
+    b = await book(world, "dada", state="RIDER_ASSIGNED")
+    transport = _SlowTips()
+    partners = CourierPartners(world.services.secret_box, transport=transport)
+    await asyncio.gather(*(add_tip(world.services.database, partners, b.delivery_id, world.tenant_id, 300, "tip-1", utc_now())
+                           for _ in range(4)))
+    assert transport.tips == 1
+    assert (await state_of(world, b)).tip_fen == 300
+    assert [e.outcome for e in await events_of(world, b)] == ["TIP"]
+    await add_tip(world.services.database, partners, b.delivery_id, world.tenant_id, 300, "tip-1", utc_now())  # a retry
+    assert transport.tips == 1 and (await state_of(world, b)).tip_fen == 300
+
+
+async def test_a_refused_tip_releases_its_key(world):
+    from delivery.couriers.protocol import CourierRefused
+    from delivery.couriers.service import CourierPartners, add_tip
+    from tests.couriers.kit import book, events_of, state_of
+
+    b = await book(world, "dada", state="RIDER_ASSIGNED")
+    refusing = _SlowTips({"status": "fail", "code": 2001, "msg": "no"})
+    with pytest.raises(CourierRefused):
+        await add_tip(world.services.database, CourierPartners(world.services.secret_box, transport=refusing),
+                      b.delivery_id, world.tenant_id, 300, "tip-2", utc_now())
+    assert await events_of(world, b) == []
+    await add_tip(world.services.database, CourierPartners(world.services.secret_box, transport=_SlowTips()),
+                  b.delivery_id, world.tenant_id, 300, "tip-2", utc_now())
+    assert (await state_of(world, b)).tip_fen == 300
