@@ -26,6 +26,7 @@ from delivery.couriers.protocol import (
     CourierAdapter, CourierError, CourierEvent, CourierRefused, CourierTimeout, DeliveryRequest, StatusReport,
 )
 from delivery.couriers.states import RANK, TERMINAL, CancelledBy, Decision, DeliveryState, Outcome, decide
+from delivery.couriers.tokens import TokenCache
 from delivery.couriers.transport import HttpxTransport, Transport
 from delivery.tracking import publish_after_commit
 
@@ -54,11 +55,13 @@ class CourierPartners:
     base_urls: Mapping[str, str] = field(default_factory=dict)
     callback_base_url: str = "http://127.0.0.1:8000"
     max_age_s: int = 900
+    tokens: TokenCache = field(default_factory=TokenCache)  # partner access tokens, per account, until expiry
 
     def adapter(self, account: CourierAccount) -> CourierAdapter:
         cls = ADAPTERS[account.provider]
         adapter = cls(self.box.open(account.sealed_credentials).values, self.transport, self.base_urls.get(account.provider))
         adapter.max_age_s = self.max_age_s
+        adapter.tokens = self.tokens
         return adapter
 
     def callback_url(self, provider: str, token: str) -> str:

@@ -201,3 +201,70 @@ async def test_a_refused_tip_releases_its_key(world):
     await add_tip(world.services.database, CourierPartners(world.services.secret_box, transport=_SlowTips()),
                   b.delivery_id, world.tenant_id, 300, "tip-2", utc_now())
     assert (await state_of(world, b)).tip_fen == 300
+
+
+# --- 4. partner tokens cached per account with expiry, refreshed before expiry ---
+
+class _Clock:
+    def __init__(self, at: float = 1_000_000.0):
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+
+async def test_uber_oauth_token_is_fetched_once_and_refreshed_before_expiry(world):
+    from delivery.couriers.service import CourierPartners
+    from delivery.couriers.tokens import TokenCache
+    from tests.couriers.kit import FakeTransport, book
+
+    b = await book(world, "uber", state="RIDER_ASSIGNED")
+    transport = FakeTransport({"login.uber.com": {"access_token": "t1", "expires_in": 3600},
+                               "/deliveries/": {"status": "pickup_complete"}})
+    clock = _Clock()
+    partners = CourierPartners(world.services.secret_box, transport=transport, tokens=TokenCache(clock=clock, margin_s=300))
+    for _ in range(3):  # a new adapter per call, as the app builds them
+        await partners.adapter(b.account).query(b.merchant_id, "del_1")
+    assert transport.hits("login.uber.com") == 1
+    clock.at += 3600 - 301  # still fresh
+    await partners.adapter(b.account).query(b.merchant_id, "del_1")
+    assert transport.hits("login.uber.com") == 1
+    clock.at += 2  # inside the margin: refreshed before it expires
+    await partners.adapter(b.account).query(b.merchant_id, "del_1")
+    assert transport.hits("login.uber.com") == 2
+    bearer = [c.headers["Authorization"] for c in transport.calls if "/deliveries/" in c.url]
+    assert set(bearer) == {"Bearer t1"}
+
+
+async def test_fengniao_token_is_refreshed_with_the_rotated_refresh_token(world):
+    import json
+
+    from delivery.couriers.service import CourierPartners, add_account
+    from delivery.couriers.tokens import TokenCache
+    from delivery.couriers.transport import HttpResponse
+
+    issued = iter(["a1", "a2"])
+    seen: list[dict] = []
+
+    class Anubis:
+        async def send(self, method, url, headers, body):
+            payload = json.loads(body)
+            seen.append({"url": url, **payload})
+            if "refreshToken" in url:
+                token = next(issued)
+                return HttpResponse(200, json.dumps({"code": "200", "business_data": json.dumps(
+                    {"access_token": token, "refresh_token": f"r-after-{token}", "expire_in": 7200})}).encode())
+            return HttpResponse(200, json.dumps({"code": "200", "business_data": json.dumps({"order_status": 2})}).encode())
+
+    async with world.services.database.write() as session:
+        account, _ = await add_account(session, world.services.secret_box, world.tenant_id, "fengniao",
+                                       {**CREDENTIALS["fengniao"], "refresh_token": "r0"})
+    clock = _Clock()
+    partners = CourierPartners(world.services.secret_box, transport=Anubis(), tokens=TokenCache(clock=clock, margin_s=300))
+    for _ in range(2):
+        await partners.adapter(account).query("qd1", "F1")
+    clock.at += 7200
+    await partners.adapter(account).query("qd1", "F1")
+    refreshes = [s for s in seen if "refreshToken" in s["url"]]
+    assert [r["refresh_token"] for r in refreshes] == ["r0", "r-after-a1"]
+    assert [s["access_token"] for s in seen if "invoke" in s["url"]] == ["a1", "a1", "a2"]

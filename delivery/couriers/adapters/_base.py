@@ -12,6 +12,7 @@ from core.clock import utc_now
 from delivery.couriers.protocol import (
     Ack, CallbackRejected, CourierRefused, RiderInfo, malformed, stale,
 )
+from delivery.couriers.tokens import TokenCache
 from delivery.couriers.transport import HttpResponse, Transport
 from geo.coordinates import CoordinateSystem, LonLat, convert, from_wgs84
 
@@ -125,6 +126,7 @@ class AdapterBase:
             raise ValueError(f"{self.name} credentials need {', '.join(missing)}")
         self.credentials = credentials
         self.transport = transport
+        self.tokens = TokenCache()  # replaced by CourierPartners' process-wide cache (tokens.py)
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.clock = clock
 
