@@ -238,18 +238,27 @@ class PolicyCourier:
 
 
 async def call_handed_off(database: Database, partners: CourierPartners, now: datetime, limit: int = 50) -> int:
-    """Book a courier for orders the engine handed off that have none yet (per their policy)."""
+    """Book a courier for orders the engine handed off that have none yet (per their policy).
+
+    Fair paging: hand-offs are visited oldest first from a cursor kept on `partners` (one per
+    process) that moves past what each pass looked at and wraps around at the end, so orders
+    that cannot be booked (tenants without a policy or partner) never hide the others however
+    many there are; only orders still waiting for a rider are looked at."""
+    from commerce.models import Order
     from delivery.dispatch_models import DeliveryAssignment
 
     async with database.read() as session:
-        rows = (await session.execute(select(DeliveryAssignment.tenant_id, DeliveryAssignment.order_id,
-                                             DeliveryAssignment.store_id).where(
+        rows = (await session.execute(select(DeliveryAssignment.id, DeliveryAssignment.tenant_id, DeliveryAssignment.order_id,
+                                             DeliveryAssignment.store_id).join(
+            Order, Order.id == DeliveryAssignment.order_id).where(
             DeliveryAssignment.state == "HANDED_TO_COURIER", DeliveryAssignment.courier_ref == "policy",
+            DeliveryAssignment.id > partners.handoff_cursor, Order.status.in_(("PAID", "PICKING", "READY")),
             ~select(CourierDelivery.id).where(CourierDelivery.tenant_id == DeliveryAssignment.tenant_id,
                                               CourierDelivery.order_id == DeliveryAssignment.order_id).exists(),
-        ).order_by(DeliveryAssignment.id.desc()).limit(limit))).all()
+        ).order_by(DeliveryAssignment.id).limit(limit))).all()
+    partners.handoff_cursor = rows[-1][0] if len(rows) == limit else 0  # a short page: the next pass starts over
     booked = 0
-    for tenant_id, order_id, store_id in rows:
+    for _, tenant_id, order_id, store_id in rows:
         async with database.read() as session:
             policy = await policy_for_store(session, tenant_id, store_id)
         if policy.mode == "OFF" or not policy.providers:

@@ -56,6 +56,7 @@ class CourierPartners:
     callback_base_url: str = "http://127.0.0.1:8000"
     max_age_s: int = 900
     tokens: TokenCache = field(default_factory=TokenCache)  # partner access tokens, per account, until expiry
+    handoff_cursor: int = 0  # policy.call_handed_off's place in the hand-offs (fair paging)
 
     def adapter(self, account: CourierAccount) -> CourierAdapter:
         cls = ADAPTERS[account.provider]

@@ -268,3 +268,43 @@ async def test_fengniao_token_is_refreshed_with_the_rotated_refresh_token(world)
     refreshes = [s for s in seen if "refreshToken" in s["url"]]
     assert [r["refresh_token"] for r in refreshes] == ["r0", "r-after-a1"]
     assert [s["access_token"] for s in seen if "invoke" in s["url"]] == ["a1", "a1", "a2"]
+
+
+# --- 6. hand-offs are paged fairly: unbookable ones (tenants without policy) never starve the rest ---
+
+async def test_hand_offs_of_tenants_without_policy_do_not_starve_the_others(client, world, database, services):
+    from sqlalchemy import select
+
+    from delivery.couriers.policy import call_handed_off
+    from delivery.dispatch_models import DeliveryAssignment
+    from tests.couriers.test_policy import _setup
+    from tests.worlds import build_world
+
+    async def hand_off(w, order_id: int) -> None:
+        async with database.write() as session:
+            session.add(DeliveryAssignment(
+                tenant_id=w.tenant_id, order_id=order_id, store_id=w.store_ids["a"], rider_id=None,
+                state="HANDED_TO_COURIER", pinned=False, assigned_by="ENGINE", assigned_by_id=None, plan_id=None,
+                reason="test", courier_ref="policy", assigned_at=utc_now(), updated_at=utc_now(), ended_at=utc_now(),
+                ended_by="ENGINE"))
+
+    from sqlalchemy import func
+
+    async with database.read() as session:  # earlier tests' hand-offs share the session database: start after them
+        start = await session.scalar(select(func.max(DeliveryAssignment.id))) or 0
+    transport, partners = await _setup(world, providers=["dada", "sf"])
+    oldest = pk(await delivery_order(client, world, status="PAID"))
+    await hand_off(world, oldest)
+    others = [await build_world(database, services) for _ in range(2)]  # no courier policy, no partner
+    for other in others:
+        for _ in range(3):
+            await hand_off(other, pk(await delivery_order(client, other, status="PAID")))
+    newest = pk(await delivery_order(client, world, status="PAID"))
+    await hand_off(world, newest)  # eight hand-offs: two bookable, the oldest and the newest
+    partners.handoff_cursor = start
+    for _ in range(3):  # pages of 3: every hand-off is looked at within three passes
+        await call_handed_off(database, partners, utc_now(), limit=3)
+    async with database.read() as session:
+        booked = (await session.scalars(select(CourierDelivery.order_id).where(
+            CourierDelivery.order_id.in_([oldest, newest]), CourierDelivery.tenant_id == world.tenant_id))).all()
+    assert sorted(booked) == sorted([oldest, newest])
