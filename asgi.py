@@ -23,6 +23,8 @@ from strawberry.asgi import GraphQL
 from cross_web import HTTPException
 
 from commerce.orders import expire_unpaid_orders
+from promotions.group_buys import expire_groups
+from vouchers.service import expire_due as expire_due_vouchers
 from core.clock import utc_now
 from core.settings import Settings, load_settings
 from payments.errors import CallbackRejected, CallbackSignatureInvalid
@@ -225,6 +227,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def pos_price_upload(request: Request) -> Response:
         return await store_sync_upload(request, services, "price")
 
+    async def pos_listing_upload(request: Request) -> Response:
+        return await store_sync_upload(request, services, "listing")
+
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -233,6 +238,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/pos/stores/{store_id}/stock", pos_stock_upload, methods=["POST"]),
         Route("/pos/stores/{store_id}/prices", pos_price_upload, methods=["POST"]),
+        Route("/pos/stores/{store_id}/listing", pos_listing_upload, methods=["POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
     ]
     if settings.graphiql:
@@ -284,6 +290,7 @@ async def sweep_once(services: Services) -> int:
     """Expire unpaid orders past their TTL; then refund payments that arrived too late."""
     async with services.database.write() as session:
         cancelled = await expire_unpaid_orders(session, utc_now())
+    await expire_groups(services.database, utc_now())  # group buys past their window: refund (paid back just below)
     refunded = await refund_late_payments(services.database, services.payments, utc_now())
     # Real providers: payments whose callback never came, refunds whose outcome is unknown (issue 20).
     await reconcile_payments(services.database, services.payments, utc_now(),
@@ -291,6 +298,10 @@ async def sweep_once(services: Services) -> int:
     await retry_pending_refunds(services.database, services.payments, utc_now())
     async with services.database.write() as session:  # after-sales: receipt confirmed after the configured time
         await auto_confirm_receipts(session, utc_now(), timedelta(seconds=services.settings.after_sales_auto_confirm_s))
+    async with services.database.write() as session:  # vouchers past their date: the rest goes to breakage
+        expired = await expire_due_vouchers(session, utc_now())
+    if expired:
+        log.info("expired %d vouchers", expired)
     if refunded:
         log.info("refunded %d payments that arrived after their order expired or was cancelled", refunded)
     return cancelled

@@ -42,6 +42,7 @@ LIST_CAPS: dict[str, int | None] = {
     "WebhookEndpointCreateInput.eventTypes": None,
     "StoreStockSyncInput.rows": 2000,  # POS batches; larger files go to POST /pos/stores/{id}/stock (CSV/JSON)
     "StorePriceSyncInput.rows": 2000,
+    "StoreListingSyncInput.rows": 2000,
     "VoucherProductCreateInput.acceptedStoreIds": None,
     # Real payments and after-sales (issue 20): the domain also answers over 100 lines / 9 photos.
     "OrderRefundPartialInput.lines": None,

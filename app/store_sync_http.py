@@ -1,4 +1,4 @@
-"""POST /pos/stores/{storeId}/stock and /pos/stores/{storeId}/prices: large sync files (CSV or JSON).
+"""POST /pos/stores/{storeId}/stock, /prices and /listing: large sync files (CSV or JSON).
 
 The same batch as the storeStockSync / storePriceSync mutations (store_sync.batches), for files
 larger than a GraphQL request allows (up to store_sync.bulk.MAX_ROWS rows and
@@ -7,6 +7,7 @@ settings.sync_max_body_bytes). Authenticate with `Authorization: ApiKey qd_...`;
 
     stock:  sku,mode,quantity,version      (mode ABSOLUTE or DELTA; version required for ABSOLUTE)
     prices: sku,price,version              (price in yuan, empty = remove the store's own price)
+    listing: sku,listed,version            (listed true/false, 1/0)
 
 JSON is {"rows": [{"sku": ..., "mode": ..., "quantity": ..., "version": ...}]}. The answer is
 {"applied", "stale", "rejected", "replayed", "rows": [per-row results]} (rows in the order sent).
@@ -25,7 +26,7 @@ from app.services import Services
 from core.errors import DomainError
 from core.money import MoneyError, parse_amount_to_fen
 from schema import ids
-from store_sync import batches, bulk
+from store_sync import batches, bulk, listing
 from store_sync.errors import SyncErrorCode as Codes
 
 
@@ -89,6 +90,24 @@ def _price_rows(records: list[dict]) -> list[bulk.PriceRow]:
     return rows
 
 
+_TRUE, _FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n"}
+
+
+def _listing_rows(records: list[dict]) -> list[listing.ListingRow]:
+    rows = []
+    for i, r in enumerate(records):
+        raw = r.get("listed")
+        text = str(raw).strip().lower() if raw is not None else ""
+        if isinstance(raw, bool):
+            listed = raw
+        elif text in _TRUE or text in _FALSE:
+            listed = text in _TRUE
+        else:
+            raise _BadFile(f"row {i}: listed must be true or false")
+        rows.append(listing.ListingRow(sku_code=str(r.get("sku") or "").strip() or None, listed=listed, version=_version(r.get("version"))))
+    return rows
+
+
 async def store_sync_upload(request: Request, services: Services, kind: str) -> JSONResponse:
     principal, auth_error = await authenticate(request, services)
     if auth_error or not principal.is_authenticated:
@@ -97,7 +116,7 @@ async def store_sync_upload(request: Request, services: Services, kind: str) -> 
     try:
         store_id = ids.decode(request.path_params["store_id"], "Store", Codes, "storeId")
         records = _records(await request.body(), request.headers.get("content-type", ""))
-        rows = _stock_rows(records) if kind == "stock" else _price_rows(records)
+        rows = {"stock": _stock_rows, "price": _price_rows, "listing": _listing_rows}[kind](records)
         results, replayed = await batches.run_batch(services.database, principal, kind, store_id, key, rows)
     except _BadFile as exc:
         return JSONResponse({"errors": [{"code": "INVALID", "message": str(exc)}]}, status_code=400)

@@ -13,6 +13,7 @@ from commerce.quantities import QuantityRule, validate_quantity
 from core.clock import utc_now
 from core.errors import DomainError
 from store_network.access import load_store
+from store_sync.listed import delisted_skus
 
 MAX_CART_LINES = 100
 
@@ -59,6 +60,7 @@ async def change_lines(
         )
     ).all()
     skus = {sku.id: (sku, sold_by, status) for sku, sold_by, status in rows}
+    delisted = await delisted_skus(session, store.id, skus)
     cart = await get_or_create_cart(session, store.tenant_id, customer_id, store.id)
     existing = {
         line.sku_id: line for line in (await session.scalars(select(CartLine).where(CartLine.cart_id == cart.id))).all()
@@ -71,6 +73,8 @@ async def change_lines(
         sku, sold_by, status = found
         if status != "ACTIVE":
             raise DomainError(CartErrorCode.PRODUCT_UNAVAILABLE, "this product is no longer sold", f"{field}.skuId")
+        if sku.id in delisted and change.quantity > 0:  # taking it out of the cart stays possible
+            raise DomainError(CartErrorCode.NOT_LISTED_IN_STORE, "this store does not sell this item", f"{field}.skuId")
         line = existing.get(sku.id)
         quantity = change.quantity if replace or line is None else line.quantity + change.quantity
         rule = QuantityRule(sold_by, sku.quantity_step, sku.min_quantity, sku.price_per_quantity)

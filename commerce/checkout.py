@@ -29,6 +29,7 @@ from geo.zone_lookup import zones_for
 from membership import benefits as member_benefits
 from store_network.access import load_store
 from store_network.models import Store, Tenant
+from store_sync.listed import delisted_skus
 
 # Same-city delivery is priced by the store's zone tiers (geo.zone_lookup); parcels stay flat.
 EXPRESS_PARCEL_FEE_FEN = 1000
@@ -52,7 +53,7 @@ class CheckoutRequest:
 
 
 def _open_now(store: Store, now: datetime) -> bool:
-    from geo.delivery_options import is_open_at
+    from geo.opening_hours import is_open_at
 
     return is_open_at(store.business_hours, store.timezone, now)
 
@@ -130,6 +131,10 @@ async def place_order(
         ).all()
     if not rows:
         raise DomainError(CheckoutErrorCode.EMPTY_CART, "the cart is empty", "storeId")
+    delisted = await delisted_skus(session, store.id, [row[1].id for row in rows])
+    for index, row in enumerate(rows):
+        if row[1].id in delisted:  # de-listed after it went into the cart (store_sync.listing)
+            raise DomainError(CheckoutErrorCode.NOT_LISTED_IN_STORE, f"this store no longer sells {row[2].name}", f"lines.{index}")
     prices = await pricing.price_facts(
         session,
         pricing.PriceContext(store.tenant_id, store.id, customer_id, now),

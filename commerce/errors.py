@@ -32,6 +32,7 @@ class CartErrorCode(str, Enum):
     TOO_MANY_LINES = "TOO_MANY_LINES"
     PRODUCT_UNAVAILABLE = "PRODUCT_UNAVAILABLE"
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+    NOT_LISTED_IN_STORE = "NOT_LISTED_IN_STORE"  # the store de-listed the SKU (store_sync.listing)
 
 
 class CheckoutErrorCode(str, Enum):
@@ -43,6 +44,7 @@ class CheckoutErrorCode(str, Enum):
     EMPTY_CART = "EMPTY_CART"
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
     PRODUCT_UNAVAILABLE = "PRODUCT_UNAVAILABLE"
+    NOT_LISTED_IN_STORE = "NOT_LISTED_IN_STORE"  # the store de-listed the SKU (store_sync.listing)
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     FULFILMENT_NOT_SUPPORTED = "FULFILMENT_NOT_SUPPORTED"
     ADDRESS_REQUIRED = "ADDRESS_REQUIRED"
@@ -78,3 +80,4 @@ class OrderErrorCode(str, Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
     PROOF_REQUIRED = "PROOF_REQUIRED"  # completion needs the delivery proof / pickup code, or orderComplete
+    GROUP_BUY_NOT_FORMED = "GROUP_BUY_NOT_FORMED"  # a paid group-buy order is held until its group forms

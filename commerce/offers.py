@@ -13,6 +13,7 @@ from sqlalchemy import and_, select
 
 from commerce import pricing
 from commerce.models import Sku, Stock
+from store_sync.models import StoreListing
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class Offer:
     price: pricing.UnitPrice | None  # None only for a SKU the tenant does not have
     on_hand: int
     reserved: int
+    listed: bool = True  # False: the store de-listed it (store_sync.listing); the storefront hides it
 
     @property
     def available(self) -> int:
@@ -39,9 +41,9 @@ async def load_offers(
     found: dict[tuple[int, int], Offer] = {}
     for store_id, sku_ids in by_store.items():
         query = pricing.with_price_facts(
-            select(Stock.on_hand, Stock.reserved).select_from(Sku).outerjoin(
+            select(Stock.on_hand, Stock.reserved, StoreListing.listed).select_from(Sku).outerjoin(
                 Stock, and_(Stock.sku_id == Sku.id, Stock.store_id == store_id)
-            ),
+            ).outerjoin(StoreListing, and_(StoreListing.sku_id == Sku.id, StoreListing.store_id == store_id)),
             store_id,
         ).where(Sku.id.in_(sku_ids), Sku.tenant_id == tenant_id)
         rows = (await db.execute(query)).all()
@@ -49,5 +51,5 @@ async def load_offers(
         facts = [pricing.facts_from(row) for row in rows]
         prices = await pricing.price_facts(db, context, facts)
         for row, item in zip(rows, facts, strict=True):
-            found[(store_id, item.sku_id)] = Offer(prices[item.sku_id], row.on_hand or 0, row.reserved or 0)
+            found[(store_id, item.sku_id)] = Offer(prices[item.sku_id], row.on_hand or 0, row.reserved or 0, row.listed is not False)
     return [found.get(key, NO_OFFER) for key in keys]

@@ -40,6 +40,7 @@ class ActorType(str, Enum):
     SYSTEM = "SYSTEM"  # payment callbacks, the expiry sweeper
     API_KEY = "API_KEY"
     RIDER = "RIDER"  # the fleet rider carrying the order (delivery.board)
+    LEADER = "LEADER"  # a community leader handing an order over at their pickup point (distribution.pickup_points)
 
 
 class StockState(str, Enum):
@@ -108,6 +109,9 @@ def _actor_may(actor: ActorType, current: OrderStatus, target: OrderStatus) -> b
             (OrderStatus.READY, OrderStatus.DELIVERING),
             (OrderStatus.DELIVERING, OrderStatus.COMPLETED),
         }
+    if actor is ActorType.LEADER:
+        # A community leader only hands a collected order over at their pickup point.
+        return (current, target) == (OrderStatus.AWAITING_PICKUP, OrderStatus.COMPLETED)
     return True  # staff and API keys; their node-level permission is checked by the caller
 
 

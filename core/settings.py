@@ -165,7 +165,10 @@ class Settings:
     webhook_retry_cap_s: float = 3600.0
     webhook_max_failures: int = 8  # failures in a row before the endpoint is disabled (brand told)
     webhook_concurrency: int = 10  # requests in flight per endpoint; one aggregate's events always go one at a time
-    sync_max_body_bytes: int = 8 * 1024 * 1024  # POST /pos/stores/{id}/stock|prices files (CSV/JSON)
+    sync_max_body_bytes: int = 8 * 1024 * 1024  # POST /pos/stores/{id}/stock|prices|listing files (CSV/JSON)
+    # --- Store systems gaps (issue 16 follow-up): voucher guess budget ---
+    voucher_guess_limit: int = 30  # voucher redemption attempts per store per window (wrong codes count)
+    voucher_guess_window_s: int = 600
     # --- Real payment providers and after-sales (payments/wechatpay*, payments/alipay*, issue 20) ---
     # Which remote providers this process runs (merchant accounts per brand: paymentMerchantSet).
     remote_payment_providers: tuple[str, ...] = ()
@@ -253,6 +256,8 @@ def load_settings() -> Settings:
         webhook_max_failures=_int("QIANDIAN_WEBHOOK_MAX_FAILURES", 8),
         webhook_concurrency=_int("QIANDIAN_WEBHOOK_CONCURRENCY", 10),
         sync_max_body_bytes=_int("QIANDIAN_SYNC_MAX_BODY_BYTES", 8 * 1024 * 1024),
+        voucher_guess_limit=_int("QIANDIAN_VOUCHER_GUESS_LIMIT", 30),
+        voucher_guess_window_s=_int("QIANDIAN_VOUCHER_GUESS_WINDOW_S", 600),
         previous_secret_keys=tuple(k.strip() for k in (os.environ.get("QIANDIAN_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()),
         # Courier partners (delivery.couriers)
         courier_base_urls=_pairs("QIANDIAN_COURIER_BASE_URLS", str),  # e.g. "dada=http://127.0.0.1:8700/dada"

@@ -55,6 +55,7 @@ DEMO_CREDENTIALS = {
                  "signing_secret": base64.urlsafe_b64encode(b"demo-doordash-signing-secret-32b").decode(),
                  "webhook_authorization": "Basic ZGVtbzpkb29yZGFzaA=="},
     "lalamove": {"api_key": "pk_demo", "api_secret": "sk_demo", "market": "HK"},
+    "meituan": {"app_key": "demo-mt", "app_secret": "demo-mt-secret", "shop_id": "test_0001"},
 }
 
 
@@ -77,6 +78,7 @@ class Job:
     dropoff: LonLat
     step: str = "dispatching"
     cancelled: bool = False
+    extra: dict = field(default_factory=dict)  # partner fields every callback echoes (Meituan's delivery_id)
 
 
 @dataclass
@@ -89,6 +91,7 @@ class Simulator:
     quotes: dict[tuple[str, str], dict] = field(default_factory=dict)
     sent: list[tuple[str, str, int]] = field(default_factory=list)  # (provider, code, our HTTP status)
     refused: list[tuple[str, str]] = field(default_factory=list)  # requests whose signature we refused
+    served: list[tuple[str, str]] = field(default_factory=list)  # (provider, path) of requests we accepted
     create_calls: dict[tuple[str, str], int] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _tasks: set = field(default_factory=set)
@@ -140,6 +143,16 @@ class Simulator:
                                 hashlib.sha256).hexdigest()
                 ok = scheme == "hmac" and key == c["api_key"] and hmac.compare_digest(good, sig)
                 return ((json.loads(raw).get("data") if raw else {}) or {}) if ok else None
+            if provider == "meituan":
+                # SHA1(secret + k1v1..., keys sorted, `sign` and empty values left out); the unified
+                # platform carries the business fields as JSON in `biz`, signed the same way.
+                form = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+                text = c["app_secret"] + "".join(f"{k}{form[k]}" for k in sorted(form) if k != "sign" and form[k] != "")
+                if not hmac.compare_digest(hashlib.sha1(text.encode()).hexdigest(), form["sign"]):
+                    return None
+                if "biz" in form:
+                    return {**json.loads(form["biz"]), "_platform": "unified"}
+                return {k: v for k, v in form.items() if k not in ("appkey", "timestamp", "version", "sign")}
         except (ValueError, KeyError, TypeError, jwt.PyJWTError):
             return None
         return None
@@ -188,7 +201,7 @@ class Simulator:
             return
         path = httpx.URL(url).path
         signed = callback(job.provider, self.credentials[job.provider], path, merchant_id=job.merchant_id,
-                          partner_id=job.partner_id, code=code, at=at, rider=rider)
+                          partner_id=job.partner_id, code=code, at=at, rider=rider, extra=dict(job.extra))
         for _ in range(2 if self.behaviour.duplicate else 1):
             if self.behaviour.delay_s:
                 await asyncio.sleep(self.behaviour.delay_s)
@@ -223,6 +236,7 @@ def create_app(sim: Simulator) -> Starlette:
         if payload is None:
             sim.refused.append((provider, rest))
             return _refuse(provider)
+        sim.served.append((provider, rest))
         return await handle(sim, provider, rest, request.method, payload)
 
     async def control(request: Request) -> Response:
@@ -241,7 +255,7 @@ def create_app(sim: Simulator) -> Starlette:
 def _refuse(provider: str) -> Response:
     bodies = {"dada": {"status": "fail", "code": 2003, "msg": "签名错误"}, "fengniao": {"code": "40001", "msg": "sign error"},
               "sf": {"error_code": 1003, "error_msg": "sign error"}, "shansong": {"status": 401, "msg": "sign error"},
-              "uu": {"code": -101, "msg": "sign error"}}
+              "uu": {"code": -101, "msg": "sign error"}, "meituan": {"code": 4, "message": "签名验证失败"}}
     if provider in bodies:
         return JSONResponse(bodies[provider])
     return JSONResponse({"code": "unauthorized", "message": "bad credentials"}, status_code=401)
@@ -249,7 +263,7 @@ def _refuse(provider: str) -> Response:
 
 SHOP = LonLat(121.4800, 31.2200)
 # Each simulated partner's price for a job (fen), so CHEAPEST has something to choose.
-FEES = {"dada": 880, "fengniao": 820, "sf": 950, "shansong": 1100, "uu": 760, "uber": 880, "doordash": 880, "lalamove": 880}  # where the simulated partner thinks every shop is (WGS-84)
+FEES = {"dada": 880, "fengniao": 820, "sf": 950, "shansong": 1100, "uu": 760, "uber": 880, "doordash": 880, "lalamove": 880, "meituan": 880}  # where the simulated partner thinks every shop is (WGS-84)
 
 
 async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict) -> Response:
@@ -258,7 +272,9 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
           "fengniao": lambda r: {"code": "200", "msg": "success", "business_data": json.dumps(r)},
           "sf": lambda r: {"error_code": 0, "error_msg": "success", "result": r},
           "shansong": lambda r: {"status": 200, "msg": "", "data": r},
-          "uu": lambda r: {"code": 0, "msg": "success", "data": r}}.get(provider, lambda r: r)
+          "uu": lambda r: {"code": 0, "msg": "success", "data": r},
+          "meituan": (lambda r: {"code": "OP_SUCCESS", "msg": "success", "data": r, "traceId": "sim"})
+          if p.get("_platform") == "unified" else (lambda r: {"code": 0, "message": "成功", "data": r})}.get(provider, lambda r: r)
 
     async def created(merchant_id: str, dropoff: LonLat, extra) -> Response:
         if b.refuse_create:
@@ -348,6 +364,33 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
         if path.endswith("cancelOrder") and job:
             job.cancelled = True
             return JSONResponse(ok({"deductFee": 200 if job.step != "dispatching" else 0}))
+    if provider == "meituan":  # classic `/order/...` and unified `/peisong/order/...` paths; error codes illustrative
+        if path.endswith("preCreateByShop"):
+            return JSONResponse(ok({"delivery_fee": f"{FEES[provider] / 100:.2f}", "delivery_distance": 2300}))
+        if path.endswith("createByShop"):
+            system = "BD09" if str(p.get("coordinate_type")) == "1" else "GCJ02"
+            merchant = str(p["order_id"])
+
+            def booked(job: Job) -> dict:
+                job.extra.setdefault("delivery_id", str(p["delivery_id"]))
+                return {"mt_peisong_id": job.partner_id, "delivery_id": int(p["delivery_id"]), "order_id": merchant}
+
+            return await created(merchant, _pt(int(p["receiver_lng"]) / 1e6, int(p["receiver_lat"]) / 1e6, system), booked)
+        job = sim.by_partner.get((provider, str(p.get("mt_peisong_id") or ""))) or next(
+            (j for j in sim.jobs.values() if j.provider == provider and j.extra.get("delivery_id") == str(p.get("delivery_id"))), None)
+        if job is None:
+            return JSONResponse({"code": 16, "message": "订单不存在"})
+        if path.endswith("status/query") or path.endswith("queryStatus"):
+            return JSONResponse(ok({"status": int(sim.status_of(job)), "mt_peisong_id": job.partner_id,
+                                    "delivery_id": int(job.extra["delivery_id"]), "order_id": job.merchant_id}))
+        if path.endswith("rider/location"):
+            seen = from_wgs84(job.pickup, CoordinateSystem.GCJ02)
+            return JSONResponse(ok({"lng": round(seen.lon * 1e6), "lat": round(seen.lat * 1e6)}))
+        if path.endswith("order/delete") or path.endswith("order/cancel"):
+            if job.step in ("picked_up", "delivered"):
+                return JSONResponse({"code": 15, "message": "订单不可取消"})
+            job.cancelled = True
+            return JSONResponse(ok({"mt_peisong_id": job.partner_id}))
     if provider == "uber":
         if path.endswith("/oauth/v2/token"):
             return JSONResponse({"access_token": "sim-uber-token", "expires_in": 3600, "token_type": "Bearer"})
@@ -417,7 +460,7 @@ async def handle(sim: Simulator, provider: str, path: str, method: str, p: dict)
 def _refuse_business(provider: str) -> Response:
     bodies = {"dada": {"status": "fail", "code": 2076, "msg": "超出配送范围"}, "fengniao": {"code": "B0301", "msg": "out of range"},
               "sf": {"error_code": 1017, "error_msg": "out of range"}, "shansong": {"status": 400, "msg": "超出服务范围"},
-              "uu": {"code": -1, "msg": "out of range"}}
+              "uu": {"code": -1, "msg": "out of range"}, "meituan": {"code": 5, "message": "超出配送范围"}}
     if provider in bodies:
         return JSONResponse(bodies[provider])
     return JSONResponse({"code": "address_not_serviceable", "message": "out of range"}, status_code=422)

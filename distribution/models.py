@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utc_now
@@ -167,3 +167,32 @@ class CommissionWithdrawal(Base):
     reviewed_by_staff_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PickupPoint(Base):
+    """A community leader's pickup point (issue 15 item 3): where the leader's customers collect.
+    Registered by the leader (PENDING), approved or rejected by staff of the serving store."""
+
+    __tablename__ = "pickup_point"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    salesperson_id: Mapped[int] = mapped_column(ForeignKey("salesperson.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), index=True)  # the serving store (the leader's)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(200))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    hours: Mapped[str] = mapped_column(String(100))  # free text shown to customers, e.g. "daily 16:00-20:00"
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | APPROVED | REJECTED
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # staff id
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class OrderPickupPoint(Base):
+    """The pickup point an order goes to (chosen by its customer), and when the leader handed it over."""
+
+    __tablename__ = "order_pickup_point"
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    pickup_point_id: Mapped[int] = mapped_column(ForeignKey("pickup_point.id"), index=True)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

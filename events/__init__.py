@@ -11,6 +11,7 @@ from events.registry import emit, register
 from events.types import (
     DeliveryTaskChanged,
     Event,
+    ListingChanged,
     OrderCancelled,
     OrderCreated,
     OrderPaid,
@@ -25,6 +26,6 @@ from events.types import (
 )
 
 __all__ = [
-    "DeliveryTaskChanged", "Event", "OrderCancelled", "OrderCreated", "OrderPaid", "OrderRefunded", "OrderStatusChanged", "OrderTransitioned",
+    "DeliveryTaskChanged", "Event", "ListingChanged", "OrderCancelled", "OrderCreated", "OrderPaid", "OrderRefunded", "OrderStatusChanged", "OrderTransitioned",
     "PriceChanged", "StockChanged", "VoucherRedeemed", "WebhookEndpointDisabled", "emit", "order_transitioned", "register",
 ]

@@ -247,3 +247,21 @@ class OrderReceiptConfirmed(Event):
     @property
     def aggregate_id(self) -> int:
         return self.order_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingChanged(Event):
+    """A store listed or de-listed a SKU (store_sync.listing): a de-listed SKU is hidden from
+    that store's storefront and refused by its cart and checkout."""
+
+    type: ClassVar[str] = "listing.changed"
+    aggregate_type: ClassVar[str] = "store_listing"
+
+    store_id: int
+    sku_id: int
+    listed: bool
+    actor_id: int | None
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.sku_id

@@ -32,17 +32,25 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from enum import Enum
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from geo.coordinates import LonLat
+# Opening hours live in geo.opening_hours (checkout and slots read them without the delivery
+# options); re-exported here for the callers that import them from this module.
+from geo.opening_hours import (  # noqa: F401
+    BusinessHours,
+    NaiveDatetimeError,
+    _parse_interval,
+    _spans,
+    is_open_at,
+    validate_business_hours,
+)
 from geo.distance import DetourFactorDistance, RoadDistanceProvider, haversine_m
 from geo.eta import CitySpeedProfile, estimate_eta, speed_kmh_for
 from geo.zones import DeliveryZone, innermost_order
 
-BusinessHours = Mapping[int | str, Sequence[Sequence[str]]]
 
 # Hema's "30 minutes within 3 km" is the public benchmark for express promises.
 DEFAULT_EXPRESS_PROMISE_MINUTES = 30
@@ -71,79 +79,6 @@ class UnavailableReason(str, Enum):
     EXPRESS_DISABLED = "EXPRESS_DISABLED"
     TOO_FAR_FOR_EXPRESS = "TOO_FAR_FOR_EXPRESS"
     EXPRESS_TOO_SLOW = "EXPRESS_TOO_SLOW"
-
-
-class NaiveDatetimeError(ValueError):
-    """A datetime without tzinfo: 'open at 09:00' is meaningless without a zone."""
-
-
-# --- opening hours -----------------------------------------------------------------------
-
-
-def _parse_hhmm(text: str, *, allow_24: bool) -> time | None:
-    """'HH:MM' -> time; '24:00' -> None (end of day) when allowed."""
-    if not isinstance(text, str) or len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit():
-        raise ValueError(f"time must be 'HH:MM', got {text!r}")
-    hours, minutes = int(text[:2]), int(text[3:])
-    if allow_24 and hours == 24 and minutes == 0:
-        return None
-    if hours > 23 or minutes > 59:
-        raise ValueError(f"time out of range: {text!r}")
-    return time(hours, minutes)
-
-
-@lru_cache(maxsize=4096)
-def _parse_interval(open_text: str, close_text: str) -> tuple[time, time | None, bool]:
-    """(open, close or None for 24:00, crosses_midnight)."""
-    opens = _parse_hhmm(open_text, allow_24=False)
-    closes = _parse_hhmm(close_text, allow_24=True)
-    assert opens is not None
-    if closes is None:
-        return opens, None, False
-    if closes == opens:
-        raise ValueError(f"interval {open_text}-{close_text} is ambiguous; use '00:00'-'24:00' for all day")
-    return opens, closes, closes < opens
-
-
-def _spans(business_hours: BusinessHours, weekday: int) -> Sequence[Sequence[str]]:
-    # JSON turns int keys into strings; accept both rather than make every caller convert.
-    spans = business_hours.get(weekday)
-    if spans is None:
-        spans = business_hours.get(str(weekday), ())
-    return spans
-
-
-def is_open_at(business_hours: BusinessHours, tz: str, when: datetime) -> bool:
-    """Is the store open at the instant `when` (must be timezone-aware)?"""
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise NaiveDatetimeError("when must be timezone-aware")
-    local = when.astimezone(ZoneInfo(tz))
-    wall = local.time().replace(tzinfo=None)
-    today = local.weekday()
-    for open_text, close_text in _spans(business_hours, today):
-        opens, closes, crosses = _parse_interval(open_text, close_text)
-        if closes is None or crosses:
-            if wall >= opens:
-                return True
-        elif opens <= wall < closes:
-            return True
-    yesterday = (local - timedelta(days=1)).weekday()
-    for open_text, close_text in _spans(business_hours, yesterday):
-        _, closes, crosses = _parse_interval(open_text, close_text)
-        if crosses and closes is not None and wall < closes:
-            return True
-    return False
-
-
-def validate_business_hours(business_hours: BusinessHours) -> None:
-    """Raise ValueError on a malformed schedule (call at write time, not per request)."""
-    for weekday, intervals in business_hours.items():
-        if weekday not in range(7) and weekday not in {str(d) for d in range(7)}:
-            raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {weekday!r}")
-        for span in intervals:
-            if len(span) != 2:
-                raise ValueError(f"weekday {weekday!r}: a span must be [open, close]")
-            _parse_interval(span[0], span[1])
 
 
 # --- delivery options --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from commerce.order_status import ActorType, OrderStatus
 from commerce.orders import ACTOR_OF_KIND, apply_transition, load_order_for
 from core.errors import DomainError
 from events import OrderCancelled, OrderCreated, OrderRefunded, OrderStatusChanged, register
+from events.types import RefundSucceeded
 from membership import points, stored_value
 from membership.errors import MembershipErrorCode
 from membership.members import join, program, require_member
@@ -71,8 +72,7 @@ async def on_order_created(session: AsyncSession, event: OrderCreated) -> None:
 
 async def on_order_refunded(session: AsyncSession, event: OrderRefunded) -> None:
     """A full refund: stored value back in the parts it was taken, points earned taken back,
-    points redeemed restored. (Partial refunds: stored_value.refund_charge and
-    points.reverse_earned take an amount; no partial-refund order event exists yet.)"""
+    points redeemed restored (what partial refunds did not already move)."""
     await _refund_left(session, event, "order refunded")
     await points.reverse_earned(session, event.tenant_id, f"order:{event.order_id}", None, now=event.at)
     await points.restore_redeemed(session, event.tenant_id, f"order:{event.order_id}", now=event.at)
@@ -84,9 +84,35 @@ async def on_order_cancelled(session: AsyncSession, event: OrderCancelled) -> No
     await points.restore_redeemed(session, event.tenant_id, f"order:{event.order_id}", now=event.at)
 
 
+async def _refunded_share(session: AsyncSession, order_id: int) -> tuple[int, int]:
+    """(fen refunded so far by partial refunds, fen the order was paid): the pro-rata basis."""
+    from payments.refunds import refunded_fen_of_order
+
+    order = await session.get(Order, order_id)
+    return await refunded_fen_of_order(session, order_id), order.total_fen
+
+
+async def on_refund_succeeded(session: AsyncSession, event: RefundSucceeded) -> None:
+    """A partial refund (payments.refunds): points earned on the order are taken back and
+    points redeemed on it restored, pro rata to the money refunded so far over what the order
+    was paid (cumulative, so the partials of a whole order add up to the full reversal, and a
+    redelivered event moves nothing: reversed_points is compared-and-set to the new target).
+
+    Stored value is NOT touched: a partial refund is money the provider gives back, up to what
+    the provider captured. An order paid partly by stored value gets its stored-value part back
+    on the full refund (orderRefund -> on_order_refunded returns what is left of the charge)."""
+    share = await _refunded_share(session, event.order_id)
+    reference = f"order:{event.order_id}"
+    await points.reverse_earned(session, event.tenant_id, reference, share, now=event.at)
+    await points.restore_redeemed(session, event.tenant_id, reference, share, now=event.at)
+
+
 async def on_order_status_changed(session: AsyncSession, event: OrderStatusChanged) -> None:
     if event.to_status == OrderStatus.COMPLETED.value:
         await points.earn_for_order(session, event.tenant_id, event.order_id, now=event.at)
+        share = await _refunded_share(session, event.order_id)
+        if share[0] > 0:  # partly refunded before it completed: the points earned shrink the same way
+            await points.reverse_earned(session, event.tenant_id, f"order:{event.order_id}", share, now=event.at)
 
 
 def register_listeners() -> None:
@@ -96,5 +122,6 @@ def register_listeners() -> None:
     pricing.add_step(MemberStep(pricing.PriceSource.MEMBER))  # member prices: after STORE, before PROMOTION
     register(OrderCreated, on_order_created)
     register(OrderRefunded, on_order_refunded)
+    register(RefundSucceeded, on_refund_succeeded)
     register(OrderCancelled, on_order_cancelled)
     register(OrderStatusChanged, on_order_status_changed)

@@ -138,26 +138,43 @@ async def redeem(
     return award
 
 
-async def restore_redeemed(session: AsyncSession, tenant_id: int, reference: str, *, now: datetime) -> int:
+async def restore_redeemed(
+    session: AsyncSession, tenant_id: int, reference: str, refunded: tuple[int, int] | None = None, *, now: datetime,
+) -> int:
     """Give back the points a refunded or cancelled order redeemed, into the lots they came
-    from (a lot that expired meanwhile is expired again by the next expiry run). Once."""
+    from (a lot that expired meanwhile is expired again by the next expiry run): all of them
+    (`refunded` None) or pro rata (refunded_fen, paid_fen), cumulatively, like reverse_earned:
+    after K of N fen refunded floor(points x K / N) are back, all of them at K = N. A repeat
+    with the same or a smaller refunded amount restores nothing (compare-and-set on
+    reversed_points). Returns points restored now."""
     award = await _award(session, tenant_id, reference, "REDEEM")
-    if award is None or award.reversed_points:
+    if award is None:
+        return 0
+    before = award.reversed_points
+    target = award.points if refunded is None else min(award.points, award.points * max(refunded[0], 0) // max(refunded[1], 1))
+    if target <= before:
         return 0
     moved = await session.execute(
-        update(PointsAward).where(PointsAward.id == award.id, PointsAward.reversed_points == 0)
-        .values(reversed_points=award.points), execution_options=_NO_SYNC,
+        update(PointsAward).where(PointsAward.id == award.id, PointsAward.reversed_points == before)
+        .values(reversed_points=target), execution_options=_NO_SYNC,
     )
     if moved.rowcount != 1:
         return 0
+    position = 0  # the lots in the order they were taken; points (before, target] of that sequence go back
     for lot_id, taken in award.lots or []:
-        await session.execute(update(PointsLot).where(PointsLot.id == lot_id).values(remaining=PointsLot.remaining + taken),
-                              execution_options=_NO_SYNC)
+        back = min(target - position, taken) - max(before - position, 0)
+        if back > 0:
+            await session.execute(update(PointsLot).where(PointsLot.id == lot_id).values(remaining=PointsLot.remaining + back),
+                                  execution_options=_NO_SYNC)
+        position += taken
+    amount = target - before
+    key = f"points.restore:{reference}" if before == 0 and target == award.points else f"points.restore:{reference}:{target}"
     redeemed = await accounts.brand(session, tenant_id, "points.redeemed", accounts.POINTS)
     await post(session, tenant_id, "points.restore",
-               [Leg(redeemed, -award.points), Leg(await accounts.points(session, tenant_id, award.member_id), award.points)],
-               idempotency_key=f"points.restore:{reference}", memo="redeemed points restored", now=now)
-    return award.points
+               [Leg(redeemed, -amount), Leg(await accounts.points(session, tenant_id, award.member_id), amount)],
+               idempotency_key=key, memo="redeemed points restored", now=now)
+    await session.refresh(award)
+    return amount
 
 
 async def reverse_earned(
@@ -281,7 +298,7 @@ async def earn_for_order(session: AsyncSession, tenant_id: int, order_id: int, *
     )).all()
     subtotal = sum(fen for _, fen in rows)
     redeemed = await _award(session, tenant_id, f"order:{order.id}", "REDEEM")
-    off = redeemed.fen if redeemed is not None and not redeemed.reversed_points else 0
+    off = redeemed.fen if redeemed is not None and redeemed.reversed_points < redeemed.points else 0  # not all given back
     lines = [(category, fen - (fen * off // subtotal if subtotal else 0)) for category, fen in rows]
     amount = await points_for_lines(session, member, order.store_id, lines, now)
     return await credit(session, member, amount, source="order", reference=f"order:{order.id}", now=now,

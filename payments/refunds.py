@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +35,18 @@ log = logging.getLogger(__name__)
 _NO_SYNC = {"synchronize_session": False}
 
 
+LineCheck = Callable[[AsyncSession, int, list[dict]], Awaitable[None]]
+_LINE_CHECKS: list[LineCheck] = []
+
+
+def add_line_check(check: LineCheck) -> None:
+    """A domain that must refuse some line refunds before any money moves (vouchers: a used
+    voucher cannot be refunded) registers `check(session, order_id, lines)`, raising DomainError.
+    Registering the same function again changes nothing."""
+    if check not in _LINE_CHECKS:
+        _LINE_CHECKS.append(check)
+
+
 @dataclass(frozen=True)
 class RefundLine:
     line_id: int
@@ -46,23 +59,46 @@ def out_refund_no(payment_id: int, key: str) -> str:
 
 
 async def lines_amount(session: AsyncSession, order_id: int, lines: list[RefundLine]) -> tuple[int, list[dict]]:
-    """The money of some quantity of some lines, pro rata of what the line cost (integer fen,
-    rounded down), and the lines as stored. Raises DomainError on a line not in the order or
-    a quantity above the line's."""
+    """The money of some quantity of some lines: those units' share of what the line was PAID,
+    its total less the order promotions' discount allocated to it at placement
+    (promotions.service.line_refund_fen), cumulative over the line's earlier refunds (pending or
+    succeeded), so refunding a line unit by unit returns exactly its net and never its list price.
+    Returns (fen, the lines as stored). Raises DomainError on a line not in the order or a
+    quantity above what is left of the line."""
     from commerce.models import OrderLine  # local: payments -> commerce only here
+    from promotions.service import line_refund_fen
 
     rows = {row.id: row for row in await session.scalars(select(OrderLine).where(OrderLine.order_id == order_id))}
+    done: dict[int, int] = {}  # line id -> units already refunded or being refunded
+    for earlier in await session.scalars(select(PaymentRefund.lines).where(PaymentRefund.order_id == order_id,
+                                                                             PaymentRefund.status != "FAILED")):
+        for line in earlier or []:
+            done[line["line_id"]] = done.get(line["line_id"], 0) + int(line["quantity"])
     total, stored = 0, []
     for index, line in enumerate(lines):
         row = rows.get(line.line_id)
         if row is None:
             raise DomainError(PaymentErrorCode.NOT_FOUND, "no such line in this order", f"lines.{index}.lineId")
-        if not 0 < line.quantity <= row.quantity:
-            raise DomainError(PaymentErrorCode.INVALID, f"quantity must be 1..{row.quantity}", f"lines.{index}.quantity")
-        amount = row.line_total_fen * line.quantity // row.quantity
+        left = row.quantity - done.get(row.id, 0)
+        if not 0 < line.quantity <= left:
+            raise DomainError(PaymentErrorCode.INVALID, f"quantity must be 1..{left} (what is left of the line)", f"lines.{index}.quantity")
+        amount = await line_refund_fen(session, row.id, row.line_total_fen, row.quantity, line.quantity, done.get(row.id, 0))
+        done[row.id] = done.get(row.id, 0) + line.quantity
         total += amount
         stored.append({"line_id": row.id, "sku_id": row.sku_id, "quantity": line.quantity, "amount_fen": amount})
+    for check in _LINE_CHECKS:
+        await check(session, order_id, stored)
     return total, stored
+
+
+async def refunded_fen_of_order(session: AsyncSession, order_id: int) -> int:
+    """What the order's partial refunds have given back so far (SUCCEEDED only: a pending one
+    may still fail). Listeners on RefundSucceeded reverse pro rata to this cumulative figure, so a
+    redelivered event (the same figure) or an older one (smaller) reverses nothing more."""
+    from sqlalchemy import func
+
+    return int(await session.scalar(select(func.coalesce(func.sum(PaymentRefund.amount_fen), 0))
+                                    .where(PaymentRefund.order_id == order_id, PaymentRefund.status == "SUCCEEDED")))
 
 
 async def reserve_refund(session: AsyncSession, payment: Payment, *, key: str, amount_fen: int, reason: str,
@@ -163,6 +199,11 @@ async def settle_refund(session: AsyncSession, number: str, status: str, now: da
                               .values(refunded_fen=Payment.refunded_fen - refund.amount_fen), execution_options=_NO_SYNC)
         return "REFUND_FAILED"
     payment = await session.get(Payment, refund.payment_id, populate_existing=True)
+    # One settlement per order at a time: the listeners reverse pro rata to the refunds SUCCEEDED
+    # so far, so a second refund settling concurrently must see this one once it commits.
+    from commerce.models import Order
+
+    await session.execute(select(Order.id).where(Order.id == refund.order_id).with_for_update())
     restocked = await _restock(session, refund) if refund.restock else False
     await emit(session, RefundSucceeded(
         tenant_id=refund.tenant_id, at=now, order_id=refund.order_id, payment_id=payment.id, refund_id=refund.id,

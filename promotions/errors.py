@@ -22,5 +22,11 @@ class PromotionErrorCode(str, Enum):
     COUPON_SOLD_OUT = "COUPON_SOLD_OUT"  # total quota issued
     FLASH_SALE_SOLD_OUT = "FLASH_SALE_SOLD_OUT"
     FLASH_SALE_LIMIT_REACHED = "FLASH_SALE_LIMIT_REACHED"  # per-customer limit
+    GROUP_FULL = "GROUP_FULL"  # group buys: every place of this group is taken; start a new group
+    GROUP_CLOSED = "GROUP_CLOSED"  # group buys: the group formed, failed or expired
+    GROUP_BUY_LIMIT_REACHED = "GROUP_BUY_LIMIT_REACHED"  # group buys: per-customer limit of places
+    GROUP_BUY_NOT_RUNNING = "GROUP_BUY_NOT_RUNNING"  # group buys: outside the campaign's validity
+    SHARE_TOKEN_INVALID = "SHARE_TOKEN_INVALID"  # group buys: not a share token we signed
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
     IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"  # same key, different input

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from commerce import ports, pricing
 from events import OrderCancelled, register
-from promotions import flash_sales, service
+from promotions import flash_sales, group_buys, service
 
 
 async def _on_cancelled(session, event: OrderCancelled) -> None:
@@ -21,3 +21,4 @@ def register_listeners() -> None:
     ports.set_order_adjuster(service.adjust_order_at_checkout)
     pricing.add_step(flash_sales.FlashSalePrice())
     register(OrderCancelled, _on_cancelled)
+    group_buys.register_listeners()  # group buys: places held by payment, hold until formed

@@ -162,3 +162,88 @@ class FlashSalePurchase(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
     quantity: Mapped[int] = mapped_column(BigInteger)
     released: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class GroupBuy(Base):
+    """A group-buy campaign (拼团): one SKU at `price_fen` for groups of `group_size` buyers who all
+    pay within `window_hours` of the group opening. Per store (`store_id`) or at every store under
+    the owning node (`store_id` NULL; each group then lives at the store it was opened at)."""
+
+    __tablename__ = "group_buy"
+    __table_args__ = (
+        CheckConstraint("price_fen >= 0", name="price_not_negative"),
+        CheckConstraint("group_size >= 2", name="group_size_at_least_two"),
+        CheckConstraint("window_hours >= 1", name="window_positive"),
+        CheckConstraint("per_customer_limit >= 1", name="limit_positive"),
+        Index("ix_group_buy_tenant_sku", "tenant_id", "sku_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    node_id: Mapped[int] = mapped_column(ForeignKey("network_node.id"))
+    node_path: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("sku.id"))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"))
+    price_fen: Mapped[int] = mapped_column(BigInteger)
+    group_size: Mapped[int] = mapped_column(Integer)
+    window_hours: Mapped[int] = mapped_column(Integer)
+    per_customer_limit: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class GroupBuyGroup(Base):
+    """One group of a campaign. `seats` counts members holding a place (paid or still paying),
+    `paid` the members who paid; both only move by conditional UPDATE, never past `size`.
+    OPEN -> FORMED when the size-th member pays; OPEN -> FAILED when `expires_at` passes first."""
+
+    __tablename__ = "group_buy_group"
+    __table_args__ = (
+        CheckConstraint("status IN ('OPEN','FORMED','FAILED')", name="status"),
+        CheckConstraint("seats >= 0 AND seats <= size", name="seats_within_size"),
+        CheckConstraint("paid >= 0 AND paid <= seats", name="paid_within_seats"),
+        Index("ix_group_buy_group_status_expires", "status", "expires_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    group_buy_id: Mapped[int] = mapped_column(ForeignKey("group_buy.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    leader_customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    status: Mapped[str] = mapped_column(String(16), default="OPEN")
+    size: Mapped[int] = mapped_column(Integer)
+    seats: Mapped[int] = mapped_column(Integer, default=0)
+    paid: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    formed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class GroupBuyMember(Base):
+    """A customer's place in a group, held by one order. PENDING (order unpaid) -> PAID ->
+    REFUNDED; PENDING -> RELEASED when the unpaid order is cancelled or expires. While the group
+    is not FORMED a PAID member's order is on hold: it cannot move past PAID (promotions.group_buys)."""
+
+    __tablename__ = "group_buy_member"
+    __table_args__ = (
+        UniqueConstraint("group_id", "customer_id"),
+        CheckConstraint("status IN ('PENDING','PAID','RELEASED','REFUNDED')", name="status"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group_buy_group.id"), index=True)
+    group_buy_id: Mapped[int] = mapped_column(ForeignKey("group_buy.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class GroupBuyBuyer(Base):
+    """How many places a customer holds in a campaign's groups (the per-customer limit); moves
+    only by conditional UPDATE, the row created first with INSERT .. ON CONFLICT DO NOTHING."""
+
+    __tablename__ = "group_buy_buyer"
+    __table_args__ = (CheckConstraint("places >= 0", name="places_not_negative"),)
+    group_buy_id: Mapped[int] = mapped_column(ForeignKey("group_buy.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    places: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,12 +1,13 @@
 """Product listing with keyset pagination, filters and sorting, in an optional store context."""
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, select
 from strawberry.types import Info
 
 from commerce.errors import CatalogErrorCode
 from commerce.models import Category, Product, Sku, Stock
 from core.errors import DomainError
+from store_sync.models import StoreListing
 from schema import ids
 from resolvers.errors import UserInputError, no_tenant_error
 from resolvers.pagination import build_connection, keyset_page
@@ -23,6 +24,8 @@ async def product_connection(info: Info, store_id: int | None, first, after, fil
     if tenant_id is None:
         raise no_tenant_error(info)
     query = select(Product).where(Product.tenant_id == tenant_id, Product.status == "ACTIVE")
+    if store_id is not None:  # a product whose SKUs this store all de-listed is not on its shelves
+        query = query.where(~hidden_in_store(store_id))
     if filter is not None:
         if filter.search:
             if len(filter.search) > MAX_SEARCH:
@@ -58,6 +61,16 @@ async def product_connection(info: Info, store_id: int | None, first, after, fil
     cursor_of = (lambda p: [p.name, p.id]) if field == ProductSortField.NAME else (lambda p: [p.id])
     skus = await ProductType.prefetch_skus(info, rows[:limit], store_id) if _selects(info.selected_fields, "skus") else {}
     return build_connection(rows, limit, after, cursor_of, lambda p: ProductType.from_row(p, store_id, skus.get(p.id)))
+
+
+def hidden_in_store(store_id: int):
+    """Has the store de-listed some SKU of the product and left none of its SKUs listed?"""
+    delisted = exists(select(StoreListing.sku_id).where(
+        StoreListing.store_id == store_id, StoreListing.sku_id == Sku.id, StoreListing.listed.is_(False)))
+    return and_(
+        exists(select(Sku.id).where(Sku.product_id == Product.id, delisted)),
+        ~exists(select(Sku.id).where(Sku.product_id == Product.id, ~delisted)),
+    )
 
 
 def _selects(selections, name: str) -> bool:

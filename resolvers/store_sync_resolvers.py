@@ -9,7 +9,7 @@ from resolvers.mutation_support import guarded
 from schema import ids
 from schema import store_systems as types
 from schema.common import Money
-from store_sync import batches, bulk
+from store_sync import batches, bulk, listing
 from store_sync.errors import SyncErrorCode as Codes
 
 
@@ -43,6 +43,7 @@ def row_payload(row: dict) -> types.SyncRowResult:
         index=row["index"], sku_code=row["skuCode"], status=types.SyncRowStatus(row["status"]),
         code=types.SyncErrorCode(row["code"]) if row["code"] else None, message=row["message"],
         on_hand=row["onHand"], reserved=row["reserved"], price=Money.of(row["priceFen"]) if row["priceFen"] is not None else None,
+        listed=row.get("listed"),
     )
 
 
@@ -70,3 +71,11 @@ async def store_price_sync(info: Info, input: types.StorePriceSyncInput) -> type
         for i, r in enumerate(input.rows)
     ]
     return await _run(info, "price", input.store_id, input.idempotency_key, rows)
+
+
+async def store_listing_sync(info: Info, input: types.StoreListingSyncInput) -> types.StoreSyncPayload:
+    rows = [
+        listing.ListingRow(sku_code=r.sku_code, sku_id=_sku_id(r.sku_id, i), listed=r.listed, version=parse_version(r.version))
+        for i, r in enumerate(input.rows)
+    ]
+    return await _run(info, "listing", input.store_id, input.idempotency_key, rows)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from strawberry.types import Info
 
-from geo.delivery_options import is_open_at
+from geo.opening_hours import is_open_at
 from resolvers.errors import UserInputError, no_tenant_error
 from resolvers.pagination import build_connection, keyset_page
 from schema.common import Connection

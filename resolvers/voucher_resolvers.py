@@ -1,6 +1,8 @@
 """Thin resolvers for vouchers."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from strawberry.types import Info
 
 from core.errors import DomainError
@@ -40,6 +42,8 @@ async def voucher_redeem(info: Info, input: types.VoucherRedeemInput) -> types.V
             info.context.database, info.context.principal, store_id=ids.decode(input.store_id, "Store", Codes, "storeId"),
             code=input.code, qr_payload=input.qr_payload,
             amount_fen=None if input.amount is None else parse_amount_to_fen(input.amount), request_no=input.request_no,
+            guess_limit=info.context.services.settings.voucher_guess_limit,
+            guess_window=timedelta(seconds=info.context.services.settings.voucher_guess_window_s),
         )
         return {"replayed": replayed, "redemption": types.VoucherRedemption(
             id=ids.encode("VoucherRedemption", redemption.id), voucher_id=ids.encode("Voucher", voucher.id),

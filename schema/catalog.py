@@ -113,7 +113,8 @@ class Sku(relay.Node):
         if store_id is None:
             return [cls.from_row(row, sold_by) for row in rows]
         offers = await info.context.loaders.offer.load_many([(store_id, row.id) for row in rows])
-        return [cls.from_row(row, sold_by, offer) for row, offer in zip(rows, offers)]
+        # A SKU the store de-listed (store_sync.listing) is not on its shelves.
+        return [cls.from_row(row, sold_by, offer) for row, offer in zip(rows, offers) if offer.listed]
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -178,7 +179,7 @@ class Product(relay.Node):
         offers = await info.context.loaders.offer.load_many([(store_id, sku.id) for sku in flat])
         offer_of = dict(zip((sku.id for sku in flat), offers, strict=True))
         return {
-            row.id: [Sku.from_row(sku, row.sold_by, offer_of[sku.id]) for sku in skus]
+            row.id: [Sku.from_row(sku, row.sold_by, offer_of[sku.id]) for sku in skus if offer_of[sku.id].listed]
             for row, skus in zip(rows, sku_rows, strict=True)
         }
 

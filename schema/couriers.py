@@ -29,6 +29,7 @@ class CourierProvider(Enum):
     UBER = "uber"
     DOORDASH = "doordash"
     LALAMOVE = "lalamove"
+    MEITUAN = "meituan"
 
 
 @strawberry.enum

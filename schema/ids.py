@@ -6,11 +6,12 @@ from enum import Enum
 from strawberry.relay import GlobalID
 from strawberry.relay.types import GlobalIDValueError
 
+from core import global_ids
 from core.errors import DomainError
 
 
 def encode(type_name: str, pk: int) -> str:
-    return str(GlobalID(type_name, str(pk)))
+    return global_ids.encode(type_name, pk)  # the same text as str(GlobalID(type_name, str(pk)))
 
 
 def decode(raw: str, type_name: str, codes: type[Enum], field: str) -> int:

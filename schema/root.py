@@ -24,6 +24,7 @@ from app.request_log import QiandianSchema, RequestIdMaskErrors
 from app.validation import GuardedValidation
 from schema.account import Viewer
 from schema.distribution_root import DistributionMutation, DistributionQuery
+from schema.pickup_points_root import PickupPointsMutation, PickupPointsQuery  # community-leader pickup points (#15 item 3)
 from schema.membership_root import MembershipMutation, MembershipQuery  # membership (issue #14)
 from schema.catalog import Category, Product, Sku
 from schema.common import Connection
@@ -73,6 +74,7 @@ from schema.geo import (
 from core.errors import CommonErrorCode, DomainError
 from schema.couriers_root import CouriersMutation, CouriersQuery
 from schema.promotions_root import PromotionsMutation, PromotionsQuery
+from schema.group_buys_root import GroupBuysMutation, GroupBuysQuery
 
 
 def _store_pk(raw: str | None) -> int | None:
@@ -85,7 +87,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery):
+class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -215,7 +217,7 @@ class Query(CouriersQuery, DistributionQuery, StoreSystemsQuery, MembershipQuery
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation):
+class Mutation(CouriersMutation, DistributionMutation, PickupPointsMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation, GroupBuysMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)

@@ -130,6 +130,21 @@ class StorePriceSyncInput:
     rows: list[PriceSyncRowInput]
 
 
+@strawberry.input(description="List (true) or de-list (false) a SKU in the store. Under strong `storefront` control only HQ may re-list (LISTING_LOCKED_BY_HQ).")
+class ListingSyncRowInput:
+    sku_code: str | None = None
+    sku_id: strawberry.ID | None = None
+    listed: bool
+    version: str = strawberry.field(description="A number that grows with each listing change at the source; an older one is skipped as STALE.")
+
+
+@strawberry.input
+class StoreListingSyncInput:
+    store_id: strawberry.ID
+    idempotency_key: str
+    rows: list[ListingSyncRowInput]
+
+
 @strawberry.type
 class SyncRowResult:
     index: int
@@ -140,6 +155,7 @@ class SyncRowResult:
     on_hand: int | None = None
     reserved: int | None = None
     price: Money | None = None
+    listed: bool | None = strawberry.field(default=None, description="Listing batches: the SKU's listing in the store after this row.")
 
 
 @strawberry.type

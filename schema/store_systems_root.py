@@ -11,6 +11,7 @@ from schema.store_systems import (
     VoucherProductCreatePayload,
     VoucherRedeemInput,
     VoucherRedeemPayload,
+    StoreListingSyncInput,
     StorePriceSyncInput,
     StoreStockSyncInput,
     StoreSyncPayload,
@@ -79,6 +80,12 @@ class StoreSystemsMutation:
         from resolvers import store_sync_resolvers
 
         return await store_sync_resolvers.store_price_sync(info, input)
+
+    @strawberry.mutation(description="POS/ERP: list or de-list SKUs in one store (API key or staff with MANAGE_STOCK; re-listing follows the storefront control policy).")
+    async def store_listing_sync(self, info: Info, input: StoreListingSyncInput) -> StoreSyncPayload:
+        from resolvers import store_sync_resolvers
+
+        return await store_sync_resolvers.store_listing_sync(info, input)
 
     @strawberry.mutation(description="HQ: make a SKU a voucher product (pay its price, worth faceValue).")
     async def voucher_product_create(self, info: Info, input: VoucherProductCreateInput) -> VoucherProductCreatePayload:

@@ -4,10 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 # Courier partners (delivery/couriers): a simulated Dada/Fengniao/SF/Shansong/UU/Uber/DoorDash/
-# Lalamove beside the API; it wires the demo brand once the API has seeded it.
+# Lalamove/Meituan beside the API; it wires the demo brand once the API has seeded it.
 COURIER_SIM_PORT="${COURIER_SIM_PORT:-8700}"
 if [ -z "${QIANDIAN_COURIER_BASE_URLS:-}" ]; then
-  for p in dada fengniao sf shansong uu uber doordash lalamove; do
+  for p in dada fengniao sf shansong uu uber doordash lalamove meituan; do
     QIANDIAN_COURIER_BASE_URLS="${QIANDIAN_COURIER_BASE_URLS:-}$p=http://127.0.0.1:$COURIER_SIM_PORT/$p,"
   done
   export QIANDIAN_COURIER_BASE_URLS

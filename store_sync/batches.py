@@ -5,7 +5,7 @@ from auth.roles import Principal
 from commerce.idempotency import run_idempotent
 from core.errors import DomainError
 from db.session import Database
-from store_sync import bulk
+from store_sync import bulk, listing
 from store_sync.errors import SyncErrorCode as Codes
 
 
@@ -20,13 +20,13 @@ def _principal_key(principal: Principal) -> str:
 async def run_batch(
     database: Database, principal: Principal, kind: str, store_id: int, key: str, rows: list
 ) -> tuple[list[dict], bool]:
-    """(row results as JSON dicts, replayed). `kind` is 'stock' or 'price'."""
+    """(row results as JSON dicts, replayed). `kind` is 'stock', 'price' or 'listing'."""
     if principal.tenant_id is None:
         raise DomainError(Codes.UNAUTHENTICATED, "sign in or send an API key", None)
     who = _principal_key(principal)
     if len(rows) > bulk.MAX_ROWS:
         raise DomainError(Codes.TOO_MANY_ROWS, f"at most {bulk.MAX_ROWS} rows per batch", "rows")
-    apply = bulk.sync_stock if kind == "stock" else bulk.sync_prices
+    apply = {"stock": bulk.sync_stock, "price": bulk.sync_prices, "listing": listing.sync_listing}[kind]
 
     async def work(session):
         results = await apply(session, principal, store_id, rows)
@@ -43,6 +43,8 @@ async def run_batch(
 def _fingerprint_row(row) -> list:
     if isinstance(row, bulk.StockRow):
         return [row.sku_code, row.sku_id, row.mode.value, row.quantity, row.version]
+    if isinstance(row, listing.ListingRow):
+        return [row.sku_code, row.sku_id, row.listed, row.version]
     return [row.sku_code, row.sku_id, row.price_fen, row.version]
 
 

@@ -83,11 +83,15 @@ class RowResult:
     on_hand: int | None = None
     reserved: int | None = None
     price_fen: int | None = None
+    listed: bool | None = None  # listing batches (store_sync.listing)
 
     def as_json(self) -> dict:
-        return {"index": self.index, "skuCode": self.sku_code, "status": self.status.value,
-                "code": self.code.value if self.code else None, "message": self.message,
-                "onHand": self.on_hand, "reserved": self.reserved, "priceFen": self.price_fen}
+        out = {"index": self.index, "skuCode": self.sku_code, "status": self.status.value,
+               "code": self.code.value if self.code else None, "message": self.message,
+               "onHand": self.on_hand, "reserved": self.reserved, "priceFen": self.price_fen}
+        if self.listed is not None:
+            out["listed"] = self.listed
+        return out
 
 
 @dataclass

@@ -14,6 +14,7 @@ let one through the voucher row's conditional UPDATE.
 """
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 
@@ -37,6 +38,7 @@ from vouchers.errors import VoucherErrorCode as Codes
 from vouchers.models import Voucher, VoucherGuessBudget, VoucherProduct, VoucherRedemption
 
 _NO_SYNC = {"synchronize_session": False}
+log = logging.getLogger(__name__)
 _REQUEST_NO = re.compile(r"^[A-Za-z0-9._:-]{6,64}$")
 MAX_VALID_DAYS = 3 * 366
 MAX_ACCEPTING_STORES = 500
@@ -126,23 +128,84 @@ async def issue_for_paid_order(session: AsyncSession, event: OrderPaid) -> None:
 
 async def refund_for_refunded_order(session: AsyncSession, event: OrderRefunded) -> None:
     """Listener: an order's vouchers are refunded with it, only if none has been used (otherwise
-    the refund is refused and rolls back: the goods were partly given already)."""
-    vouchers = list(await session.scalars(select(Voucher).where(Voucher.order_id == event.order_id).with_for_update()))
+    the refund is refused and rolls back: the goods were partly given already). Vouchers that a
+    partial refund already refunded are skipped."""
+    vouchers = list(await session.scalars(select(Voucher).where(Voucher.order_id == event.order_id, Voucher.status != "REFUNDED")
+                                          .with_for_update()))
     if not vouchers:
         return
     if any(v.status != "ACTIVE" or v.remaining_fen != v.face_value_fen for v in vouchers):
         raise DomainError(Codes.VOUCHER_USED, "a voucher of this order was used or has expired: refund it by hand", "orderId")
     sales, discount = await _brand_accounts(session, event.tenant_id)
     for v in vouchers:
-        result = await session.execute(
-            update(Voucher).where(Voucher.id == v.id, Voucher.status == "ACTIVE", Voucher.remaining_fen == Voucher.face_value_fen)
-            .values(status="REFUNDED", remaining_fen=0), execution_options=_NO_SYNC)
-        if result.rowcount != 1:
+        if not await _void(session, event.tenant_id, v, sales, discount, event.at):
             raise DomainError(Codes.VOUCHER_USED, "a voucher of this order was just used", "orderId")
-        liability = await account(session, event.tenant_id, "voucher.liability", "voucher", v.id)
-        await post(session, event.tenant_id, "voucher.refunded", [
-            Leg(liability, -v.face_value_fen), Leg(discount, v.face_value_fen - v.paid_fen), Leg(sales, v.paid_fen),
-        ], idempotency_key=f"voucher-refunded:{v.id}", reference=("voucher", v.id), now=event.at)
+
+
+async def _void(session: AsyncSession, tenant_id: int, v: Voucher, sales: int, discount: int, at: datetime) -> bool:
+    """An unused voucher becomes REFUNDED and its liability goes back (compare-and-set)."""
+    result = await session.execute(
+        update(Voucher).where(Voucher.id == v.id, Voucher.status == "ACTIVE", Voucher.remaining_fen == Voucher.face_value_fen)
+        .values(status="REFUNDED", remaining_fen=0), execution_options=_NO_SYNC)
+    if result.rowcount != 1:
+        return False
+    liability = await account(session, tenant_id, "voucher.liability", "voucher", v.id)
+    await post(session, tenant_id, "voucher.refunded", [
+        Leg(liability, -v.face_value_fen), Leg(discount, v.face_value_fen - v.paid_fen), Leg(sales, v.paid_fen),
+    ], idempotency_key=f"voucher-refunded:{v.id}", reference=("voucher", v.id), now=at)
+    return True
+
+
+async def _refunded_units(session: AsyncSession, order_id: int, status: str) -> dict[int, int]:
+    from payments.models import PaymentRefund  # local: only the refund paths reach into payments
+
+    units: dict[int, int] = {}
+    for lines in await session.scalars(select(PaymentRefund.lines).where(PaymentRefund.order_id == order_id, PaymentRefund.status == status)):
+        for line in lines or []:
+            units[line["line_id"]] = units.get(line["line_id"], 0) + int(line["quantity"])
+    return units
+
+
+async def check_line_refund(session: AsyncSession, order_id: int, lines: list[dict]) -> None:
+    """payments.refunds line check: refunding N units of a voucher line needs N unused vouchers
+    of that line not already claimed by a pending refund; otherwise VOUCHER_USED, before any money moves."""
+    pending = None
+    for index, line in enumerate(lines):
+        rows = list(await session.scalars(select(Voucher).where(Voucher.order_line_id == line["line_id"])))
+        if not rows:
+            continue
+        if pending is None:
+            pending = await _refunded_units(session, order_id, "PENDING")
+        unused = sum(1 for v in rows if v.status == "ACTIVE" and v.remaining_fen == v.face_value_fen)
+        free = unused - pending.get(line["line_id"], 0)
+        if line["quantity"] > free:
+            raise DomainError(Codes.VOUCHER_USED, f"only {max(free, 0)} unused vouchers of this line can be refunded", f"lines.{index}.quantity")
+
+
+async def void_for_partial_refund(session: AsyncSession, event) -> None:
+    """Listener on RefundSucceeded: a refund of N units of a voucher line voids N unused vouchers
+    of it (the last issued first). Cumulative, so a redelivered event voids nothing more: each
+    line ends with as many REFUNDED vouchers as its succeeded refunds returned units. A voucher
+    used between the check and the provider's answer stays used (logged: settle it by hand)."""
+    line_ids = sorted({int(line["line_id"]) for line in event.lines or []})
+    if not line_ids:
+        return
+    vouchers = list(await session.scalars(select(Voucher).where(Voucher.order_id == event.order_id, Voucher.order_line_id.in_(line_ids))
+                                          .order_by(Voucher.unit_index.desc()).with_for_update()))
+    if not vouchers:
+        return
+    refunded = await _refunded_units(session, event.order_id, "SUCCEEDED")
+    sales, discount = await _brand_accounts(session, event.tenant_id)
+    for line_id in line_ids:
+        mine = [v for v in vouchers if v.order_line_id == line_id]
+        want = refunded.get(line_id, 0) - sum(1 for v in mine if v.status == "REFUNDED")
+        for v in mine:
+            if want <= 0:
+                break
+            if v.status == "ACTIVE" and v.remaining_fen == v.face_value_fen and await _void(session, event.tenant_id, v, sales, discount, event.at):
+                want -= 1
+        if want > 0:
+            log.warning("order %s line %s: %s refunded vouchers were already used; settle by hand", event.order_id, line_id, want)
 
 
 async def expire_due(session: AsyncSession, now: datetime, limit: int = 500) -> int:
@@ -288,3 +351,8 @@ def register_listeners() -> None:
 
     register(OrderPaid, issue_for_paid_order)
     register(OrderRefunded, refund_for_refunded_order)
+    from events.types import RefundSucceeded
+    from payments.refunds import add_line_check
+
+    register(RefundSucceeded, void_for_partial_refund)
+    add_line_check(check_line_refund)

@@ -32,6 +32,7 @@ import aiohttp
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import global_ids
 from core.clock import utc_now
 from core.secret_box import SecretBox
 from db.session import Database
@@ -67,17 +68,41 @@ class DispatchConfig:
         )
 
 
+# Relay global ids beside the raw ones, so a receiver can call the GraphQL API with what it got.
+# Payload field -> GraphQL type; fields not listed (actor_id: staff or API key) stay raw only.
+GLOBAL_ID_FIELDS = {
+    "order_id": "Order", "store_id": "Store", "sku_id": "Sku", "customer_id": "Customer", "payment_id": "Payment",
+    "refund_id": "Refund", "rider_id": "Rider", "task_id": "DeliveryTask", "voucher_id": "Voucher",
+    "endpoint_id": "WebhookEndpoint", "salesperson_id": "Salesperson", "pickup_point_id": "PickupPoint",
+}
+# Aggregate type -> the GraphQL type of its id (stock and store prices are keyed by their SKU).
+GLOBAL_ID_AGGREGATES = {
+    "order": "Order", "stock": "Sku", "store_price": "Sku", "store_listing": "Sku", "delivery_task": "DeliveryTask",
+    "webhook_endpoint": "WebhookEndpoint", "voucher": "Voucher", "salesperson": "Salesperson", "pickup_point": "PickupPoint",
+}
+
+
+def global_ids_of(payload: dict) -> dict[str, str]:
+    """{payload field: Relay global id} for every id field of a known type holding an integer."""
+    return {name: global_ids.encode(GLOBAL_ID_FIELDS[name], value) for name, value in payload.items()
+            if name in GLOBAL_ID_FIELDS and isinstance(value, int) and not isinstance(value, bool)}
+
+
 def envelope(event: DomainEventRecord) -> bytes:
     """The request body. `sequence` grows with each event of one aggregate (it is the outbox id:
-    changes to one aggregate lock its row, so a later change always inserts a later id)."""
+    changes to one aggregate lock its row, so a later change always inserts a later id).
+    `aggregate.globalId` and `globalIds` carry Relay global ids beside the raw database ids."""
+    aggregate_type = GLOBAL_ID_AGGREGATES.get(event.aggregate_type)
     return json.dumps(
         {
             "id": str(event.id),
             "type": event.type,
             "createdAt": event.created_at.isoformat(),
-            "aggregate": {"type": event.aggregate_type, "id": str(event.aggregate_id)},
+            "aggregate": {"type": event.aggregate_type, "id": str(event.aggregate_id),
+                          "globalId": global_ids.encode(aggregate_type, event.aggregate_id) if aggregate_type else None},
             "sequence": event.id,
             "data": event.payload,
+            "globalIds": global_ids_of(event.payload or {}),
         },
         separators=(",", ":"), ensure_ascii=False,
     ).encode()

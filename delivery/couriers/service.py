@@ -475,7 +475,7 @@ async def reconcile(database: Database, partners: CourierPartners, now: datetime
 
 TRACKED = (DeliveryState.RIDER_ASSIGNED.value, DeliveryState.AT_PICKUP.value, DeliveryState.PICKED_UP.value,
            DeliveryState.AT_DROPOFF.value, DeliveryState.RETURNING.value)
-POSITION_POLLED = frozenset({"dada", "uu", "lalamove"})  # their callbacks carry no rider position
+POSITION_POLLED = frozenset({"dada", "uu", "lalamove", "meituan"})  # their callbacks carry no rider position
 
 
 async def poll_positions(database: Database, partners: CourierPartners, now: datetime, limit: int = 100) -> int:

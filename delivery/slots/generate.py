@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from geo.delivery_options import _parse_interval, _spans
+from geo.opening_hours import _parse_interval, _spans
 
 UTC = timezone.utc
 

@@ -22,7 +22,7 @@ from delivery.errors import SlotKind, SlotReason
 from delivery.slots import capacity as cap
 from delivery.slots.generate import StoreSchedule, Window, day_start, horizon_end, local_day, slot_windows
 from delivery.slots.settings import DeliverySettings, units_for_tier
-from geo.delivery_options import is_open_at
+from geo.opening_hours import is_open_at
 
 UTC = timezone.utc
 SAME_CITY_DELIVERY = "SAME_CITY_DELIVERY"

@@ -90,6 +90,7 @@ class Pair:
     paid_line: dict[str, str] = field(default_factory=dict)  # slug -> OrderLine gid of the paid order (issue 20)
     after_sales: dict[str, str] = field(default_factory=dict)  # slug -> AfterSales gid on the awaiting order (issue 20)
     promotions: dict[str, str] = field(default_factory=dict)  # slug -> Promotion gid (a coupon template at HQ)
+    group_buys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # slug -> (GroupBuy gid, share token of bob's group, his Order gid)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -107,6 +108,7 @@ async def build_pair(client, database, services) -> Pair:
         await _delivery_fixtures(client, pair, world)  # first: its checkout empties alice's cart
         await _dispatch_fixtures(client, pair, world)
         await _promotion_fixtures(client, pair, world)
+        await _group_buy_fixtures(client, pair, world)
         pair.unpaid[world.slug] = (await place_order(client, world, {"milk": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
@@ -165,7 +167,13 @@ async def _distribution_fixtures(world: World) -> dict:
         await post(session, world.tenant_id, "test.seed", [Leg(expense, -500), Leg(wallet, 500)], idempotency_key="seed-bob")
         withdrawal = await withdrawals.request_withdrawal(session, bob, 200, "w-bob")
         share, _ = attribution.share_token(world.services.settings.secret_key, world.tenant_id, bob.id)
-        return {"invite": invite, "bob": world.gid("Salesperson", bob.id), "share": share,
+        from distribution.models import PickupPoint  # a pending pickup point of bob's (issue 15 item 3)
+
+        point = PickupPoint(tenant_id=world.tenant_id, salesperson_id=bob.id, store_id=world.store_ids["a"], name="iso", address="iso",
+                            lon=120.0, lat=30.0, hours="daily", status="PENDING")
+        session.add(point)
+        await session.flush()
+        return {"invite": invite, "bob": world.gid("Salesperson", bob.id), "share": share, "point": world.gid("PickupPoint", point.id),
                 "withdrawal": world.gid("CommissionWithdrawal", withdrawal.id), "product": world.gid("Product", world.product_ids["bread"])}
 
 
@@ -379,6 +387,21 @@ async def _promotion_fixtures(client, pair: Pair, world: World) -> None:
     made = await world.gql(client, doc, {"n": world.gid("NetworkNode", world.hq_node_id)}, token=world.staff_token("hq"))
     assert made["data"]["promotionCreate"]["errors"] == [], made
     pair.promotions[world.slug] = made["data"]["promotionCreate"]["promotion"]["id"]
+
+
+async def _group_buy_fixtures(client, pair: Pair, world: World) -> None:
+    """A group buy at HQ and a group bob opened at store a (alice may join it in the control)."""
+    doc = f"""mutation($n: ID!, $k: ID!) {{ groupBuyCreate(input: {{nodeId: $n, skuId: $k, name: "iso", price: "1.00", groupSize: 3,
+        windowHours: 24, perCustomerLimit: 5, {PROMOTION_WINDOW}}}) {{ groupBuy {{ id }} {E} }} }}"""
+    made = await world.gql(client, doc, {"n": world.gid("NetworkNode", world.hq_node_id), "k": world.sku("bread")}, token=world.staff_token("hq"))
+    assert made["data"]["groupBuyCreate"]["errors"] == [], made
+    campaign = made["data"]["groupBuyCreate"]["groupBuy"]["id"]
+    start = f"""mutation($g: ID!, $s: ID!) {{ groupBuyStart(input: {{groupBuyId: $g, storeId: $s, fulfilmentType: STORE_PICKUP}})
+        {{ group {{ shareToken }} orderId {E} }} }}"""
+    opened = await world.gql(client, start, {"g": campaign, "s": world.store("a")}, token=world.customer_token("bob"))
+    assert opened["data"]["groupBuyStart"]["errors"] == [], opened
+    started = opened["data"]["groupBuyStart"]
+    pair.group_buys[world.slug] = (campaign, started["group"]["shareToken"], started["orderId"])
 
 
 CASES: dict[str, Case] = {
@@ -610,6 +633,24 @@ CASES: dict[str, Case] = {
         f"""mutation($s: ID!, $key: String!) {{ storePriceSync(input: {{storeId: $s, idempotencyKey: $key,
             rows: [{{skuCode: "SKU-milk", price: "9.99", version: "1"}}]}}) {{ applied {E} }} }}""",
         lambda p, t: {"s": t.store("a"), "key": f"iso-price-{t.slug}"}, ("hq",), "NOT_FOUND"),
+    # Community-leader pickup points (distribution.pickup_points). alice of A is no leader: register and
+    # hand-over refuse her before reading any id; choose looks the order up in her token's tenant.
+    "pickupPointRegister": Case(
+        f"""mutation {{ pickupPointRegister(input: {{name: "iso", address: "iso", longitude: 120, latitude: 30, hours: "daily"}}) {{
+            pickupPoint {{ id }} {E} }} }}""", lambda p, t: {}, ("alice",), _errors_are("NOT_A_LEADER")),
+    "pickupPointDecide": Case(
+        f"mutation($id: ID!) {{ pickupPointDecide(input: {{id: $id, approve: true}}) {{ pickupPoint {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.distribution[t.slug]["point"]}, ("hq",), "NOT_FOUND"),
+    "orderPickupPointChoose": Case(
+        f"mutation($o: ID!, $p: ID!) {{ orderPickupPointChoose(input: {{orderId: $o, pickupPointId: $p}}) {{ pickupOrder {{ orderId }} {E} }} }}",
+        lambda p, t: {"o": p.unpaid[t.slug], "p": p.distribution[t.slug]["point"]}, ("alice",), _errors_are("NOT_FOUND")),
+    "pickupHandOver": Case(
+        f'mutation($o: ID!) {{ pickupHandOver(input: {{orderId: $o, code: "123456"}}) {{ pickupOrder {{ orderId }} {E} }} }}',
+        lambda p, t: {"o": p.unpaid[t.slug]}, ("alice",), _errors_are("NOT_A_LEADER")),
+    "storeListingSync": Case(
+        f"""mutation($s: ID!, $key: String!) {{ storeListingSync(input: {{storeId: $s, idempotencyKey: $key,
+            rows: [{{skuCode: "SKU-milk", listed: false, version: "1"}}]}}) {{ applied {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "key": f"iso-listing-{t.slug}"}, ("hq",), "NOT_FOUND"),
     "voucherProductCreate": Case(
         f"""mutation($k: ID!) {{ voucherProductCreate(input: {{skuId: $k, faceValue: "100.00", validDays: 30}}) {{
             voucherProduct {{ id }} {E} }} }}""",
@@ -695,6 +736,18 @@ CASES: dict[str, Case] = {
         f"""mutation($n: ID!, $k: ID!) {{ flashSaleCreate(input: {{nodeId: $n, skuId: $k, name: "iso", price: "0.01", quota: 1, {PROMOTION_WINDOW}}})
             {{ flashSale {{ id }} {E} }} }}""",
         lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id), "k": t.sku("bread")}, ("hq",), "NOT_FOUND"),
+    "groupBuyCreate": Case(
+        f"""mutation($n: ID!, $k: ID!) {{ groupBuyCreate(input: {{nodeId: $n, skuId: $k, name: "iso", price: "0.01", groupSize: 2, windowHours: 1, {PROMOTION_WINDOW}}})
+            {{ groupBuy {{ id }} {E} }} }}""",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id), "k": t.sku("bread")}, ("hq",), "NOT_FOUND"),
+    "groupBuyStart": Case(
+        f"""mutation($g: ID!, $s: ID!) {{ groupBuyStart(input: {{groupBuyId: $g, storeId: $s, fulfilmentType: STORE_PICKUP}})
+            {{ group {{ id }} orderId {E} }} }}""",
+        lambda p, t: {"g": p.group_buys[t.slug][0], "s": t.store("a")}, ("alice",), "NOT_FOUND"),
+    "groupBuyJoin": Case(
+        f"""mutation($token: String!) {{ groupBuyJoin(input: {{shareToken: $token, fulfilmentType: STORE_PICKUP}})
+            {{ group {{ id }} orderId {E} }} }}""",
+        lambda p, t: {"token": p.group_buys[t.slug][1]}, ("alice",), "NOT_FOUND"),
 }
 
 
@@ -788,6 +841,7 @@ async def test_orders_and_carts_of_another_tenant_are_invisible(client, database
     a, b = pair.a, pair.b
     own = {pair.unpaid[a.slug], pair.paid[a.slug], pair.pickup[a.slug][0], pair.awaiting[a.slug], pair.members[a.slug]["order"]}
     bobs = {v for k, v in pair.dispatch[a.slug].items() if k in ("o1", "o2", "o3", "o4")}  # bob's delivery orders
+    bobs.add(pair.group_buys[a.slug][2])  # bob's group-buy order
     for token, visible in ((a.staff_token("hq"), own | bobs), (a.customer_token("alice"), own)):
         body = await post(client, ORDERS, {"s": None}, token=token, tenant=b.slug)
         assert {n["id"] for n in body["data"]["orders"]["nodes"]} == visible

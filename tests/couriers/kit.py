@@ -28,6 +28,7 @@ CREDENTIALS = {
     "doordash": {"developer_id": "dev", "key_id": "kid", "signing_secret": "c2VjcmV0LXNpZ25pbmcta2V5",
                  "webhook_authorization": "Basic ZGQ6c2VjcmV0"},
     "lalamove": {"api_key": "pk_test_1", "api_secret": "sk_test_1", "market": "HK"},
+    "meituan": {"app_key": "mt-appkey", "app_secret": "mt-secret", "shop_id": "test_0001"},
 }
 
 
@@ -62,6 +63,7 @@ SPECS = {
                      "DASHER_DROPPED_OFF", "DELIVERY_CANCELLED", "DASHER_TELEPORTED", (200, b""), False, True, "WGS84", "fen"),
     "lalamove": Spec("ASSIGNING_DRIVER", "ON_GOING", None, "PICKED_UP", "COMPLETED", "CANCELED", "TELEPORTED", (200, b""),
                      True, False, "WGS84", "fen"),
+    "meituan": Spec("0", "20", None, "30", "50", "99", "42", (200, b'{"code":0}'), True, False, "GCJ02", "yuan"),
 }
 PROVIDERS = list(SPECS)
 CLAIMED: dict[str, str] = {}  # provider -> the last terminal code a test callback announced
@@ -259,4 +261,10 @@ OUTBOUND = {
                      quote="/v3/quotations", quoted={"data": {"quotationId": "QT", "stops": [{"stopId": "a"}, {"stopId": "b"}],
                                                                "priceBreakdown": {"total": "8.80", "currency": "HKD"}}},
                      point=None, money=None),
+    "meituan": dict(create="order/createByShop", created={"code": 0, "data": {"mt_peisong_id": "M1", "order_id": "x"}},
+                    query="order/status/query", queried={"code": 0, "data": {"status": 30, "mt_peisong_id": "M1",
+                                                                             "courier_name": "Li"}},
+                    quote="order/preCreateByShop", quoted={"code": 0, "data": {"delivery_fee": "8.80", "delivery_distance": 2300}},
+                    point=lambda p: (int(p["receiver_lng"]) / 1e6, int(p["receiver_lat"]) / 1e6),
+                    money=lambda p: float(p["goods_value"])),
 }

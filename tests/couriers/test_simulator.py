@@ -103,6 +103,31 @@ async def test_a_booked_courier_delivers_end_to_end(provider, world, simulator, 
     assert sim.create_calls[(provider, merchant)] == 1
 
 
+async def test_meituan_unified_platform_delivers_end_to_end_and_positions_are_polled(world, simulator, api_url):
+    """The unified Meituan platform (`platform=unified`): `/peisong/...` paths, `biz` JSON, callbacks
+    with a JSON `message`; the rider position is polled (integers x 10^6 GCJ-02 back to WGS-84)."""
+    sim, sim_url = simulator
+    creds = {**DEMO_CREDENTIALS["meituan"], "platform": "unified"}
+    account, token, partners = await _setup(world, simulator, api_url, "meituan", credentials=creds)
+    sim.credentials["meituan"] = creds  # the simulator signs its callbacks for the unified platform
+    merchant = f"qdsimmtu{next(_n)}w{world.tenant_id}"
+    try:
+        row = await book(world.services.database, partners, account, token, order_id=6,
+                         store_id=next(iter(world.store_ids.values())), request=request(merchant), quote_fen=None, now=utc_now())
+        assert row.state != "CREATE_FAILED", row.reason
+        final = await _until(world, row.id, {"DELIVERED"})
+    finally:
+        sim.credentials["meituan"] = DEMO_CREDENTIALS["meituan"]
+    assert final.partner_order_id and final.rider_name and sim.create_calls[("meituan", merchant)] == 1
+    assert ("meituan", "/peisong/order/createByShop") in sim.served
+    assert not [r for r in sim.refused if r[0] == "meituan"]
+    position = await partners.adapter(account).rider_position(merchant, final.partner_order_id)
+    from demo.courier_simulator import SHOP
+
+    assert position.position.lon == pytest.approx(SHOP.lon, abs=2e-5)
+    assert position.position.lat == pytest.approx(SHOP.lat, abs=2e-5)
+
+
 async def test_duplicates_and_reordering_still_end_delivered(world, simulator, api_url):
     sim, _ = simulator
     account, token, partners = await _setup(world, simulator, api_url, "sf")

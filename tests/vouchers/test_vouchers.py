@@ -90,7 +90,7 @@ async def test_bought_online_partly_redeemed_at_two_counters_then_used_up(client
     assert rest["errors"] == [] and rest["redemption"]["amount"] == {"amount": "700.00"} and rest["redemption"]["remaining"] == {"amount": "0.00"}
     used = (await world.gql(client, REDEEM, redeem_input(world, code=code), token=clerk))["data"]["voucherRedeem"]
     assert used["errors"][0]["code"] == "ALREADY_USED"
-    forged = (await world.gql(client, REDEEM, redeem_input(world, qrPayload=qr[:-2] + "00"), token=clerk))["data"]["voucherRedeem"]
+    forged = (await world.gql(client, REDEEM, redeem_input(world, qrPayload=qr[:-1] + ("A" if qr[-1] != "A" else "B")), token=clerk))["data"]["voucherRedeem"]
     assert forged["errors"][0]["code"] == "INVALID_CODE"
     assert (await balances(world))[("voucher.redeemed", "store")] == 100000
     assert (await balances(world))[("voucher.liability", "voucher")] == 0
@@ -173,3 +173,34 @@ async def test_expired_vouchers_leave_their_rest_as_breakage(client, world, data
     assert final[("voucher.breakage", "tenant")] == 75000 and final[("voucher.redeemed", "store")] == 25000
     expired = await world.gql(client, REDEEM, redeem_input(world, code=code, amount="1.00"), token=world.staff_token("clerk_a"))
     assert expired["data"]["voucherRedeem"]["errors"][0]["code"] in ("ALREADY_USED", "EXPIRED")
+
+
+async def test_the_sweeper_expires_vouchers_past_their_date(client, world, database, services):
+    from asgi import sweep_once
+    from sqlalchemy import update
+
+    await voucher_sku(client, world, partial=True)
+    await buy(client, world)
+    async with database.write() as session:  # the voucher's date has passed; nothing else changed
+        await session.execute(update(Voucher).where(Voucher.tenant_id == world.tenant_id).values(expires_at=utc_now() - timedelta(minutes=1)))
+    await sweep_once(services)
+    await sweep_once(services)  # twice: the second run finds nothing and posts nothing
+    async with database.read() as session:
+        voucher = await session.scalar(select(Voucher).where(Voucher.tenant_id == world.tenant_id))
+    assert voucher.status == "EXPIRED" and voucher.remaining_fen == 0
+    assert (await balances(world))[("voucher.breakage", "tenant")] == 100000
+
+
+async def test_the_guess_budget_is_a_setting(client, world):
+    from dataclasses import replace as _replace
+
+    await voucher_sku(client, world, partial=False)
+    world.services.settings = _replace(world.services.settings, voucher_guess_limit=2)
+    try:
+        codes_seen = []
+        for _ in range(3):
+            body = await world.gql(client, REDEEM, redeem_input(world, code="ABCD-EFGH-JKMN"), token=world.staff_token("clerk_a"))
+            codes_seen.append(body["data"]["voucherRedeem"]["errors"][0]["code"])
+    finally:
+        world.services.settings = _replace(world.services.settings, voucher_guess_limit=30)
+    assert codes_seen == ["INVALID_CODE", "INVALID_CODE", "TOO_MANY_ATTEMPTS"]

@@ -113,7 +113,10 @@ async def test_signed_order_events_reach_the_receiver_in_order(client, world, se
         types = [e["type"] for e in receiver.received]
         assert types[0] == "order.created" and set(types) <= {"order.created", "order.paid"}
         created = receiver.received[0]
-        assert created["aggregate"] == {"type": "order", "id": str(decode(order["id"], "Order", WebhookErrorCode, "id"))}
+        assert created["aggregate"] == {"type": "order", "id": str(decode(order["id"], "Order", WebhookErrorCode, "id")), "globalId": order["id"]}
+        # Relay global ids beside the raw ones: the receiver can query the API with them as they are.
+        assert created["globalIds"]["order_id"] == order["id"] and created["globalIds"]["store_id"] == world.store("a")
+        assert created["globalIds"]["customer_id"].startswith("Q3VzdG9tZXI6") and "actor_id" not in created["globalIds"]
         assert created["data"]["number"] == order["number"] and isinstance(created["sequence"], int)
         assert len(everything.received) >= len(receiver.received)
         log = await world.gql(client, DELIVERIES, {"id": endpoint_id}, token=world.staff_token("hq"))
