@@ -5,7 +5,9 @@ credentials); an unknown token or provider is a 404. The adapter verifies the pa
 signature on the raw bytes (constant time) and any signed timestamp; a refused call is
 answered 401/400 and nothing is written. Each event is persisted and applied in one
 transaction before the partner's own acknowledgement goes back; duplicates, stale and
-unknown events are acknowledged too (a partner retrying them would only storm).
+unknown events are acknowledged too (a partner retrying them would only storm). Partners whose
+callbacks carry no secret have a terminal state confirmed by a status query first (the query wins;
+no answer: 503, nothing recorded, the partner retries).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from core.clock import utc_now
 from core.money import MAX_AMOUNT_FEN
 from delivery.couriers.adapters import ADAPTERS
 from delivery.couriers.protocol import CallbackRejected, CallbackRequest
-from delivery.couriers.service import account_for_webhook, record_event
+from delivery.couriers.service import Unconfirmed, account_for_webhook, confirm_weak_terminal, record_event
 
 log = logging.getLogger("qiandian.couriers")
 
@@ -57,6 +59,11 @@ def courier_webhook_endpoint(services):
             log.warning("%s callback amount out of range for tenant %s", provider, account.tenant_id)
             return JSONResponse({"error": "MALFORMED"}, status_code=400)
         for event in events:
+            try:
+                event = await confirm_weak_terminal(services.database, adapter, account, event)
+            except Unconfirmed as exc:
+                log.warning("%s", exc)
+                return JSONResponse({"error": "UNCONFIRMED"}, status_code=503)
             await record_event(services.database, account, event, call.now)
         ack = adapter.ack()
         return Response(ack.body, status_code=ack.status, media_type=ack.media_type)

@@ -278,5 +278,6 @@ async def order_tracking(info: Info, order_id: strawberry.ID, system) -> AsyncGe
             if event is None:
                 continue
             yield event
-            if event.kind is types.TrackingEventKind.STATUS and event.order_status.value in TERMINAL:
+            if event.kind is types.TrackingEventKind.STATUS and (event.order_status.value in TERMINAL or message.get("final")):
+                # a terminal order, or a partner courier's delivery ended (delivered/cancelled)
                 return

@@ -339,16 +339,19 @@ async def _run(database, partition, now, trigger, hub, courier: CourierAdapter, 
             for oid in snap.stale:
                 order = await session.get(Order, oid)
                 await tasks.cancel_for_order(session, order, now)
+    direct = await _courier_only(database, courier, snap, now, outbox)
     if not snap.orders:
-        return RunOutcome(partition, "idle")
+        await outbox.flush(hub)
+        return RunOutcome(partition, "idle", handed_off=direct)
     dispatcher = build_dispatcher(snap, config)
     if not dispatcher.riders:
         # Nobody on shift: nothing to plan (and OR-Tools aborts the process on a model with no
         # vehicles). The orders wait, visible as UNASSIGNED on the board.
-        return RunOutcome(partition, "no_riders", open_orders=len(dispatcher.orders))
+        await outbox.flush(hub)
+        return RunOutcome(partition, "no_riders", open_orders=len(dispatcher.orders), handed_off=direct)
     result = await asyncio.to_thread(dispatcher.replan, 0.0, trigger)
     rec = result.record
-    outcome = RunOutcome(partition, rec.status, solve_ms=rec.solve_ms, open_orders=rec.open_orders)
+    outcome = RunOutcome(partition, rec.status, solve_ms=rec.solve_ms, open_orders=rec.open_orders, handed_off=dict(direct))
     for oid, info in dispatcher.orders.items():
         if info.planned_rider is not None:
             outcome.planned[int(oid)] = int(info.planned_rider)
@@ -380,6 +383,32 @@ async def _run(database, partition, now, trigger, hub, courier: CourierAdapter, 
         plan.committed, plan.handed_off = len(outcome.assigned), len(outcome.handed_off)
     await outbox.flush(hub)
     return outcome
+
+
+async def _courier_only(database, courier: CourierAdapter, snap: Snapshot, now, outbox: Outbox) -> dict[int, str]:
+    """Waiting orders of stores whose courier policy is courier-only go straight to the courier
+    (the adapter's optional `courier_only_stores`), before the solver ever sees them: our riders
+    are never tried. They leave `snap.orders`; returns order id -> reason of those handed off."""
+    which = getattr(courier, "courier_only_stores", None)
+    if which is None:
+        return {}
+    waiting = [o for oid, o in snap.orders.items() if oid not in snap.active and o.status in WAITING]
+    if not waiting:
+        return {}
+    async with database.read() as session:
+        stores = await which(session, snap.tenant_id, sorted({o.store_id for o in waiting}))
+    direct = [o.id for o in waiting if o.store_id in stores]
+    handed: dict[int, str] = {}
+    if not direct:
+        return handed
+    async with database.write() as session:
+        for order_id in direct:
+            async with session.begin_nested():
+                if await _hand_off(session, courier, snap, order_id, "COURIER_ONLY", 0.0, now, None, outbox):
+                    handed[order_id] = "COURIER_ONLY"
+    for order_id in direct:
+        snap.orders.pop(order_id, None)
+    return handed
 
 
 async def _commit_one(session, snap: Snapshot, order_id: int, rider_id: int, now, plan_id, outbox: Outbox) -> bool:

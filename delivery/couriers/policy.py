@@ -2,7 +2,8 @@
 
 mode       OFF (staff phone couriers themselves: the engine's hand-off is only recorded),
            OWN_FIRST (own riders first; when the engine hands an order off, a courier is called),
-           COURIER_ONLY (as OWN_FIRST for the hand-off, and staff one-click calls need no reason)
+           COURIER_ONLY (the engine never tries our riders: it hands the store's waiting orders
+           straight off, `PolicyCourier.courier_only_stores`, and the courier loop books them)
 providers  the enabled partners, in order of preference
 choose     PREFERENCE (first partner that quotes under the cap), CHEAPEST or FASTEST by live quotes
 cascade_after_s  a delivery with no rider this long after the call is cancelled and the next
@@ -225,20 +226,39 @@ class PolicyCourier:
     async def cancel(self, tenant_id: int, order_id: int, reference: str | None) -> None:
         return None
 
+    async def courier_only_stores(self, session, tenant_id: int, store_ids: list[int]) -> set[int]:
+        """Stores whose policy is COURIER_ONLY with a partner enabled: the engine hands their
+        orders straight off (our riders are not tried) and `call_handed_off` books them."""
+        out = set()
+        for store_id in store_ids:
+            policy = await policy_for_store(session, tenant_id, store_id)
+            if policy.mode == "COURIER_ONLY" and policy.providers:
+                out.add(store_id)
+        return out
+
 
 async def call_handed_off(database: Database, partners: CourierPartners, now: datetime, limit: int = 50) -> int:
-    """Book a courier for orders the engine handed off that have none yet (per their policy)."""
+    """Book a courier for orders the engine handed off that have none yet (per their policy).
+
+    Fair paging: hand-offs are visited oldest first from a cursor kept on `partners` (one per
+    process) that moves past what each pass looked at and wraps around at the end, so orders
+    that cannot be booked (tenants without a policy or partner) never hide the others however
+    many there are; only orders still waiting for a rider are looked at."""
+    from commerce.models import Order
     from delivery.dispatch_models import DeliveryAssignment
 
     async with database.read() as session:
-        rows = (await session.execute(select(DeliveryAssignment.tenant_id, DeliveryAssignment.order_id,
-                                             DeliveryAssignment.store_id).where(
+        rows = (await session.execute(select(DeliveryAssignment.id, DeliveryAssignment.tenant_id, DeliveryAssignment.order_id,
+                                             DeliveryAssignment.store_id).join(
+            Order, Order.id == DeliveryAssignment.order_id).where(
             DeliveryAssignment.state == "HANDED_TO_COURIER", DeliveryAssignment.courier_ref == "policy",
+            DeliveryAssignment.id > partners.handoff_cursor, Order.status.in_(("PAID", "PICKING", "READY")),
             ~select(CourierDelivery.id).where(CourierDelivery.tenant_id == DeliveryAssignment.tenant_id,
                                               CourierDelivery.order_id == DeliveryAssignment.order_id).exists(),
-        ).order_by(DeliveryAssignment.id.desc()).limit(limit))).all()
+        ).order_by(DeliveryAssignment.id).limit(limit))).all()
+    partners.handoff_cursor = rows[-1][0] if len(rows) == limit else 0  # a short page: the next pass starts over
     booked = 0
-    for tenant_id, order_id, store_id in rows:
+    for _, tenant_id, order_id, store_id in rows:
         async with database.read() as session:
             policy = await policy_for_store(session, tenant_id, store_id)
         if policy.mode == "OFF" or not policy.providers:
@@ -270,7 +290,7 @@ async def cascade(database: Database, partners: CourierPartners, now: datetime, 
         if not nxt:
             continue
         try:
-            await cancel(database, partners, row.id, row.tenant_id, "no rider accepted in time", now)
+            await cancel(database, partners, row.id, row.tenant_id, "no rider accepted in time", now, keeps_tracking=True)
             await call_courier(database, partners, row.tenant_id, row.order_id, now, exclude=tried)
             moved += 1
         except CourierError as exc:

@@ -143,6 +143,7 @@ class CourierEvent:
     deduct_fen: int | None = None
     known: bool = True
     advance_only: bool = False  # ours (e.g. "created"): may never be read as a reassignment
+    keeps_tracking: bool = False  # ours: a cancel the cascade follows with the next partner (tracking goes on)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.secret_box import SecretBox
@@ -26,6 +26,7 @@ from delivery.couriers.protocol import (
     CourierAdapter, CourierError, CourierEvent, CourierRefused, CourierTimeout, DeliveryRequest, StatusReport,
 )
 from delivery.couriers.states import RANK, TERMINAL, CancelledBy, Decision, DeliveryState, Outcome, decide
+from delivery.couriers.tokens import TokenCache
 from delivery.couriers.transport import HttpxTransport, Transport
 from delivery.tracking import publish_after_commit
 
@@ -54,11 +55,14 @@ class CourierPartners:
     base_urls: Mapping[str, str] = field(default_factory=dict)
     callback_base_url: str = "http://127.0.0.1:8000"
     max_age_s: int = 900
+    tokens: TokenCache = field(default_factory=TokenCache)  # partner access tokens, per account, until expiry
+    handoff_cursor: int = 0  # policy.call_handed_off's place in the hand-offs (fair paging)
 
     def adapter(self, account: CourierAccount) -> CourierAdapter:
         cls = ADAPTERS[account.provider]
         adapter = cls(self.box.open(account.sealed_credentials).values, self.transport, self.base_urls.get(account.provider))
         adapter.max_age_s = self.max_age_s
+        adapter.tokens = self.tokens
         return adapter
 
     def callback_url(self, provider: str, token: str) -> str:
@@ -186,8 +190,36 @@ async def _transition(session, delivery_id: int, event: CourierEvent, now: datet
         if result.rowcount == 1:
             if "state" in values:
                 await _post_fees(session, row, values, now)
+                await _publish_status(session, row, DeliveryState(values["state"]), event, now)
             return Applied(outcome, row.id, values.get("state", row.state))
     raise RuntimeError(f"courier delivery {delivery_id}: too many concurrent changes")
+
+
+# The courier state as the board's task state, so orderTracking clients read partner riders'
+# STATUS events like our own riders' (the partner's own state rides along as `courierState`).
+TASK_STATE = {
+    DeliveryState.CREATED: "HANDED_TO_COURIER", DeliveryState.DISPATCHING: "HANDED_TO_COURIER",
+    DeliveryState.RIDER_ASSIGNED: "ACCEPTED", DeliveryState.AT_PICKUP: "AT_STORE", DeliveryState.PICKED_UP: "PICKED_UP",
+    DeliveryState.AT_DROPOFF: "PICKED_UP", DeliveryState.RETURNING: "PICKED_UP", DeliveryState.DELIVERED: "DELIVERED",
+    DeliveryState.RETURNED: "CANCELLED", DeliveryState.CANCELLED: "CANCELLED", DeliveryState.EXPIRED: "CANCELLED",
+    DeliveryState.CREATE_FAILED: "CANCELLED",
+}
+
+
+async def _publish_status(session, row: CourierDelivery, state: DeliveryState, event: CourierEvent, now: datetime) -> None:
+    """One STATUS message on the order's tracking channel once this state change commits, shaped
+    like own riders' (delivery.order_listeners.publish_status). `final` (a terminal state, unless
+    the cascade is about to call the next partner) completes the orderTracking subscription."""
+    from commerce.models import Order
+
+    order = await session.get(Order, row.order_id)
+    if order is None:
+        return
+    publish_after_commit(session, row.tenant_id, row.order_id, {
+        "type": "STATUS", "orderId": row.order_id, "orderStatus": order.status, "taskState": TASK_STATE[state],
+        "riderId": None, "courier": row.provider, "courierState": state.value,
+        "final": state in TERMINAL and state is not DeliveryState.CREATE_FAILED and not event.keeps_tracking,
+        "at": (event.occurred_at or now).isoformat()})
 
 
 async def _post_fees(session, row: CourierDelivery, values: dict, now: datetime) -> None:
@@ -248,6 +280,40 @@ async def record_event(database: Database, account: CourierAccount, event: Couri
         return applied
 
 
+class Unconfirmed(CourierError):
+    """A weak-auth terminal callback whose status query got no answer: not recorded, not acknowledged."""
+
+    code = "COURIER_UNCONFIRMED"
+
+
+async def confirm_weak_terminal(database: Database, adapter: CourierAdapter, account: CourierAccount,
+                                event: CourierEvent) -> CourierEvent:
+    """For partners whose callbacks carry no secret (Dada, Shansong, DoorDash: the URL token is
+    all), a TERMINAL state is asked back of the partner before it is applied, and the query's
+    answer wins: a forged "delivered" (or "cancelled") by whoever learnt the URL moves the
+    delivery only to where the partner says it is. Raises Unconfirmed when the query fails
+    (the endpoint answers 503: the partner retries, reconciliation re-queries meanwhile)."""
+    if not getattr(adapter, "weak_callback_auth", False) or event.state not in TERMINAL:
+        return event
+    async with database.read() as session:
+        row = await _find_delivery(session, account.tenant_id, account.provider, event)
+    if row is None or DeliveryState(row.state) in TERMINAL:
+        return event  # nothing it could move
+    try:
+        report = await adapter.query(row.merchant_order_id, row.partner_order_id)
+    except CourierError as exc:
+        raise Unconfirmed(f"{account.provider} status query for {row.merchant_order_id} failed: {exc}") from exc
+    if report.state is event.state:
+        return event
+    log.warning("%s callback said %s for %s, its status query says %s: the query wins", account.provider,
+                event.state.value, row.merchant_order_id, report.state.value if report.state else "unknown order")
+    # The callback's own time is not trusted either (a forged future stamp would make later events stale).
+    return replace(event, state=report.state, occurred_at=None, rider=report.rider, fee_fen=report.fee_fen,
+                   deduct_fen=None, cancelled_by=None, exception=False,
+                   reason=f"callback said {event.state.value}; the partner's status query said "
+                          f"{report.state.value if report.state else 'unknown'}")
+
+
 # --- booking, cancel, reconciliation ----------------------------------------------------------
 
 def merchant_order_id(tenant_id: int, order_id: int, attempt: int) -> str:
@@ -290,12 +356,14 @@ async def book(database: Database, partners: CourierPartners, account: CourierAc
 async def _merchant_event(database: Database, account: CourierAccount, delivery_id: int, state: DeliveryState | None,
                           now: datetime, *, reason: str = "", partner_order_id: str | None = None,
                           fee_fen: int | None = None, deduct_fen: int | None = None,
-                          cancelled_by: CancelledBy | None = None, advance_only: bool = False) -> Applied:
+                          cancelled_by: CancelledBy | None = None, advance_only: bool = False,
+                          keeps_tracking: bool = False) -> Applied:
     async with database.write() as session:
         merchant_id = (await session.get(CourierDelivery, delivery_id)).merchant_order_id
     event = CourierEvent(f"merchant:{delivery_id}:{state.value if state else 'info'}:{secrets.token_hex(4)}", merchant_id,
                          partner_order_id, "merchant", state, None, reason=reason, fee_fen=fee_fen,
-                         deduct_fen=deduct_fen, cancelled_by=cancelled_by, advance_only=advance_only)
+                         deduct_fen=deduct_fen, cancelled_by=cancelled_by, advance_only=advance_only,
+                         keeps_tracking=keeps_tracking)
     return await record_event(database, account, event, now, source="MERCHANT")
 
 
@@ -320,9 +388,10 @@ async def _poll(database: Database, adapter: CourierAdapter, account: CourierAcc
 
 
 async def cancel(database: Database, partners: CourierPartners, delivery_id: int, tenant_id: int, reason: str,
-                 now: datetime) -> CourierDelivery:
+                 now: datetime, *, keeps_tracking: bool = False) -> CourierDelivery:
     """Cancel with the partner and record the fee it deducted. Raises CourierRefused when the
-    partner will not (e.g. after pickup), leaving the delivery as it was."""
+    partner will not (e.g. after pickup), leaving the delivery as it was. `keeps_tracking`: the
+    caller calls another partner next (the cascade), so orderTracking subscriptions stay open."""
     row = await get_delivery(database, delivery_id)
     if row is None or row.tenant_id != tenant_id:
         raise CourierRefused("delivery not found")
@@ -331,14 +400,19 @@ async def cancel(database: Database, partners: CourierPartners, delivery_id: int
     account = await _account(database, row.account_id)
     result = await partners.adapter(account).cancel(row.merchant_order_id, row.partner_order_id, reason)
     await _merchant_event(database, account, delivery_id, DeliveryState.CANCELLED, now, reason=reason,
-                          deduct_fen=result.deduct_fen, cancelled_by=CancelledBy.MERCHANT)
+                          deduct_fen=result.deduct_fen, cancelled_by=CancelledBy.MERCHANT, keeps_tracking=keeps_tracking)
     return await get_delivery(database, delivery_id)
 
 
 async def add_tip(database: Database, partners: CourierPartners, delivery_id: int, tenant_id: int, tip_fen: int,
                   idempotency_key: str, now: datetime) -> CourierDelivery:
-    """Add `tip_fen` to a live delivery (partners with a tip API: Dada, SF, Fengniao). The key
-    makes a retried request a no-op; the tip is recorded only once the partner accepted it."""
+    """Add `tip_fen` to a live delivery (partners with a tip API: Dada, SF, Fengniao), once per
+    `idempotency_key`, at the partner too: the key is CLAIMED first (a TIP_PENDING timeline row,
+    unique per tenant/provider/key, committed) and only the request that claimed it calls the
+    partner; a concurrent or retried duplicate finds the claim and calls nobody. Accepted: the
+    row becomes TIP and the tip is added (conditional on the row still being TIP_PENDING, so
+    once). Refused: the claim is released (the same key may be tried again). Timed out: it stays
+    TIP_UNKNOWN (the partner may have taken it; never re-sent under that key)."""
     row = await get_delivery(database, delivery_id)
     if row is None or row.tenant_id != tenant_id:
         raise CourierRefused("delivery not found")
@@ -351,25 +425,39 @@ async def add_tip(database: Database, partners: CourierPartners, delivery_id: in
     if not hasattr(adapter, "add_tip"):
         raise CourierUnsupported(f"{row.provider} has no tip API")
     key = f"tip:{idempotency_key}"[:255]
-    async with database.read() as session:
-        seen = await session.scalar(select(CourierDeliveryEvent.id).where(
-            CourierDeliveryEvent.tenant_id == tenant_id, CourierDeliveryEvent.provider == row.provider,
-            CourierDeliveryEvent.event_key == key))
-    if seen is not None:
-        return row
-    await adapter.add_tip(row.merchant_order_id, row.partner_order_id, tip_fen)
+    try:
+        async with database.write() as session:
+            claim = CourierDeliveryEvent(tenant_id=tenant_id, provider=row.provider, event_key=key, delivery_id=row.id,
+                                         source="MERCHANT", raw_code="tip", outcome="TIP_PENDING", received_at=now,
+                                         detail={"tipFen": tip_fen})
+            session.add(claim)
+            await session.flush()
+            claim_id = claim.id
+    except IntegrityError:
+        return await get_delivery(database, delivery_id)  # claimed before: that request calls (called) the partner
+    try:
+        await adapter.add_tip(row.merchant_order_id, row.partner_order_id, tip_fen)
+    except CourierRefused:
+        async with database.write() as session:  # the partner said no: release the key
+            await session.execute(delete(CourierDeliveryEvent).where(CourierDeliveryEvent.id == claim_id,
+                                                                     CourierDeliveryEvent.outcome == "TIP_PENDING"))
+        raise
+    except BaseException:  # timeout or anything else: the partner may have taken it
+        await _settle_tip(database, claim_id, "TIP_UNKNOWN")
+        raise
     async with database.write() as session:
-        try:
-            async with session.begin_nested():
-                session.add(CourierDeliveryEvent(tenant_id=tenant_id, provider=row.provider, event_key=key, delivery_id=row.id,
-                                                 source="MERCHANT", raw_code="tip", outcome="TIP", received_at=now,
-                                                 detail={"tipFen": tip_fen}))
-                await session.flush()
-        except IntegrityError:
-            return await get_delivery(database, delivery_id)
-        await session.execute(update(CourierDelivery).where(CourierDelivery.id == row.id).values(
-            tip_fen=CourierDelivery.tip_fen + tip_fen, version=CourierDelivery.version + 1, updated_at=now))
+        settled = await session.execute(update(CourierDeliveryEvent).where(
+            CourierDeliveryEvent.id == claim_id, CourierDeliveryEvent.outcome == "TIP_PENDING").values(outcome="TIP"))
+        if settled.rowcount == 1:
+            await session.execute(update(CourierDelivery).where(CourierDelivery.id == row.id).values(
+                tip_fen=CourierDelivery.tip_fen + tip_fen, version=CourierDelivery.version + 1, updated_at=now))
     return await get_delivery(database, delivery_id)
+
+
+async def _settle_tip(database: Database, claim_id: int, outcome: str) -> None:
+    async with database.write() as session:
+        await session.execute(update(CourierDeliveryEvent).where(
+            CourierDeliveryEvent.id == claim_id, CourierDeliveryEvent.outcome == "TIP_PENDING").values(outcome=outcome))
 
 
 async def reconcile(database: Database, partners: CourierPartners, now: datetime, quiet_for: timedelta,

@@ -66,6 +66,48 @@ SPECS = {
     "meituan": Spec("0", "20", None, "30", "50", "99", "42", (200, b'{"code":0}'), True, False, "GCJ02", "yuan"),
 }
 PROVIDERS = list(SPECS)
+CLAIMED: dict[str, str] = {}  # provider -> the last terminal code a test callback announced
+
+
+def _truth(provider: str) -> dict | None:
+    """The partner's status-query answer agreeing with the last terminal callback (weak-auth partners)."""
+    code = CLAIMED.get(provider)
+    if code is None:
+        return None
+    if provider == "dada":
+        return {"status": "success", "code": 0, "result": {"statusCode": int(code)}}
+    if provider == "shansong":
+        status, sub = code.split("/")
+        return {"status": 200, "data": {"status": int(status), "subStatus": int(sub)}}
+    if provider == "doordash":
+        return {"delivery_status": {"DASHER_DROPPED_OFF": "delivered", "DELIVERY_CANCELLED": "cancelled"}[code]}
+    return None
+
+
+class PartnerTruth:
+    """The app's partner transport in callback tests: a weak-auth partner's status query confirms
+    the terminal state its (test) callback announced, as the real partner would."""
+
+    QUERY = {"dada": "/api/order/status/query", "shansong": "orderInfo", "doordash": "drive/v2/deliveries/"}
+
+    def __init__(self):
+        CLAIMED.clear()
+        self.queries = 0
+
+    async def send(self, method, url, headers, body):
+        for provider, fragment in self.QUERY.items():
+            if fragment in url and _truth(provider) is not None:
+                self.queries += 1
+                return HttpResponse(200, json.dumps(_truth(provider)).encode())
+        return HttpResponse(404, b'{"message":"no route"}')
+
+
+def partner_truth(services):
+    """Fixture body: install PartnerTruth as the app's transport for the test."""
+    partners = services.courier_partners
+    original, partners.transport = partners.transport, PartnerTruth()
+    yield partners.transport
+    partners.transport = original
 _seq = itertools.count(1)
 
 
@@ -84,7 +126,11 @@ class Booking:
         return f"/webhooks/couriers/{self.provider}/{self.token}"
 
     def call(self, code: str, *, at: datetime | None = None, rider: Rider = Rider(), **kw):
-        """A correctly signed callback; each one a second later than the previous unless `at`."""
+        """A correctly signed callback; each one a second later than the previous unless `at`.
+        A terminal code becomes what the partner's status query answers (PartnerTruth)."""
+        spec = SPECS[self.provider]
+        if code in (spec.delivered, spec.cancelled):
+            CLAIMED[self.provider] = code
         at = at or (utc_now() - timedelta(seconds=60) + timedelta(seconds=next(self.clock)))
         return callback(self.provider, CREDENTIALS[self.provider], self.path, merchant_id=self.merchant_id,
                         partner_id=self.partner_id, code=code, at=at, rider=rider, **kw)

@@ -17,11 +17,12 @@ from delivery.couriers.protocol import CourierTimeout
 from delivery.couriers.service import CourierPartners, book as book_delivery, cancel
 from geo.coordinates import CoordinateSystem, convert, from_wgs84
 from tests.couriers.kit import (
-    CREDENTIALS, OUTBOUND, PROVIDERS, SHANGHAI, SPECS, FakeTransport, UBER_TOKEN, book, events_of, post, request,
+    CREDENTIALS, OUTBOUND, PROVIDERS, SHANGHAI, SPECS, FakeTransport, UBER_TOKEN, book, events_of, partner_truth, post, request,
     state_of,
 )
 
 pytestmark = pytest.mark.parametrize("provider", PROVIDERS)
+truth = pytest.fixture(partner_truth)  # weak-auth partners' status queries confirm terminal callbacks
 
 
 # 1. Golden signature vectors, computed once from each documented formula (research note) by hand.
@@ -66,7 +67,7 @@ def test_golden_signature_vectors(provider):
     assert ours == documented
 
 
-async def test_happy_path_reaches_delivered_with_the_partner_ack(provider, client, world):
+async def test_happy_path_reaches_delivered_with_the_partner_ack(provider, client, world, truth):
     spec, b = SPECS[provider], await book(world, provider)
     steps = [spec.assigned] + ([spec.at_pickup] if spec.at_pickup else []) + [spec.picked_up, spec.delivered]
     for code in steps:
@@ -132,7 +133,7 @@ async def test_duplicate_callback_is_idempotent(provider, client, world):
     assert len(await events_of(world, b)) == 1
 
 
-async def test_out_of_order_never_moves_backwards(provider, client, world):
+async def test_out_of_order_never_moves_backwards(provider, client, world, truth):
     spec, b = SPECS[provider], await book(world, provider)
     now = utc_now()
     assigned = b.call(spec.assigned, at=now - timedelta(seconds=30))
@@ -170,7 +171,7 @@ async def test_reassignment_before_pickup_and_not_after(provider, client, world)
     assert row.state == "PICKED_UP" and row.exception  # reassignment after pickup: flagged, not applied
 
 
-async def test_cancel_after_pickup_is_flagged(provider, client, world):
+async def test_cancel_after_pickup_is_flagged(provider, client, world, truth):
     spec, b = SPECS[provider], await book(world, provider)
     await post(client, b, b.call(spec.picked_up))
     await post(client, b, b.call(spec.cancelled))

@@ -45,10 +45,13 @@ def simulator():
 
 
 @pytest.fixture(scope="module")
-def api_url(test_settings):
+def api_url(test_settings, simulator):
     from asgi import create_app
 
-    server, thread, url = _serve(create_app(replace(test_settings, dispatch_interval_s=0)))
+    # The API asks the simulator too (weak-auth partners' terminal callbacks are confirmed by a query).
+    sim_url = simulator[1]
+    server, thread, url = _serve(create_app(replace(test_settings, dispatch_interval_s=0,
+                                                    courier_base_urls={p: f"{sim_url}/{p}" for p in PROVIDERS})))
     yield url
     server.should_exit = True
     thread.join(GUARD_S)

@@ -12,6 +12,7 @@ from core.clock import utc_now
 from delivery.couriers.protocol import (
     Ack, CallbackRejected, CourierRefused, RiderInfo, malformed, stale,
 )
+from delivery.couriers.tokens import TokenCache
 from delivery.couriers.transport import HttpResponse, Transport
 from geo.coordinates import CoordinateSystem, LonLat, convert, from_wgs84
 
@@ -115,6 +116,9 @@ class AdapterBase:
     required: tuple[str, ...] = ()
     default_base_url = ""
     max_age_s = 900  # signed-timestamp window for callbacks that carry one
+    # Callbacks authenticated only by the URL token (no secret signature, or a forgeable one):
+    # a terminal state they announce is confirmed by a status query first (service.confirm_weak_terminal).
+    weak_callback_auth = False
 
     def __init__(self, credentials: Mapping[str, str], transport: Transport, base_url: str | None = None, clock=utc_now):
         missing = [key for key in self.required if not credentials.get(key)]
@@ -122,6 +126,7 @@ class AdapterBase:
             raise ValueError(f"{self.name} credentials need {', '.join(missing)}")
         self.credentials = credentials
         self.transport = transport
+        self.tokens = TokenCache()  # replaced by CourierPartners' process-wide cache (tokens.py)
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.clock = clock
 

@@ -50,6 +50,7 @@ def callback_signature(client_id: str, order_id: str, update_time: str) -> str:
 
 class DadaAdapter(AdapterBase):
     name = "dada"
+    weak_callback_auth = True  # the URL token is the only secret: terminal states are re-queried
     required = ("app_key", "app_secret", "source_id", "shop_no")
     default_base_url = "https://newopen.imdada.cn"
 

@@ -57,6 +57,7 @@ def make_jwt(developer_id: str, key_id: str, signing_secret: str, now: int | Non
 
 class DoorDashAdapter(AdapterBase):
     name = "doordash"
+    weak_callback_auth = True  # the URL token is the only secret: terminal states are re-queried
     required = ("developer_id", "key_id", "signing_secret", "webhook_authorization")
     default_base_url = "https://openapi.doordash.com"
 

@@ -4,8 +4,12 @@ Sources (third-party; research note §2): MQEnergy/delivery-core `core/fn/v3/bas
 `routers/fn/v3/fn.go`. Requests are JSON `{app_id, merchant_id, timestamp(ms), version:"1.0",
 access_token, business_data:<JSON string>, signature}` with
 `signature = hex(SHA-256(app_secret + "k=v&k=v..."))` over the non-empty params sorted by key.
-The access token (from `/openapi/token`) is a stored credential here; refreshing it is
-out of scope for this build.
+The access token (from `/openapi/token`) is a stored credential. With a `refresh_token`
+credential too, the adapter refreshes it through `/openapi/refreshToken` and caches the result
+per merchant until shortly before it expires (delivery.couriers.tokens), using the rotated
+refresh token next time. Unconfirmed [U] and chosen here: the refresh request is the usual
+signed envelope `{grant_type:"refresh_token", app_id, merchant_id, refresh_token, timestamp(ms),
+signature}` and its `business_data` answers `{access_token, refresh_token, expire_in(s)}`.
 Unconfirmed [U] and chosen here: the v3 callback is signed with the same formula over its own
 top-level fields (`app_id, timestamp, business_data`), its `business_data` holds
 `{callback_business_type, param:{order_id, partner_order_code, order_status, push_time(ms),
@@ -26,6 +30,7 @@ from delivery.couriers.protocol import (
     Ack, CallbackRejected, CallbackRequest, Cancelled, CourierEvent, Created, DeliveryRequest, Quote, RiderInfo,
     StatusReport,
 )
+from delivery.couriers.tokens import Token
 from delivery.couriers.states import CancelledBy, DeliveryState as S
 from geo.coordinates import CoordinateSystem
 
@@ -48,18 +53,45 @@ class FengniaoAdapter(AdapterBase):
     required = ("app_id", "merchant_id", "app_secret", "access_token")
     default_base_url = "https://open-anubis.ele.me/anubis-webapi"
 
-    def envelope(self, business: dict, timestamp_ms: int | None = None) -> bytes:
+    def envelope(self, business: dict, timestamp_ms: int | None = None, access_token: str | None = None) -> bytes:
         params = {
             "app_id": self.credentials["app_id"], "merchant_id": self.credentials["merchant_id"],
             "timestamp": str(timestamp_ms or int(time.time() * 1000)), "version": "1.0",
-            "access_token": self.credentials["access_token"], "business_data": compact(business),
+            "access_token": access_token or self.credentials["access_token"], "business_data": compact(business),
         }
         params["signature"] = signature(params, self.credentials["app_secret"])
         return compact(params).encode()
 
+    async def access_token(self) -> str:
+        """The stored token, or (with a `refresh_token` credential) a refreshed one, cached until near expiry."""
+        stored_refresh = self.credentials.get("refresh_token")
+        if not stored_refresh:
+            return self.credentials["access_token"]
+
+        async def fetch(previous: Token | None) -> Token:
+            params = {"grant_type": "refresh_token", "app_id": self.credentials["app_id"],
+                      "merchant_id": self.credentials["merchant_id"],
+                      "refresh_token": (previous.refresh if previous and previous.refresh else stored_refresh),
+                      "timestamp": str(int(time.time() * 1000))}
+            params["signature"] = signature(params, self.credentials["app_secret"])
+            response = await self._send("POST", "/openapi/refreshToken", {"Content-Type": "application/json"},
+                                        compact(params).encode())
+            data = self._json(response)
+            if str(data.get("code")) != "200":
+                raise CourierRefused(f"fengniao refreshToken: {data.get('code')} {data.get('msg')}")
+            inner = data.get("business_data") or "{}"
+            inner = parse_json(inner.encode()) if isinstance(inner, str) else inner
+            if not inner.get("access_token"):
+                raise CourierRefused("fengniao refreshToken: no access token")
+            return Token(str(inner["access_token"]), self.tokens.clock() + float(inner.get("expire_in") or 86400),
+                         str(inner.get("refresh_token") or params["refresh_token"]))
+
+        key = f"fengniao:{self.base_url}:{self.credentials['app_id']}:{self.credentials['merchant_id']}"
+        return (await self.tokens.get(key, fetch)).value
+
     async def _call(self, action: str, business: dict) -> dict:
         response = await self._send("POST", f"/v3/invoke/{action}", {"Content-Type": "application/json"},
-                                    self.envelope(business))
+                                    self.envelope(business, access_token=await self.access_token()))
         data = self._json(response)
         if str(data.get("code")) != "200":
             raise CourierRefused(f"fengniao {action}: {data.get('code')} {data.get('msg')}")

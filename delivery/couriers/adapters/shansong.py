@@ -46,6 +46,7 @@ def map_status(status: str, sub: str) -> S | None:
 
 class ShansongAdapter(AdapterBase):
     name = "shansong"
+    weak_callback_auth = True  # the URL token is the only secret: terminal states are re-queried
     required = ("client_id", "shop_id", "app_secret")
     default_base_url = "https://open.ishansong.com"
 

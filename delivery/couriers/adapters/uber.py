@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from urllib.parse import urlencode
 
 from delivery.couriers.adapters._base import (
     AdapterBase, CourierRefused, compact, from_iso, from_partner, malformed, parse_json, rider, same,
 )
+from delivery.couriers.tokens import Token
 from delivery.couriers.protocol import (
     Ack, CallbackRejected, CallbackRequest, Cancelled, CourierEvent, Created, DeliveryRequest, Quote, RiderInfo,
     StatusReport,
@@ -49,20 +49,20 @@ class UberAdapter(AdapterBase):
     name = "uber"
     required = ("customer_id", "client_id", "client_secret", "webhook_signing_key")
     default_base_url = "https://api.uber.com"
-    _token: tuple[str, float] | None = None
-
     async def _bearer(self) -> str:
-        if self._token and self._token[1] > time.time() + 60:
-            return self._token[0]
-        form = urlencode({"client_id": self.credentials["client_id"], "client_secret": self.credentials["client_secret"],
-                          "grant_type": "client_credentials", "scope": "eats.deliveries"}).encode()
-        response = await self.transport.send("POST", self.credentials.get("token_url") or TOKEN_URL,
-                                             {"Content-Type": "application/x-www-form-urlencoded"}, form)
-        data = self._json(response)
-        if "access_token" not in data:
-            raise CourierRefused("uber: no access token")
-        self._token = (data["access_token"], time.time() + float(data.get("expires_in") or 3600))
-        return self._token[0]
+        """The OAuth client-credentials token, cached per client id until shortly before expiry."""
+        token_url = self.credentials.get("token_url") or TOKEN_URL
+
+        async def fetch(_previous: Token | None) -> Token:
+            form = urlencode({"client_id": self.credentials["client_id"], "client_secret": self.credentials["client_secret"],
+                              "grant_type": "client_credentials", "scope": "eats.deliveries"}).encode()
+            response = await self.transport.send("POST", token_url, {"Content-Type": "application/x-www-form-urlencoded"}, form)
+            data = self._json(response)
+            if "access_token" not in data:
+                raise CourierRefused("uber: no access token")
+            return Token(data["access_token"], self.tokens.clock() + float(data.get("expires_in") or 3600))
+
+        return (await self.tokens.get(f"uber:{token_url}:{self.credentials['client_id']}", fetch)).value
 
     async def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         headers = {"Authorization": f"Bearer {await self._bearer()}", "Content-Type": "application/json"}
