@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from events.models import DomainEventRecord
 from schema.ids import decode
@@ -195,6 +195,13 @@ async def test_kill_9_mid_run_loses_nothing(backend, client, world, services, da
     with Receiver(delay_s=0.01) as receiver:
         receiver.secrets.append((await create_endpoint(client, world, receiver.url, ["stock.changed"]))[1])
         await emit_stock_events(database, world, 300)
+        # The subprocess serves every brand in the session's shared database: endpoints that earlier
+        # tests left behind (dead ports, unroutable hosts) would be worked first and could use up the
+        # wait below. Earlier tests are over (the suite runs serially), so switch theirs off.
+        async with database.write() as session:
+            await session.execute(
+                update(WebhookEndpoint).where(WebhookEndpoint.tenant_id != world.tenant_id).values(enabled=False)
+            )
         env = {**os.environ, "DATABASE_URL": database_url, "QIANDIAN_WEBHOOK_BATCH": "50", "QIANDIAN_ENV": "test"}
         env.pop("QIANDIAN_SECRET_KEY", None)  # the test services use the development key
         process = subprocess.Popen([sys.executable, str(ROOT / "qiandian_cli.py"), "webhooks-dispatch"], cwd=ROOT, env=env,
