@@ -91,7 +91,8 @@ async def main(payments: int, concurrency: int) -> None:
         async with database.read() as session:
             print(f"ledger_ok={(await verify(session, tenant_id)).ok}")
         print(f"concurrency={concurrency}")
-        print("machine=shared 2-core box, loaded by other engineers' test runs: figures are pessimistic and noisy")
+        # What the machine was doing, read, not assumed: a load near the CPU count means queueing.
+        print(f"machine_cpus={os.cpu_count()} machine_loadavg_1m={os.getloadavg()[0]:.2f}")
     finally:
         await database.dispose()
         conn = await asyncpg.connect(admin)
