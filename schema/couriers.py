@@ -5,6 +5,8 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+
+from delivery.couriers.states import DeliveryState
 from collections.abc import Iterable
 from strawberry import relay
 from strawberry.types import Info
@@ -32,20 +34,8 @@ class CourierProvider(Enum):
     MEITUAN = "meituan"
 
 
-@strawberry.enum
-class CourierDeliveryState(Enum):
-    CREATED = "CREATED"
-    DISPATCHING = "DISPATCHING"
-    RIDER_ASSIGNED = "RIDER_ASSIGNED"
-    AT_PICKUP = "AT_PICKUP"
-    PICKED_UP = "PICKED_UP"
-    AT_DROPOFF = "AT_DROPOFF"
-    RETURNING = "RETURNING"
-    DELIVERED = "DELIVERED"
-    RETURNED = "RETURNED"
-    CANCELLED = "CANCELLED"
-    EXPIRED = "EXPIRED"
-    CREATE_FAILED = "CREATE_FAILED"
+# The domain's state machine states, exposed as they are (one list, not a copy to keep in step).
+CourierDeliveryState = strawberry.enum(DeliveryState, name="CourierDeliveryState")
 
 
 @strawberry.enum
