@@ -153,6 +153,9 @@ async def network_node_control_set(info: Info, input: NetworkNodeControlSetInput
             ControlledAttribute.PRICES: input.prices,
             ControlledAttribute.STOREFRONT: input.storefront,
             ControlledAttribute.PROMOTIONS: input.promotions,
+            ControlledAttribute.ASSORTMENT: input.assortment,
+            ControlledAttribute.STOCK: input.stock,
+            ControlledAttribute.ORDERS: input.orders,
         }
         levels = {attribute: ControlLevel(value.value) for attribute, value in requested.items() if value is not None}
         node_id = ids.decode(input.node_id, "NetworkNode", Codes, "nodeId")

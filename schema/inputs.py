@@ -141,9 +141,10 @@ class NetworkNodeControlSetInput:
     storefront: ControlLevel | None = strawberry.field(
         default=None, description="Reserved: stored and inherited, not enforced until store storefront editing exists."
     )
-    promotions: ControlLevel | None = strawberry.field(
-        default=None, description="Reserved: stored and inherited, not enforced until store promotions exist."
-    )
+    promotions: ControlLevel | None = strawberry.field(default=None, description="Enforced on store campaigns.")
+    assortment: ControlLevel | None = strawberry.field(default=None, description="Enforced on re-listing a product.")
+    stock: ControlLevel | None = strawberry.field(default=None, description="Enforced on stock edits.")
+    orders: ControlLevel | None = strawberry.field(default=None, description="Enforced on staff order handling.")
 
 
 @strawberry.input

@@ -132,11 +132,20 @@ class ControlPolicy:
     prices: ControlLevel | None = strawberry.field(
         description="Store prices (storePriceSet): under STRONG only the deciding node or above may set them (PRICE_LOCKED_BY_HQ)."
     )
+    assortment: ControlLevel | None = strawberry.field(
+        description="Which products a store lists: under STRONG a store may de-list but only the deciding node or above re-lists (ASSORTMENT_LOCKED_BY_HQ)."
+    )
     storefront: ControlLevel | None = strawberry.field(
         description="Store storefront content." + RESERVED.format("storefront edits", "STOREFRONT_LOCKED_BY_HQ")
     )
     promotions: ControlLevel | None = strawberry.field(
-        description="Store promotions." + RESERVED.format("promotions", "PROMOTIONS_LOCKED_BY_HQ")
+        description="Store promotions: under STRONG only the deciding node or above runs campaigns for the store (PROMOTIONS_LOCKED_BY_HQ)."
+    )
+    stock: ControlLevel | None = strawberry.field(
+        description="Stock edits (storeStockSet, POS sync): under STRONG only the deciding node or above sets counts (STOCK_LOCKED_BY_HQ)."
+    )
+    orders: ControlLevel | None = strawberry.field(
+        description="Order handling by store staff (cancel, refund): under STRONG only the deciding node or above may (ORDERS_LOCKED_BY_HQ)."
     )
 
 
@@ -158,8 +167,11 @@ class NetworkNode(relay.Node):
             name=row.name,
             control=ControlPolicy(
                 prices=level(row.price_control),
+                assortment=level(row.assortment_control),
                 storefront=level(row.storefront_control),
                 promotions=level(row.promotion_control),
+                stock=level(row.stock_control),
+                orders=level(row.order_control),
             ),
         )
 

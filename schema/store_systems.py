@@ -130,7 +130,7 @@ class StorePriceSyncInput:
     rows: list[PriceSyncRowInput]
 
 
-@strawberry.input(description="List (true) or de-list (false) a SKU in the store. Under strong `storefront` control only HQ may re-list (LISTING_LOCKED_BY_HQ).")
+@strawberry.input(description="List (true) or de-list (false) a SKU in the store. Under strong `assortment` control only HQ may re-list (LISTING_LOCKED_BY_HQ).")
 class ListingSyncRowInput:
     sku_code: str | None = None
     sku_id: strawberry.ID | None = None

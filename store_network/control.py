@@ -1,4 +1,8 @@
-"""Strong vs weak control: who in the network may change a store's prices, storefront, promotions.
+"""Strong vs weak control: who in the network may change what a store sells and how.
+
+Every capability a store might run by itself is a controlled attribute: its prices, its
+assortment (which products it lists), its storefront, its promotions, its stock edits and its
+order handling.
 
 Each node may set a control value for an attribute; a node that sets none inherits from its
 nearest ancestor (HQ always sets all). The node that decides is called the *deciding node*.
@@ -22,9 +26,14 @@ class ControlLevel(str, Enum):
 
 
 class ControlledAttribute(str, Enum):
+    """Each member's value is its column on network_node."""
+
     PRICES = "price_control"
+    ASSORTMENT = "assortment_control"
     STOREFRONT = "storefront_control"
     PROMOTIONS = "promotion_control"
+    STOCK = "stock_control"
+    ORDERS = "order_control"
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,9 @@ class NetworkNode(Base):
     price_control: Mapped[str | None] = mapped_column(String(16))
     storefront_control: Mapped[str | None] = mapped_column(String(16))
     promotion_control: Mapped[str | None] = mapped_column(String(16))
+    assortment_control: Mapped[str | None] = mapped_column(String(16))
+    stock_control: Mapped[str | None] = mapped_column(String(16))
+    order_control: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 

@@ -20,12 +20,18 @@ LOCKED_CODE = {
     ControlledAttribute.PRICES: NetworkErrorCode.PRICE_LOCKED_BY_HQ,
     ControlledAttribute.STOREFRONT: NetworkErrorCode.STOREFRONT_LOCKED_BY_HQ,
     ControlledAttribute.PROMOTIONS: NetworkErrorCode.PROMOTIONS_LOCKED_BY_HQ,
+    ControlledAttribute.ASSORTMENT: NetworkErrorCode.ASSORTMENT_LOCKED_BY_HQ,
+    ControlledAttribute.STOCK: NetworkErrorCode.STOCK_LOCKED_BY_HQ,
+    ControlledAttribute.ORDERS: NetworkErrorCode.ORDERS_LOCKED_BY_HQ,
 }
 # The networkNodeControlSet input field of each attribute (the `field` of its errors).
 INPUT_FIELD = {
     ControlledAttribute.PRICES: "prices",
     ControlledAttribute.STOREFRONT: "storefront",
     ControlledAttribute.PROMOTIONS: "promotions",
+    ControlledAttribute.ASSORTMENT: "assortment",
+    ControlledAttribute.STOCK: "stock",
+    ControlledAttribute.ORDERS: "orders",
 }
 
 

@@ -22,6 +22,11 @@ async def create_tenant(session: AsyncSession, slug: str, name: str, currency: s
         price_control="WEAK",
         storefront_control="STRONG",
         promotion_control="STRONG",
+        # HQ decides the assortment (a store may de-list, only HQ re-lists: store_sync.listing);
+        # stores count their own stock and handle their own orders unless HQ takes that back.
+        assortment_control="STRONG",
+        stock_control="WEAK",
+        order_control="WEAK",
     )
     session.add(hq)
     await session.flush()

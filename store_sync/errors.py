@@ -13,7 +13,7 @@ class SyncErrorCode(str, Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
     PRICE_LOCKED_BY_HQ = "PRICE_LOCKED_BY_HQ"
-    LISTING_LOCKED_BY_HQ = "LISTING_LOCKED_BY_HQ"  # re-listing under strong storefront control (store_sync.listing)
+    LISTING_LOCKED_BY_HQ = "LISTING_LOCKED_BY_HQ"  # re-listing under strong assortment control (store_sync.listing)
     # Row outcomes
     UNKNOWN_SKU = "UNKNOWN_SKU"
     DUPLICATE_ROW = "DUPLICATE_ROW"

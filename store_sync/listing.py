@@ -41,7 +41,7 @@ class ListingRow:
 
 async def sync_listing(session: AsyncSession, principal: Principal, store_id: int, rows: list[ListingRow]) -> list[RowResult]:
     store, path = await load_store(session, principal, store_id, Codes, Permission.MANAGE_STOCK)
-    may_relist = may_change(principal, await control_chain(session, store.tenant_id, path, ControlledAttribute.STOREFRONT),
+    may_relist = may_change(principal, await control_chain(session, store.tenant_id, path, ControlledAttribute.ASSORTMENT),
                             Permission.MANAGE_STOCK)
     resolved = await _resolve(session, store.tenant_id, rows)
     results = resolved.results
@@ -51,7 +51,7 @@ async def sync_listing(session: AsyncSession, principal: Principal, store_id: in
         if row.version is None:
             _reject(result, Codes.REQUIRED, "a listing change needs a version")
         elif row.listed and not may_relist:
-            _reject(result, Codes.LISTING_LOCKED_BY_HQ, "this store's assortment is set centrally (strong storefront control): only HQ may re-list")
+            _reject(result, Codes.LISTING_LOCKED_BY_HQ, "this store's assortment is set centrally (strong assortment control): only HQ may re-list")
         else:
             candidates[index] = (sku.id, bool(row.listed))
     if not candidates:

@@ -1,5 +1,5 @@
 """Per-store listing (issue 16): a store de-lists a SKU, its storefront hides it, cart and
-checkout refuse it; re-listing follows the storefront control policy; versions, idempotency,
+checkout refuse it; re-listing follows the assortment control policy; versions, idempotency,
 the CSV/JSON endpoint and the listing.changed event."""
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from tests.store_sync.helpers import gql_key, store_api_key
 LISTING_SYNC = """mutation($input: StoreListingSyncInput!) { storeListingSync(input: $input) {
   applied stale rejected replayed rows { index skuCode status code listed } errors { field code message } } }"""
 SHELF = """query($store: ID!) { store(id: $store) { products(first: 50) { edges { node { name skus { code } } } } } }"""
-CONTROL_SET = """mutation($id: ID!, $storefront: ControlLevel) {
-  networkNodeControlSet(input: {nodeId: $id, storefront: $storefront}) { errors { code } } }"""
+CONTROL_SET = """mutation($id: ID!, $assortment: ControlLevel) {
+  networkNodeControlSet(input: {nodeId: $id, assortment: $assortment}) { errors { code } } }"""
 
 
 def _batch(world, rows, key=None, store="a"):
@@ -62,8 +62,8 @@ async def test_a_delisted_sku_is_hidden_and_refused_in_that_store_only(client, w
     assert [(e.aggregate_type, e.payload["sku_id"], e.payload["listed"]) for e in events] == [("store_listing", world.sku_ids["milk"], False)]
 
 
-async def test_strong_storefront_control_lets_only_hq_relist(client, world):
-    key = await store_api_key(client, world)  # the store's own till (STORE_MANAGER); HQ holds storefront STRONG by default
+async def test_strong_assortment_control_lets_only_hq_relist(client, world):
+    key = await store_api_key(client, world)  # the store's own till (STORE_MANAGER); HQ holds assortment STRONG by default
     off = [{"skuCode": "SKU-bread", "listed": False, "version": "1"}]
     assert (await gql_key(client, world, LISTING_SYNC, _batch(world, off), key))["data"]["storeListingSync"]["applied"] == 1
     back = [{"skuCode": "SKU-bread", "listed": True, "version": "2"}]
@@ -72,8 +72,8 @@ async def test_strong_storefront_control_lets_only_hq_relist(client, world):
     assert "SKU-bread" not in await _shelf(client, world)
     relisted = (await world.gql(client, LISTING_SYNC, _batch(world, back), token=world.staff_token("hq")))["data"]["storeListingSync"]
     assert relisted["applied"] == 1 and "SKU-bread" in await _shelf(client, world)
-    # Under WEAK storefront control the store may re-list itself.
-    loosen = await world.gql(client, CONTROL_SET, {"id": world.gid("NetworkNode", world.hq_node_id), "storefront": "WEAK"}, token=world.staff_token("hq"))
+    # Under WEAK assortment control the store may re-list itself.
+    loosen = await world.gql(client, CONTROL_SET, {"id": world.gid("NetworkNode", world.hq_node_id), "assortment": "WEAK"}, token=world.staff_token("hq"))
     assert loosen["data"]["networkNodeControlSet"]["errors"] == []
     assert (await gql_key(client, world, LISTING_SYNC, _batch(world, [{"skuCode": "SKU-bread", "listed": False, "version": "3"}]), key))["data"]["storeListingSync"]["applied"] == 1
     assert (await gql_key(client, world, LISTING_SYNC, _batch(world, [{"skuCode": "SKU-bread", "listed": True, "version": "4"}]), key))["data"]["storeListingSync"]["applied"] == 1
