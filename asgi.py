@@ -35,9 +35,9 @@ from payments.refunds import retry_pending_refunds
 from payments.service import apply_callback, reconcile_payments, refund_late_payments
 from app.context import authenticate_connection, build_context, tenant_for_slug
 from app.courier_webhooks import courier_webhook_endpoint
-from app.credential_headers import SingleCredentialHeaders
+from app.front_door import FrontDoor
 from app.graphiql import graphiql_page, graphiql_routes
-from app.request_log import RequestIdMiddleware, configure_logging
+from app.request_log import configure_logging
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
 from app.store_sync_http import store_sync_upload
@@ -133,66 +133,6 @@ def refuse_unstorable_text(value: object) -> None:
             stack.extend(current.values())
         elif isinstance(current, list):
             stack.extend(current)
-
-
-class SecurityHeaders:
-    """X-Content-Type-Options: nosniff on every HTTP response, errors and 413s included."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"]
-                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class BodySizeLimit:
-    """Refuse oversized request bodies before anything parses them."""
-
-    def __init__(self, app, max_bytes: int, per_path_prefix: dict[str, int] | None = None):
-        self.app = app
-        self.max_bytes = max_bytes
-        self.per_path_prefix = per_path_prefix or {}
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        path = scope.get("path", "")
-        limit = next((n for prefix, n in self.per_path_prefix.items() if path.startswith(prefix)), self.max_bytes)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await _too_large(limit)(scope, receive, send)
-        seen = 0
-
-        async def limited_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _BodyTooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _too_large(limit)(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-def _too_large(limit: int) -> Response:
-    return JSONResponse({"errors": [{"message": f"request body larger than {limit} bytes"}]}, status_code=413)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -307,11 +247,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ttl_s=settings.anonymous_cache_ttl_ms / 1000,
         resolve_tenant=lambda slug: tenant_for_slug(slug, services),  # keyed on the brand the request runs in
     )
-    app.add_middleware(SingleCredentialHeaders)  # outside the cache: an ambiguous request is neither served nor run
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,  # before any body is read
+    # Outermost, before the cache: request ids, nosniff and size limits reach every response (413s
+    # and cache hits included), and an ambiguous request is neither served from cache nor run.
+    app.add_middleware(FrontDoor, max_body_bytes=settings.max_body_bytes,
                        per_path_prefix={"/pos/": settings.sync_max_body_bytes})  # POS/ERP sync files
-    app.add_middleware(SecurityHeaders)  # its header reaches every response, 413 included
-    app.add_middleware(RequestIdMiddleware)  # outermost: X-Request-Id on every response, id on every log line
     return app
 
 

@@ -4,7 +4,7 @@ HTTP lets a header repeat, and each layer picks its own copy: Starlette's `heade
 takes the first, `dict(scope["headers"])` the last. A request with two `X-Tenant` headers
 therefore ran under one brand and was cached under the other. Rather than agree on a copy
 everywhere, a request that names its brand or its identity more than once is refused with
-400 before anything reads it.
+400 before anything reads it (app/front_door.py applies this; a WebSocket handshake is refused).
 
 One credential per request: `Authorization` and `X-Api-Key` together are refused too, even
 when they carry the same key, because a bearer token and an API key can name different
@@ -12,7 +12,6 @@ principals and no rule for choosing between them would be obvious to the caller.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 
@@ -20,13 +19,13 @@ from collections.abc import Iterable
 SELECTING_HEADERS = ("x-tenant", "authorization", "x-api-key")
 # At most one of these per request.
 CREDENTIAL_HEADERS = ("authorization", "x-api-key")
-_SELECTING_BYTES = frozenset(name.encode() for name in SELECTING_HEADERS)
+SELECTING_HEADER_BYTES = frozenset(name.encode() for name in SELECTING_HEADERS)
 
 
 def scope_ambiguity(headers) -> str | None:
     """`ambiguity` over an ASGI scope's raw (name, value) header pairs, without decoding every
     name: one selecting header (the usual X-Tenant alone) can never be ambiguous."""
-    selecting = [name for name, _ in headers if name.lower() in _SELECTING_BYTES]
+    selecting = [name for name, _ in headers if name.lower() in SELECTING_HEADER_BYTES]
     if len(selecting) < 2:
         return None
     return ambiguity(name.decode("latin-1").lower() for name in selecting)
@@ -41,29 +40,3 @@ def ambiguity(names: Iterable[str]) -> str | None:
     if all(counts[name] for name in CREDENTIAL_HEADERS):
         return "send one credential: Authorization or X-Api-Key, not both"
     return None
-
-
-class SingleCredentialHeaders:
-    """ASGI middleware: 400 for HTTP requests, a refused handshake for WebSockets."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
-        problem = scope_ambiguity(scope.get("headers") or ())
-        if problem is None:
-            return await self.app(scope, receive, send)
-        if scope["type"] == "websocket":
-            # Closing before accept makes the server answer the handshake with 403.
-            return await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
-        body = json.dumps({"errors": [{"message": problem, "extensions": {"code": "AMBIGUOUS_CREDENTIALS"}}]}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -48,12 +48,12 @@ class AnonymousQueryCache:
         self.max_entries = max_entries
         self.path = path
         self.resolve_tenant = resolve_tenant  # X-Tenant value -> tenant id, as app/context.py does it
-        self._entries: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
-        self._in_flight: dict[bytes, asyncio.Future] = {}
+        self._entries: OrderedDict[tuple, tuple[float, bytes]] = OrderedDict()  # (tenant, body digest) ->
+        self._in_flight: dict[tuple, asyncio.Future] = {}
         self._query_only: OrderedDict[bytes, bool] = OrderedDict()  # document digest -> is a single query
         self._bodies: OrderedDict[bytes, bool] = OrderedDict()  # body digest -> is a single query
 
-    async def _key(self, scope, body: bytes) -> bytes | None:
+    async def _key(self, scope, body: bytes) -> tuple[int | None, bytes] | None:
         tenant_slugs, anonymous, json_body = [], True, False
         for name, value in scope.get("headers") or []:
             name = name.lower()
@@ -77,7 +77,7 @@ class AnonymousQueryCache:
         if not single:
             return None
         tenant_id = await self.resolve_tenant(tenant_slugs[0] if tenant_slugs else None)
-        return hashlib.sha256(f"{tenant_id}".encode() + b"\0" + body_digest).digest()
+        return (tenant_id, body_digest)  # the body is hashed once; a tuple needs no second digest
 
     def _is_single_query(self, body: bytes) -> bool:
         """True iff the body is one JSON object whose `query` is a document with exactly one

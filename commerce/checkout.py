@@ -145,6 +145,29 @@ async def place_order(
     expected = request.expected_total
     if expected is not None and expected.currency != tenant_currency:
         raise DomainError(CheckoutErrorCode.INVALID, f"this store charges in {tenant_currency}", "expectedTotal.currency")
+    # Lines are checked and priced before the order row exists, so the order is inserted once with
+    # its subtotal and fee (no second UPDATE inside the write transaction).
+    subtotal = 0
+    priced_lines: list[tuple[dict, Product, pricing.UnitPrice]] = []
+    for index, (line, sku, product, *_facts) in enumerate(rows):
+        field = f"lines.{index}"
+        if product.status != "ACTIVE":
+            raise DomainError(CheckoutErrorCode.PRODUCT_UNAVAILABLE, f"{product.name} is no longer sold", field)
+        rule = QuantityRule(product.sold_by, sku.quantity_step, sku.min_quantity, sku.price_per_quantity)
+        validate_quantity(rule, line.quantity, f"{field}.quantity")
+        unit_price = prices[sku.id].fen
+        total = line_total_fen(unit_price, line.quantity, sku.price_per_quantity)
+        priced_lines.append((
+            dict(sku_id=sku.id, product_name=product.name, sku_code=sku.code, quantity=line.quantity,
+                 unit_price_fen=unit_price, price_per_quantity=sku.price_per_quantity, line_total_fen=total),
+            product, prices[sku.id],
+        ))
+        subtotal += total
+    # --- membership (issue #14): a member level's free-delivery threshold ---
+    fee = await member_benefits.delivery_fee_fen(session, store.tenant_id, customer_id, subtotal, fee)
+    # --- end membership ---
+    if subtotal + fee > MAX_AMOUNT_FEN:
+        raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, "order total is too large", "lines")
     order = Order(
         tenant_id=store.tenant_id,
         number=_new_order_number(now),
@@ -153,9 +176,9 @@ async def place_order(
         status=OrderStatus.UNPAID.value,
         fulfilment_type=request.fulfilment_type.value,
         currency=tenant_currency,
-        subtotal_fen=0,
+        subtotal_fen=subtotal,
         delivery_fee_fen=fee,
-        total_fen=0,
+        total_fen=subtotal + fee,  # less the order-level discount below
         stock_state=StockState.RESERVED.value,
         shipping_address=_address_snapshot(address),
         note=request.note,
@@ -166,41 +189,15 @@ async def place_order(
     )
     session.add(order)
     await session.flush()
-    subtotal = 0
     placed: list[tuple[OrderLine, Product, pricing.UnitPrice]] = []
-    for index, (line, sku, product, *_facts) in enumerate(rows):
-        field = f"lines.{index}"
-        if product.status != "ACTIVE":
-            raise DomainError(CheckoutErrorCode.PRODUCT_UNAVAILABLE, f"{product.name} is no longer sold", field)
-        rule = QuantityRule(product.sold_by, sku.quantity_step, sku.min_quantity, sku.price_per_quantity)
-        validate_quantity(rule, line.quantity, f"{field}.quantity")
-        unit_price = prices[sku.id].fen
-        total = line_total_fen(unit_price, line.quantity, sku.price_per_quantity)
-        order_line = OrderLine(
-            order_id=order.id,
-            sku_id=sku.id,
-            product_name=product.name,
-            sku_code=sku.code,
-            quantity=line.quantity,
-            unit_price_fen=unit_price,
-            price_per_quantity=sku.price_per_quantity,
-            line_total_fen=total,
-        )
+    for fields, product, unit_price in priced_lines:
+        order_line = OrderLine(order_id=order.id, **fields)
         session.add(order_line)
-        placed.append((order_line, product, prices[sku.id]))
-        subtotal += total
-    # --- membership (issue #14): a member level's free-delivery threshold ---
-    fee = await member_benefits.delivery_fee_fen(session, store.tenant_id, customer_id, subtotal, fee)
-    order.delivery_fee_fen = fee
-    # --- end membership ---
-    if subtotal + fee > MAX_AMOUNT_FEN:
-        raise DomainError(CheckoutErrorCode.AMOUNT_OUT_OF_RANGE, "order total is too large", "lines")
-    order.subtotal_fen = subtotal
-    order.delivery_fee_fen = fee
+        placed.append((order_line, product, unit_price))
     # The order-level stage (promotions, coupons, flash-sale quotas): after unit prices, before
     # stock, so rows are locked slot -> quotas -> stock, the order a cancellation's listeners use.
     await session.flush()
-    discount = await ports.adjust_order(session, order, placed, request.coupon_ids, request.coupon_code, now)
+    discount = await ports.adjust_order(session, order, store_path, placed, request.coupon_ids, request.coupon_code, now)
     for index, (line, sku, product, *_facts) in enumerate(rows):
         if not await stock.reserve(session, store.id, sku.id, line.quantity):
             raise DomainError(
@@ -217,7 +214,8 @@ async def place_order(
             f"not {fen_to_decimal_string(expected.fen)}",
             "expectedTotal",
         )
-    order.total_fen = total_due
+    if discount:
+        order.total_fen = total_due
     session.add(
         OrderEvent(
             order_id=order.id,

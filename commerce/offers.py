@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from commerce import pricing
 from commerce.models import Sku, Stock
@@ -30,6 +30,15 @@ class Offer:
 
 NO_OFFER = Offer(None, 0, 0)
 
+# Built once (every storefront page and cart runs it; building it cost more Python than running it).
+_STORE = bindparam("store_id")
+_OFFERS = pricing.with_price_facts(
+    select(Stock.on_hand, Stock.reserved, StoreListing.listed).select_from(Sku).outerjoin(
+        Stock, and_(Stock.sku_id == Sku.id, Stock.store_id == _STORE)
+    ).outerjoin(StoreListing, and_(StoreListing.sku_id == Sku.id, StoreListing.store_id == _STORE)),
+    _STORE,
+).where(Sku.id.in_(bindparam("sku_ids", expanding=True)), Sku.tenant_id == bindparam("tenant_id"))
+
 
 async def load_offers(
     db: pricing.Reader, tenant_id: int, customer_id: int | None, at: datetime, keys: list[tuple[int, int]]
@@ -40,13 +49,8 @@ async def load_offers(
         by_store[store_id].add(sku_id)
     found: dict[tuple[int, int], Offer] = {}
     for store_id, sku_ids in by_store.items():
-        query = pricing.with_price_facts(
-            select(Stock.on_hand, Stock.reserved, StoreListing.listed).select_from(Sku).outerjoin(
-                Stock, and_(Stock.sku_id == Sku.id, Stock.store_id == store_id)
-            ).outerjoin(StoreListing, and_(StoreListing.sku_id == Sku.id, StoreListing.store_id == store_id)),
-            store_id,
-        ).where(Sku.id.in_(sku_ids), Sku.tenant_id == tenant_id)
-        rows = (await db.execute(query)).all()
+        params = {"store_id": store_id, "sku_ids": sorted(sku_ids), "tenant_id": tenant_id}
+        rows = (await db.execute(_OFFERS, params)).all()
         context = pricing.PriceContext(tenant_id, store_id, customer_id, at)
         facts = [pricing.facts_from(row) for row in rows]
         prices = await pricing.price_facts(db, context, facts)

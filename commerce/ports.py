@@ -51,8 +51,8 @@ async def hold_slot(
 
 class OrderAdjuster(Protocol):
     async def __call__(
-        self, session: AsyncSession, order: Any, lines: list[tuple[Any, Any, Any]], coupon_ids: tuple[int, ...],
-        coupon_code: str | None, now: datetime,
+        self, session: AsyncSession, order: Any, store_path: str, lines: list[tuple[Any, Any, Any]],
+        coupon_ids: tuple[int, ...], coupon_code: str | None, now: datetime,
     ) -> int:
         """`lines` are (OrderLine, Product, pricing.UnitPrice) flushed with ids; raise DomainError to refuse."""
 
@@ -66,9 +66,11 @@ def set_order_adjuster(adjuster: OrderAdjuster) -> None:
 
 
 async def adjust_order(
-    session: AsyncSession, order: Any, lines: list[tuple[Any, Any, Any]], coupon_ids: tuple[int, ...], coupon_code: str | None,
-    now: datetime,
+    session: AsyncSession, order: Any, store_path: str, lines: list[tuple[Any, Any, Any]], coupon_ids: tuple[int, ...],
+    coupon_code: str | None, now: datetime,
 ) -> int:
+    """`store_path`: the store's network path, which checkout has loaded already (promotions
+    are scoped by it)."""
     if _order_adjuster is None:
         return 0
-    return await _order_adjuster(session, order, lines, coupon_ids, coupon_code, now)
+    return await _order_adjuster(session, order, store_path, lines, coupon_ids, coupon_code, now)

@@ -84,7 +84,7 @@ class UnitPrice:
 class Reader(Protocol):
     """An AsyncSession, or the request's RequestReader: anything that executes a statement."""
 
-    async def execute(self, statement) -> Any: ...
+    async def execute(self, statement, params=None) -> Any: ...
 
 
 class PriceStep(Protocol):

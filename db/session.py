@@ -165,10 +165,10 @@ class RequestReader:
             self._session = await self._context.__aenter__()
         return self._session
 
-    async def execute(self, statement):
+    async def execute(self, statement, params=None):
         async with self.lock:
             session = await self.session()
-            return await session.execute(statement)
+            return await session.execute(statement, params)
 
     async def scalars(self, statement):
         async with self.lock:

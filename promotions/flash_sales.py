@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,30 +25,35 @@ from store_network.models import NetworkNode, Store
 _NO_SYNC = {"synchronize_session": False}
 
 
-def _store_path(store_id: int):
+def _store_path(store_id):
     return (
         select(NetworkNode.path).join(Store, Store.node_id == NetworkNode.id).where(Store.id == store_id).scalar_subquery()
     )
 
 
+# Built once: this runs for every priced page and cart, and constructing the statement cost more
+# Python than executing it (bench/hot_paths.py). Parameters are bound per call.
+_ACTIVE_SALES = select(FlashSale).where(
+    FlashSale.tenant_id == bindparam("tenant_id"),
+    FlashSale.sku_id.in_(bindparam("sku_ids", expanding=True)),
+    FlashSale.starts_at <= bindparam("at"),
+    FlashSale.ends_at > bindparam("at"),
+    FlashSale.sold < FlashSale.quota,
+    or_(
+        FlashSale.store_id == bindparam("store_id"),
+        (FlashSale.store_id.is_(None)) & _store_path(bindparam("store_id")).like(FlashSale.node_path.concat("%")),
+    ),
+).order_by(FlashSale.price_fen, FlashSale.id)
+
+
 async def active_sales(db, tenant_id: int, store_id: int, sku_ids: Iterable[int], at: datetime) -> dict[int, FlashSale]:
     """The running sale with quota left for each SKU in this store (lowest price, then oldest)."""
-    ids = set(sku_ids)
+    ids = sorted(set(sku_ids))
     if not ids:
         return {}
-    query = select(FlashSale).where(
-        FlashSale.tenant_id == tenant_id,
-        FlashSale.sku_id.in_(ids),
-        FlashSale.starts_at <= at,
-        FlashSale.ends_at > at,
-        FlashSale.sold < FlashSale.quota,
-        or_(
-            FlashSale.store_id == store_id,
-            (FlashSale.store_id.is_(None)) & _store_path(store_id).like(FlashSale.node_path.concat("%")),
-        ),
-    ).order_by(FlashSale.price_fen, FlashSale.id)
     found: dict[int, FlashSale] = {}
-    for row in (await db.execute(query)).scalars():
+    params = {"tenant_id": tenant_id, "sku_ids": ids, "at": at, "store_id": store_id}
+    for row in (await db.execute(_ACTIVE_SALES, params)).scalars():
         found.setdefault(row.sku_id, row)
     return found
 

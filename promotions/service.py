@@ -92,9 +92,10 @@ def _coupon_usable(row: Promotion, path: str, now: datetime) -> bool:
 
 # ---------------------------------------------------------------- checkout
 
-async def adjust_order_at_checkout(session: AsyncSession, order, lines, coupon_ids: tuple[int, ...], coupon_code: str | None, now: datetime) -> int:
-    """The checkout's order-level stage (commerce.ports.adjust_order). Returns the discount in fen."""
-    path = await store_path(session, order.store_id)
+async def adjust_order_at_checkout(session: AsyncSession, order, path: str, lines, coupon_ids: tuple[int, ...],
+                                   coupon_code: str | None, now: datetime) -> int:
+    """The checkout's order-level stage (commerce.ports.adjust_order); `path` is the store's
+    network path. Returns the discount in fen."""
     # 1. Flash-sale quotas for lines the flash price priced (lines come sorted by SKU id: quota rows lock in one order).
     flash_lines = [(i, ol) for i, (ol, _p, price) in enumerate(lines) if price.source is pricing.PriceSource.PROMOTION]
     if flash_lines:
