@@ -50,7 +50,7 @@ class ReportFilter:
     group_by: GroupBy = GroupBy.DAY
     store_ids: tuple[int, ...] = ()
     node_id: int | None = None
-    sort: SortField = SortField.DAY
+    sort: SortField | None = None  # None: the group's own order (DAY, or STORE when grouped by store)
     descending: bool = False
 
 
@@ -99,6 +99,12 @@ class ReportPage:
     totals: Figures = field(default_factory=Figures)
 
 
+def _sort(report: ReportFilter) -> SortField:
+    if report.sort is not None:
+        return report.sort
+    return SortField.STORE if report.group_by is GroupBy.STORE else SortField.DAY
+
+
 def _check(report: ReportFilter, first: int, max_page: int) -> None:
     if report.day_to < report.day_from:
         raise DomainError(Codes.INVALID, "`to` is before `from`", "to")
@@ -108,9 +114,9 @@ def _check(report: ReportFilter, first: int, max_page: int) -> None:
         raise DomainError(Codes.TOO_MANY_STORES, f"at most {MAX_STORE_IDS} store ids", "storeIds")
     if not 0 <= first <= max_page:
         raise DomainError(Codes.INVALID, f"`first` must be between 0 and {max_page}", "first")
-    if report.group_by is GroupBy.DAY and report.sort is SortField.STORE:
+    if report.group_by is GroupBy.DAY and _sort(report) is SortField.STORE:
         raise DomainError(Codes.INVALID, "a report grouped by day cannot be sorted by store", "sortBy")
-    if report.group_by is GroupBy.STORE and report.sort is SortField.DAY:
+    if report.group_by is GroupBy.STORE and _sort(report) is SortField.DAY:
         raise DomainError(Codes.INVALID, "a report grouped by store cannot be sorted by day", "sortBy")
 
 
@@ -149,12 +155,13 @@ def _keys(report: ReportFilter):
     day, store = ("day", ReportStoreDay.day), ("store_id", ReportStoreDay.store_id)
     identity = {GroupBy.DAY: [day], GroupBy.STORE: [store], GroupBy.STORE_DAY: [day, store]}[report.group_by]
     groups = [c for _, c in identity] + ([Store.code, Store.name] if store in identity else [])
-    if report.sort is SortField.ORDERS:
+    sort = _sort(report)
+    if sort is SortField.ORDERS:
         first = [("orders", cast(func.sum(ReportStoreDay.orders), BigInteger))]
-    elif report.sort is SortField.GMV:
+    elif sort is SortField.GMV:
         first = [("gmv_fen", cast(func.sum(ReportStoreDay.gmv_fen), BigInteger))]
     else:
-        first = [store if report.sort is SortField.STORE else day]
+        first = [store if sort is SortField.STORE else day]
     return groups, first + [k for k in identity if k not in first]
 
 
