@@ -107,3 +107,16 @@ async def rebuild(session: AsyncSession, tenant_id: int, day_from: date | None =
     for start in range(0, len(rows), _BATCH):
         await session.execute(insert(ReportStoreDay.__table__), rows[start:start + _BATCH])
     return RebuildResult(len(rows), day_from, day_to)
+
+
+async def rebuild_tenant(database, slug: str, day_from: date | None = None, day_to: date | None = None) -> RebuildResult:
+    """`qiandian reports-rebuild`: one transaction for the tenant named by `slug`."""
+    from store_network.models import Tenant
+
+    if day_from is not None and day_to is not None and day_to < day_from:
+        raise ValueError("--to is before --from")
+    async with database.write() as session:
+        tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        if tenant_id is None:
+            raise LookupError(f"no tenant {slug!r}")
+        return await rebuild(session, tenant_id, day_from, day_to)

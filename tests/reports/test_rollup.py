@@ -135,3 +135,20 @@ async def test_rollup_equals_recomputation_after_a_random_mix(database, world):
         assert held and held == await rebuild.recompute(session, world.tenant_id)
         orders = list(await session.scalars(select(Order.status).where(Order.tenant_id == world.tenant_id)))
     assert sum(r["orders"] for r in held.values()) == sum(1 for s in orders if s != "CANCELLED")
+
+
+async def test_the_cli_rebuilds_a_tenant(database, database_url, world, monkeypatch, capsys):
+    import qiandian_cli
+
+    await build_scenario(database, world)
+    async with database.write() as session:
+        await rollup.add(session, world.tenant_id, world.store_ids["c"], DAY2, {"orders": 3})
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    # asyncio.run inside the running test loop is not possible: run the command in a thread
+    import asyncio
+
+    code = await asyncio.to_thread(qiandian_cli.main, ["reports-rebuild", "--tenant", world.slug, "--from", "2026-03-02", "--to", "2026-03-02"])
+    assert code == 0 and "rows=2" in capsys.readouterr().out
+    async with database.read() as session:
+        assert await rebuild.rollup_rows(session, world.tenant_id) == expected(world)
+    assert await asyncio.to_thread(qiandian_cli.main, ["reports-rebuild", "--tenant", "no-such-brand"]) == 2
