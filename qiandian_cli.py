@@ -1,9 +1,10 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly | reports-rebuild`."""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from datetime import date
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT, load_settings
@@ -91,6 +92,31 @@ async def _webhooks_dispatch(settings, once: bool) -> None:
         await database.dispose()
 
 
+def _reports_rebuild(settings, slug: str, day_from, day_to) -> int:
+    """Recompute the report rollup of one tenant from the order tables (reports.rebuild)."""
+    import time
+
+    from db.session import Database
+    from reports.rebuild import rebuild_tenant
+
+    async def run():
+        database = Database(settings.database_url)
+        try:
+            return await rebuild_tenant(database, slug, day_from, day_to)
+        finally:
+            await database.dispose()
+
+    started = time.perf_counter()
+    try:
+        result = asyncio.run(run())
+    except (LookupError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"tenant={slug} from={day_from or '-'} to={day_to or '-'} rows={result.rows} "
+          f"seconds={time.perf_counter() - started:.2f}")
+    return 0
+
+
 def export_schema_sdl(settings=None) -> str:
     from core.settings import Settings
     from schema.root import build_schema
@@ -115,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     webhooks = sub.add_parser("webhooks-dispatch", help="deliver outbox events to webhook endpoints (run one or more)")
     webhooks.add_argument("--once", action="store_true", help="one round, then exit")
     sub.add_parser("membership-nightly", help="expire points lots and re-evaluate member levels (every brand)")
+    rebuild = sub.add_parser("reports-rebuild", help="recompute a tenant's report rollup from the order tables")
+    rebuild.add_argument("--tenant", required=True, help="the tenant's slug")
+    rebuild.add_argument("--from", dest="day_from", type=date.fromisoformat, help="first local day (YYYY-MM-DD)")
+    rebuild.add_argument("--to", dest="day_to", type=date.fromisoformat, help="last local day (YYYY-MM-DD)")
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_format)  # text or JSON lines (QIANDIAN_LOG_FORMAT), with request ids
@@ -157,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
 
         for line in asyncio.run(nightly_run()):
             print(line)
+    elif args.command == "reports-rebuild":
+        return _reports_rebuild(settings, args.tenant, args.day_from, args.day_to)
     elif args.command == "serve":
         import uvicorn
 

@@ -60,6 +60,7 @@ LIST_CAPS: dict[str, int | None] = {
     "CouponIssueInput.customerIds": None,
     "CheckoutCompleteInput.couponIds": 5,
     "Query.priceBreakdown(couponIds)": 5,
+    "SalesReportInput.storeIds": 100,  # reports: the domain also answers TOO_MANY_STORES above 100
 }
 
 

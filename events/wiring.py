@@ -25,3 +25,7 @@ def register_listeners() -> None:
     from promotions import listeners as promotion_listeners
 
     promotion_listeners.register_listeners()
+
+    from reports import rollup as report_rollup
+
+    report_rollup.register_listeners()  # per-store, per-day sales rollup (issue #12 item 6)

@@ -75,6 +75,7 @@ from core.errors import CommonErrorCode, DomainError
 from schema.couriers_root import CouriersMutation, CouriersQuery
 from schema.promotions_root import PromotionsMutation, PromotionsQuery
 from schema.group_buys_root import GroupBuysMutation, GroupBuysQuery
+from schema.reports_root import ReportsQuery  # sales reports per store / partner / HQ (#12 item 6)
 
 
 def _store_pk(raw: str | None) -> int | None:
@@ -87,7 +88,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery):
+class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery, ReportsQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 

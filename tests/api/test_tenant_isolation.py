@@ -900,3 +900,30 @@ async def test_sign_in_goes_to_the_x_tenant_brand_even_with_a_stale_token_attach
     payload = body["data"]["staffLogin"]
     assert payload["errors"] == [], payload
     assert services.signer.verify_access(payload["tokens"]["accessToken"]).tenant_id == pair.b.tenant_id
+
+
+SALES_REPORT = """query($input: SalesReportInput!) { salesReport(input: $input, first: 50) {
+  errors { field code } totals { orders } rows { nodes { storeId } } } }"""
+SALES_REPORT_CSV = "query($input: SalesReportInput!) { salesReportCsv(input: $input) { errors { field code } csv } }"
+
+
+async def test_sales_reports_never_show_another_tenants_stores(client, database, services):
+    from tests.reports.scenario import move, new_order, utc
+
+    a, b = await build_world(database, services), await build_world(database, services)
+    for world, total in ((a, 1000), (b, 7000)):
+        order = await new_order(database, world, "a", total, "STORE_PICKUP", created=utc(2026, 3, 1, 2, 0))
+        await move(database, order, ("PAID", utc(2026, 3, 1, 2, 1)))
+    window = {"from": "2026-03-01", "to": "2026-03-01", "groupBy": "STORE"}
+    # A's HQ, naming B in X-Tenant: its token's tenant wins, it sees A's stores only.
+    body = await post(client, SALES_REPORT, {"input": window}, token=a.staff_token("hq"), tenant=b.slug)
+    report = body["data"]["salesReport"]
+    assert report["totals"] == {"orders": 1} and {n["storeId"] for n in report["rows"]["nodes"]} == {a.store("a")}
+    for doc, name in ((SALES_REPORT, "salesReport"), (SALES_REPORT_CSV, "salesReportCsv")):
+        for extra, field in (({"storeIds": [b.store("a")]}, "storeIds.0"),
+                             ({"nodeId": b.gid("NetworkNode", b.partner_ids["west"])}, "nodeId")):
+            body = await post(client, doc, {"input": {**window, **extra}}, token=a.staff_token("hq"), tenant=b.slug)
+            assert body["data"][name]["errors"] == [{"field": field, "code": "NOT_FOUND"}], body
+    # The same calls with B's own HQ find B's rows: the ids are real.
+    body = await post(client, SALES_REPORT, {"input": {**window, "storeIds": [b.store("a")]}}, token=b.staff_token("hq"), tenant=b.slug)
+    assert body["data"]["salesReport"]["totals"] == {"orders": 1} and body["data"]["salesReport"]["errors"] == []
