@@ -60,6 +60,15 @@ LIST_CAPS: dict[str, int | None] = {
     "CouponIssueInput.customerIds": None,
     "CheckoutCompleteInput.couponIds": 5,
     "Query.priceBreakdown(couponIds)": 5,
+    # storefront (the domain answers smaller caps with INVALID/INVALID_SECTION at the element's path)
+    "StorefrontDocumentInput.navigation": None,
+    "StorefrontDocumentInput.sections": None,
+    "StorefrontDocumentInput.hiddenKeys": None,
+    "StorefrontDocumentInput.lockedKeys": None,
+    "StorefrontSectionInput.slides": None,
+    "StorefrontSectionInput.productIds": None,
+    "StorefrontSectionInput.categoryIds": None,
+    "StorefrontSectionInput.couponIds": None,
 }
 
 

@@ -29,6 +29,15 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 TenantResolver = Callable[[str | None], Awaitable[int | None]]
 
+# Per brand, a number in every cache key: forget_tenant moves it on, so this process's cached
+# pages of that brand are missed at once (a storefront publish shows on the next request here;
+# other processes still answer from their copies for at most the TTL).
+_generations: dict[int | None, int] = {}
+
+
+def forget_tenant(tenant_id: int) -> None:
+    _generations[tenant_id] = _generations.get(tenant_id, 0) + 1
+
 
 async def _no_tenants(_slug: str | None) -> int | None:
     return None
@@ -77,7 +86,7 @@ class AnonymousQueryCache:
         if not single:
             return None
         tenant_id = await self.resolve_tenant(tenant_slugs[0] if tenant_slugs else None)
-        return hashlib.sha256(f"{tenant_id}".encode() + b"\0" + body_digest).digest()
+        return hashlib.sha256(f"{tenant_id}:{_generations.get(tenant_id, 0)}".encode() + b"\0" + body_digest).digest()
 
     def _is_single_query(self, body: bytes) -> bool:
         """True iff the body is one JSON object whose `query` is a document with exactly one
