@@ -60,15 +60,16 @@ LIST_CAPS: dict[str, int | None] = {
     "CouponIssueInput.customerIds": None,
     "CheckoutCompleteInput.couponIds": 5,
     "Query.priceBreakdown(couponIds)": 5,
-    # storefront (the domain answers smaller caps with INVALID/INVALID_SECTION at the element's path)
-    "StorefrontDocumentInput.navigation": None,
-    "StorefrontDocumentInput.sections": None,
-    "StorefrontDocumentInput.hiddenKeys": None,
-    "StorefrontDocumentInput.lockedKeys": None,
-    "StorefrontSectionInput.slides": None,
-    "StorefrontSectionInput.productIds": None,
-    "StorefrontSectionInput.categoryIds": None,
-    "StorefrontSectionInput.couponIds": None,
+    # storefront: twice the domain's caps (storefront/document.py), which it answers with a payload
+    # error at the element's path (INVALID_SECTION sections.3.slides); a variable costs these caps
+    "StorefrontDocumentInput.navigation": 24,
+    "StorefrontDocumentInput.sections": 40,
+    "StorefrontDocumentInput.hiddenKeys": 40,
+    "StorefrontDocumentInput.lockedKeys": 40,
+    "StorefrontSectionInput.slides": 20,
+    "StorefrontSectionInput.productIds": 40,
+    "StorefrontSectionInput.categoryIds": 48,
+    "StorefrontSectionInput.couponIds": 20,
 }
 
 

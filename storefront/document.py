@@ -202,18 +202,24 @@ def validate(raw: dict) -> tuple[Document | None, list[Problem]]:
             elif error["type"] == "string_pattern_mismatch":
                 message = _PATTERN_MESSAGES.get(error["ctx"]["pattern"], message)
             problems.append(Problem(path=path, message=message))
-        return None, problems
-    return document, _consistency(document)
+        return None, problems + _consistency(raw)
+    return document, _consistency(raw)
 
 
-def _consistency(document: Document) -> list[Problem]:
-    """Rules across fields: keys unique, and a section is not both given and hidden."""
+def _consistency(raw: dict) -> list[Problem]:
+    """Rules across fields, read from the raw input so they are reported with the field errors:
+    keys unique, and a section is not both given and hidden."""
     problems, seen = [], set()
-    for i, section in enumerate(document.sections):
-        if section.key in seen:
-            problems.append(Problem(path=f"sections.{i}.key", message=f"key {section.key!r} appears twice"))
-        seen.add(section.key)
-    for i, key in enumerate(document.hidden_keys):
+    sections = raw.get("sections") if isinstance(raw, dict) else None
+    for i, section in enumerate(sections if isinstance(sections, list) else []):
+        key = section.get("key") if isinstance(section, dict) else None
+        if not isinstance(key, str):
+            continue
+        if key in seen:
+            problems.append(Problem(path=f"sections.{i}.key", message=f"key {key!r} appears twice"))
+        seen.add(key)
+    hidden = raw.get("hidden_keys") if isinstance(raw, dict) else None
+    for i, key in enumerate(hidden if isinstance(hidden, list) else []):
         if key in seen:
             problems.append(Problem(path=f"hiddenKeys.{i}", message=f"section {key!r} is both given and hidden"))
     return problems
