@@ -68,3 +68,22 @@ async def test_a_notice_past_its_until_is_left_out(client, world):
     await save_and_publish(client, world, "hq", "hq", {"sections": [
         notice("old", "gone", until="2020-01-01T00:00:00+08:00"), notice("new", "shown", until="2999-01-01T00:00:00Z")]})
     assert keys(await page(client, world)) == ["new"]
+
+
+async def test_another_brands_store_page_and_versions_are_not_visible(client, database, services, world):
+    from tests.storefront.helpers import PAGE
+    from tests.worlds import build_world
+
+    other = await build_world(database, services)
+    await save_and_publish(client, other, "hq", "hq", {"sections": [notice("notice", "other brand")]})
+    body = await world.gql(client, PAGE, {"store": other.store("a")})
+    assert body["data"]["storefront"] is None
+    versions = "query($n: ID!) { storefrontVersions(nodeId: $n) { edges { node { id } } } }"
+    denied = await world.gql(client, versions, {"n": other.gid("NetworkNode", other.hq_node_id)}, token=world.staff_token("hq"))
+    assert denied["data"] is None and "not found" in denied["errors"][0]["message"]
+    # Another brand's product ids are refused in a document like unknown ones.
+    from tests.storefront.helpers import save
+
+    saved = await save(client, world, "hq", "hq", {"sections": [
+        {"key": "p", "type": "PRODUCT_CAROUSEL", "productIds": [other.gid("Product", other.product_ids["milk"])]}]})
+    assert [(e["field"], e["code"]) for e in saved["errors"]] == [("sections.0.productIds.0", "INVALID_SECTION")]
