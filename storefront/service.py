@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,15 +165,23 @@ async def save_draft(session: AsyncSession, principal: Principal, node_id: int, 
     node = await _editable_node(session, principal, node_id, "nodeId")
     await _check_locks(session, node, document, at)
     await _check_references(session, node.tenant_id, document)
-    row = await session.scalar(
-        select(StorefrontVersion).where(StorefrontVersion.node_id == node.id, StorefrontVersion.status == "DRAFT")
+    values = {"document": documents.dump(document), "saved_by": actor(principal), "saved_at": at}
+    draft_id = await session.scalar(
+        select(StorefrontVersion.id).where(StorefrontVersion.node_id == node.id, StorefrontVersion.status == "DRAFT")
     )
-    if row is None:
-        row = StorefrontVersion(tenant_id=node.tenant_id, node_id=node.id, version=await _next_version(session, node.id), status="DRAFT")
+    if draft_id is None:
+        row = StorefrontVersion(tenant_id=node.tenant_id, node_id=node.id, version=await _next_version(session, node.id),
+                                status="DRAFT", **values)
         session.add(row)
-    row.document, row.saved_by, row.saved_at = documents.dump(document), actor(principal), at
-    await _flush(session)
-    return row
+        await _flush(session)
+        return row
+    # Conditional: a publish that committed since the SELECT froze this row as history.
+    changed = await session.execute(
+        update(StorefrontVersion).where(StorefrontVersion.id == draft_id, StorefrontVersion.status == "DRAFT").values(**values)
+    )
+    if changed.rowcount != 1:
+        raise DomainError(Codes.CONFLICT, "the draft was published meanwhile; save again for a new draft", None)
+    return await session.get(StorefrontVersion, draft_id, populate_existing=True)
 
 
 async def publish(
@@ -195,11 +203,17 @@ async def publish(
         raise DomainError(Codes.ALREADY_PUBLISHED, "this version is published; save a draft to schedule another", "versionId")
     document = documents.load(row.document)
     await _check_locks(session, node, document, at)  # a node above may have locked a key since the save
-    row.status = "PUBLISHED"
-    row.publish_at = publish_at if publish_at is not None and publish_at > at else at
-    row.published_by, row.published_at = actor(principal), at
-    await _flush(session)
-    return row
+    # Conditional on the row still being the draft that was checked: two publishes (or a save
+    # and a publish) racing leave one winner, and history is never rewritten.
+    changed = await session.execute(
+        update(StorefrontVersion)
+        .where(StorefrontVersion.id == row.id, StorefrontVersion.status == "DRAFT", StorefrontVersion.saved_at == row.saved_at)
+        .values(status="PUBLISHED", publish_at=publish_at if publish_at is not None and publish_at > at else at,
+                published_by=actor(principal), published_at=at)
+    )
+    if changed.rowcount != 1:
+        raise DomainError(Codes.CONFLICT, "the draft changed or was published meanwhile; read it and retry", "versionId")
+    return await session.get(StorefrontVersion, row.id, populate_existing=True)
 
 
 async def rollback(session: AsyncSession, principal: Principal, node_id: int, version: int, at: datetime) -> StorefrontVersion:
