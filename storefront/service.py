@@ -211,9 +211,10 @@ async def publish(
         .values(status="PUBLISHED", publish_at=publish_at if publish_at is not None and publish_at > at else at,
                 published_by=actor(principal), published_at=at)
     )
-    if changed.rowcount != 1:
+    row = await session.get(StorefrontVersion, row.id, populate_existing=True)
+    if changed.rowcount != 1 and not (row.status == "PUBLISHED" and publish_at is None):
         raise DomainError(Codes.CONFLICT, "the draft changed or was published meanwhile; read it and retry", "versionId")
-    return await session.get(StorefrontVersion, row.id, populate_existing=True)
+    return row  # published by this call, or by a concurrent one (a retry racing the first attempt)
 
 
 async def rollback(session: AsyncSession, principal: Principal, node_id: int, version: int, at: datetime) -> StorefrontVersion:

@@ -82,3 +82,15 @@ async def test_rollback_needs_a_published_version_and_versions_need_the_permissi
     assert [e["code"] for e in body["data"]["storefrontRollback"]["errors"]] == ["NOT_FOUND"]
     denied = await world.gql(client, VERSIONS, {"node": hq}, token=world.staff_token("clerk_a"))
     assert denied["data"] is None and "may not" in denied["errors"][0]["message"]
+
+
+async def test_concurrent_publishes_of_one_draft_publish_it_once(client, world):
+    import asyncio
+
+    draft = await save(client, world, "hq", "hq", {"sections": [notice("notice", "x")]})
+    version_id = draft["storefrontVersion"]["id"]
+    results = await asyncio.gather(*(publish(client, world, "hq", version_id) for _ in range(5)))
+    assert all(r["errors"] == [] for r in results), results
+    assert len({r["storefrontVersion"]["publishAt"] for r in results}) == 1
+    history = await world.gql(client, VERSIONS, {"node": node_gid(world, "hq")}, token=world.staff_token("hq"))
+    assert [e["node"]["version"] for e in history["data"]["storefrontVersions"]["edges"]] == [1]
