@@ -7,6 +7,7 @@ offers (price pipeline and stock, commerce.offers), the categories and the coupo
 from __future__ import annotations
 
 import dataclasses
+from enum import Enum
 
 from sqlalchemy import select
 from strawberry.types import Info
@@ -24,7 +25,6 @@ from schema import storefront as t
 from schema.catalog import Category, Product
 from schema.common import Connection
 from schema.store import Store
-from store_network.access import load_node
 from store_network.models import NetworkNode
 from store_network.models import Store as StoreRow
 from storefront import document as documents
@@ -41,7 +41,7 @@ def _plain(value):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if getattr(value, f.name) is not None}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if hasattr(value, "value") and hasattr(value, "name"):  # an enum member
+    if isinstance(value, Enum):
         return value.value
     return value
 
@@ -65,15 +65,6 @@ def version_type(row: VersionRow, now) -> t.StorefrontVersion:
         published_at=as_utc(row.published_at) if row.published_at else None,
         document=documents.to_input_shape(documents.load(row.document)),
     )
-
-
-async def _mutate(info: Info, work, *, published: bool) -> t.StorefrontVersionPayload:
-    payload = await in_transaction(info, t.StorefrontVersionPayload, t.StorefrontError, Codes, work)
-    if published and not payload.errors and info.context.tenant_id is not None:
-        # This process's anonymous micro-cache forgets the brand's pages: a publish shows at once
-        # here, and within the cache TTL (1 s) in every other process.
-        response_cache.forget_tenant(info.context.tenant_id)
-    return payload
 
 
 async def storefront_draft_save(info: Info, input: t.StorefrontDraftSaveInput) -> t.StorefrontVersionPayload:
@@ -121,18 +112,29 @@ async def _guarded(info: Info, work, *, published: bool) -> t.StorefrontVersionP
             rejected.append(exc)
             raise
 
-    payload = await _mutate(info, capture, published=published)
-    return _rejected(rejected[0]) if rejected else payload
+    payload = await in_transaction(info, t.StorefrontVersionPayload, t.StorefrontError, Codes, capture)
+    if rejected:
+        return _rejected(rejected[0])
+    if published and not payload.errors and info.context.tenant_id is not None:
+        # This process's anonymous micro-cache forgets the brand's pages: a publish shows at once
+        # here, and within the cache TTL (1 s) in every other process.
+        response_cache.forget_tenant(info.context.tenant_id)
+    return payload
 
 
 async def storefront_versions(info: Info, node_id: str, first: int | None, after: str | None) -> Connection[t.StorefrontVersion]:
     principal = info.context.principal
+    if principal.tenant_id is None:
+        raise no_tenant_error(info)
     try:
         node_pk = ids.decode(node_id, "NetworkNode", Codes, "nodeId")
-        session = await info.context.reader.session()
-        node = await load_node(session, principal, node_pk, Codes, "nodeId")
     except DomainError as exc:
         raise UserInputError(exc.message) from None
+    node = (await info.context.reader.scalars(
+        select(NetworkNode).where(NetworkNode.id == node_pk, NetworkNode.tenant_id == principal.tenant_id)
+    ) or [None])[0]
+    if node is None:
+        raise UserInputError("network node not found")
     if not service.viewable(principal, node):
         raise UserInputError("you may not see this node's storefront versions")
     query = select(VersionRow).where(VersionRow.node_id == node.id, VersionRow.tenant_id == node.tenant_id)
