@@ -197,8 +197,10 @@ def validate(raw: dict) -> tuple[Document | None, list[Problem]]:
         for error in exc.errors(include_url=False):
             message = error["msg"].removeprefix("Value error, ")
             path = _path(error["loc"])
-            if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            if error["type"] == "union_tag_invalid":
                 path, message = f"{path}.type", "unknown section type"
+            elif error["type"] == "union_tag_not_found":
+                path, message = f"{path}.type", "a section needs a type"
             elif error["type"] == "string_pattern_mismatch":
                 message = _PATTERN_MESSAGES.get(error["ctx"]["pattern"], message)
             problems.append(Problem(path=path, message=message))
