@@ -31,16 +31,16 @@ def test_an_override_replaces_in_place_and_new_keys_follow_the_inherited_ones():
 
 def test_a_hidden_section_can_be_given_again_below_unless_it_was_locked():
     hq = _layer("HQ", 1, {"sections": [_notice("a", "hq a"), _notice("b", "hq b")]})
-    partner = _layer("PARTNER", 2, {"hiddenKeys": ["a"]})
+    partner = _layer("PARTNER", 2, {"hidden_keys": ["a"]})
     store = _layer("STORE", 3, {"sections": [_notice("a", "store a")]})
     assert _page(hq, partner, store) == [("b", "hq b", "HQ"), ("a", "store a", "STORE")]
-    locking = _layer("PARTNER", 2, {"hiddenKeys": ["a"], "lockedKeys": ["a"]})
+    locking = _layer("PARTNER", 2, {"hidden_keys": ["a"], "locked_keys": ["a"]})
     assert _page(hq, locking, store) == [("b", "hq b", "HQ")]
 
 
 def test_a_lock_binds_the_nodes_below_not_the_node_itself():
     hq = _layer("HQ", 1, {"sections": [_notice("a", "hq a")]})
-    partner = _layer("PARTNER", 2, {"sections": [_notice("a", "partner a")], "lockedKeys": ["a"]})
-    store = _layer("STORE", 3, {"sections": [_notice("a", "store a")], "hiddenKeys": []})
+    partner = _layer("PARTNER", 2, {"sections": [_notice("a", "partner a")], "locked_keys": ["a"]})
+    store = _layer("STORE", 3, {"sections": [_notice("a", "store a")], "hidden_keys": []})
     assert _page(hq, partner, store) == [("a", "partner a", "PARTNER")]
     assert resolve([hq, partner, store], NOW).sections[0].locked is True
