@@ -61,6 +61,16 @@ LIST_CAPS: dict[str, int | None] = {
     "CheckoutCompleteInput.couponIds": 5,
     "Query.priceBreakdown(couponIds)": 5,
     "SalesReportInput.storeIds": 100,  # reports: the domain also answers TOO_MANY_STORES above 100
+    # storefront: twice the domain's caps (storefront/document.py), which it answers with a payload
+    # error at the element's path (INVALID_SECTION sections.3.slides); a variable costs these caps
+    "StorefrontDocumentInput.navigation": 24,
+    "StorefrontDocumentInput.sections": 40,
+    "StorefrontDocumentInput.hiddenKeys": 40,
+    "StorefrontDocumentInput.lockedKeys": 40,
+    "StorefrontSectionInput.slides": 20,
+    "StorefrontSectionInput.productIds": 40,
+    "StorefrontSectionInput.categoryIds": 48,
+    "StorefrontSectionInput.couponIds": 20,
 }
 
 

@@ -29,6 +29,15 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 TenantResolver = Callable[[str | None], Awaitable[int | None]]
 
+# Per brand, a number in every cache key: forget_tenant moves it on, so this process's cached
+# pages of that brand are missed at once (a storefront publish shows on the next request here;
+# other processes still answer from their copies for at most the TTL).
+_generations: dict[int | None, int] = {}
+
+
+def forget_tenant(tenant_id: int) -> None:
+    _generations[tenant_id] = _generations.get(tenant_id, 0) + 1
+
 
 async def _no_tenants(_slug: str | None) -> int | None:
     return None
@@ -48,12 +57,12 @@ class AnonymousQueryCache:
         self.max_entries = max_entries
         self.path = path
         self.resolve_tenant = resolve_tenant  # X-Tenant value -> tenant id, as app/context.py does it
-        self._entries: OrderedDict[tuple, tuple[float, bytes]] = OrderedDict()  # (tenant, body digest) ->
+        self._entries: OrderedDict[tuple, tuple[float, bytes]] = OrderedDict()  # (tenant, generation, body digest) ->
         self._in_flight: dict[tuple, asyncio.Future] = {}
         self._query_only: OrderedDict[bytes, bool] = OrderedDict()  # document digest -> is a single query
         self._bodies: OrderedDict[bytes, bool] = OrderedDict()  # body digest -> is a single query
 
-    async def _key(self, scope, body: bytes) -> tuple[int | None, bytes] | None:
+    async def _key(self, scope, body: bytes) -> tuple[int | None, int, bytes] | None:
         tenant_slugs, anonymous, json_body = [], True, False
         for name, value in scope.get("headers") or []:
             name = name.lower()
@@ -77,7 +86,9 @@ class AnonymousQueryCache:
         if not single:
             return None
         tenant_id = await self.resolve_tenant(tenant_slugs[0] if tenant_slugs else None)
-        return (tenant_id, body_digest)  # the body is hashed once; a tuple needs no second digest
+        # The brand's generation: a storefront publish bumps it (forget_tenant), so no page cached
+        # before the publish is served after it.
+        return (tenant_id, _generations.get(tenant_id, 0), body_digest)  # hashed once; a tuple needs no second digest
 
     def _is_single_query(self, body: bytes) -> bool:
         """True iff the body is one JSON object whose `query` is a document with exactly one

@@ -34,6 +34,7 @@ class Permission(StrEnum):
     DISPATCH_ORDERS = "DISPATCH_ORDERS"
     OVERRIDE_COMPLETION = "OVERRIDE_COMPLETION"  # complete an order without its proof/pickup code (orderComplete)
     MANAGE_DISTRIBUTION = "MANAGE_DISTRIBUTION"  # invite, deactivate and re-link salespeople of the store (distribution/)
+    MANAGE_STOREFRONT = "MANAGE_STOREFRONT"  # the node's storefront document (storefront/), subject to storefront control
 
 
 _STORE_STAFF = frozenset({Permission.VIEW_ORDERS, Permission.MANAGE_ORDERS, Permission.DISPATCH_ORDERS})
@@ -41,7 +42,7 @@ _STORE_STAFF = frozenset({Permission.VIEW_ORDERS, Permission.MANAGE_ORDERS, Perm
 # its own prices is decided by the store-network control policy.
 _STORE_MANAGER = _STORE_STAFF | {
     Permission.MANAGE_STOCK, Permission.MANAGE_PRICES, Permission.MANAGE_DELIVERY, Permission.OVERRIDE_COMPLETION,
-    Permission.MANAGE_DISTRIBUTION,
+    Permission.MANAGE_DISTRIBUTION, Permission.MANAGE_STOREFRONT,
 }
 
 ROLE_PERMISSIONS: Mapping[StaffRole, frozenset[Permission]] = MappingProxyType(

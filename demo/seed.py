@@ -12,7 +12,7 @@ from auth.passwords import hash_password
 from commerce.models import Address, Category, Customer, Product, Sku, Stock, StorePrice
 from db.session import Database
 from delivery.models import Rider
-from demo import catalog, chain, people, stores, variation
+from demo import catalog, chain, people, stores, storefront, variation
 from store_network import provisioning
 from store_network.models import Tenant
 
@@ -50,8 +50,9 @@ async def seed_demo(database: Database) -> bool:
             nodes[demo_store.code] = await session.get(type(hq), store_rows[demo_store.code].node_id)
 
         password_hash = hash_password(people.DEMO_PASSWORD)  # hashed once: scrypt is slow on purpose
+        staff_rows = {}
         for staff in people.STAFF:
-            await provisioning.add_staff(
+            staff_rows[staff.username] = await provisioning.add_staff(
                 session, tenant.id, staff.username, "", [(staff.role, nodes[staff.node])],
                 display_name=staff.display_name, password_hash=password_hash,
             )
@@ -63,7 +64,7 @@ async def seed_demo(database: Database) -> bool:
             categories[demo_category.slug] = row
         await session.flush()
 
-        skus = []
+        skus, product_ids = [], []
         for demo_product in catalog.PRODUCTS:
             weighed = demo_product.sold_by == catalog.WEIGHT
             product = Product(
@@ -77,6 +78,7 @@ async def seed_demo(database: Database) -> bool:
             )
             session.add(product)
             await session.flush()
+            product_ids.append(product.id)
             sku = Sku(
                 tenant_id=tenant.id,
                 product_id=product.id,
@@ -139,5 +141,10 @@ async def seed_demo(database: Database) -> bool:
                 )
             )
         await session.flush()
+        huanglong = next(s for s in stores.STORES if s.name_zh == storefront.OVERRIDE_STORE)
+        await storefront.seed_storefront(
+            session, tenant.id, hq.id, nodes[huanglong.code].id, f"staff:{staff_rows['admin'].id}",
+            [categories[c.slug].id for c in catalog.CATEGORIES], product_ids,
+        )
     log.info("demo chain %s loaded: %d stores, %d products", chain.BRAND.slug, len(store_rows), len(skus))
     return True

@@ -76,6 +76,8 @@ from schema.couriers_root import CouriersMutation, CouriersQuery
 from schema.promotions_root import PromotionsMutation, PromotionsQuery
 from schema.group_buys_root import GroupBuysMutation, GroupBuysQuery
 from schema.reports_root import ReportsQuery  # sales reports per store / partner / HQ (#12 item 6)
+from schema.storefront_root import StorefrontMutation, StorefrontQuery  # storefront configuration (#12 item 5)
+from schema import storefront as storefront_types
 
 
 def _store_pk(raw: str | None) -> int | None:
@@ -88,7 +90,8 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery, ReportsQuery):
+class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery,
+            ReportsQuery, StorefrontQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -218,7 +221,7 @@ class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQue
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation, PickupPointsMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation, GroupBuysMutation):
+class Mutation(CouriersMutation, DistributionMutation, PickupPointsMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation, GroupBuysMutation, StorefrontMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)
@@ -286,7 +289,7 @@ class Subscription:
             yield event
 
 
-EXTRA_TYPES = [Sku, NetworkNode]
+EXTRA_TYPES = [Sku, NetworkNode, *storefront_types.SECTION_TYPES]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

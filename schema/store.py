@@ -121,12 +121,6 @@ class Store(relay.Node):
         return await load_nodes(info.context.loaders.store, node_ids, cls.from_row)
 
 
-RESERVED = (
-    " Reserved: stored and inherited, but not enforced yet; once store-level {} exist, STRONG will refuse"
-    " their changes with {}."
-)
-
-
 @strawberry.type(description="What the stores below a network node may change by themselves.")
 class ControlPolicy:
     prices: ControlLevel | None = strawberry.field(
@@ -136,7 +130,7 @@ class ControlPolicy:
         description="Which products a store lists: under STRONG a store may de-list but only the deciding node or above re-lists (ASSORTMENT_LOCKED_BY_HQ)."
     )
     storefront: ControlLevel | None = strawberry.field(
-        description="Store storefront content." + RESERVED.format("storefront edits", "STOREFRONT_LOCKED_BY_HQ")
+        description="Store storefront content (storefrontDraftSave / storefrontPublish): under STRONG only the deciding node or above edits it (STOREFRONT_LOCKED_BY_HQ)."
     )
     promotions: ControlLevel | None = strawberry.field(
         description="Store promotions: under STRONG only the deciding node or above runs campaigns for the store (PROMOTIONS_LOCKED_BY_HQ)."

@@ -91,6 +91,7 @@ class Pair:
     after_sales: dict[str, str] = field(default_factory=dict)  # slug -> AfterSales gid on the awaiting order (issue 20)
     promotions: dict[str, str] = field(default_factory=dict)  # slug -> Promotion gid (a coupon template at HQ)
     group_buys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # slug -> (GroupBuy gid, share token of bob's group, his Order gid)
+    storefronts: dict[str, str] = field(default_factory=dict)  # slug -> StorefrontVersion gid of HQ's draft (version 1 is published)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -109,6 +110,7 @@ async def build_pair(client, database, services) -> Pair:
         await _dispatch_fixtures(client, pair, world)
         await _promotion_fixtures(client, pair, world)
         await _group_buy_fixtures(client, pair, world)
+        await _storefront_fixtures(client, pair, world)
         pair.unpaid[world.slug] = (await place_order(client, world, {"milk": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
@@ -402,6 +404,24 @@ async def _group_buy_fixtures(client, pair: Pair, world: World) -> None:
     assert opened["data"]["groupBuyStart"]["errors"] == [], opened
     started = opened["data"]["groupBuyStart"]
     pair.group_buys[world.slug] = (campaign, started["group"]["shareToken"], started["orderId"])
+
+
+STOREFRONT_SAVE = f"""mutation($n: ID!) {{ storefrontDraftSave(input: {{nodeId: $n, document: {{sections: [
+    {{key: "notice", type: NOTICE_BAR, text: "iso"}}]}}}}) {{ storefrontVersion {{ id }} {E} }} }}"""
+
+
+async def _storefront_fixtures(client, pair: Pair, world: World) -> None:
+    """HQ's storefront: version 1 published, version 2 a draft."""
+    node = world.gid("NetworkNode", world.hq_node_id)
+    publish = f"mutation($v: ID!) {{ storefrontPublish(input: {{versionId: $v}}) {{ storefrontVersion {{ id }} {E} }} }}"
+    for step in (1, 2):
+        saved = await world.gql(client, STOREFRONT_SAVE, {"n": node}, token=world.staff_token("hq"))
+        assert saved["data"]["storefrontDraftSave"]["errors"] == [], saved
+        version = saved["data"]["storefrontDraftSave"]["storefrontVersion"]["id"]
+        if step == 1:
+            published = await world.gql(client, publish, {"v": version}, token=world.staff_token("hq"))
+            assert published["data"]["storefrontPublish"]["errors"] == [], published
+    pair.storefronts[world.slug] = version
 
 
 CASES: dict[str, Case] = {
@@ -748,6 +768,14 @@ CASES: dict[str, Case] = {
         f"""mutation($token: String!) {{ groupBuyJoin(input: {{shareToken: $token, fulfilmentType: STORE_PICKUP}})
             {{ group {{ id }} orderId {E} }} }}""",
         lambda p, t: {"token": p.group_buys[t.slug][1]}, ("alice",), "NOT_FOUND"),
+    # storefront configuration (#12 item 5)
+    "storefrontDraftSave": Case(STOREFRONT_SAVE, lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "storefrontPublish": Case(
+        f"mutation($v: ID!) {{ storefrontPublish(input: {{versionId: $v}}) {{ storefrontVersion {{ id }} {E} }} }}",
+        lambda p, t: {"v": p.storefronts[t.slug]}, ("hq",), "NOT_FOUND"),
+    "storefrontRollback": Case(
+        f"mutation($n: ID!) {{ storefrontRollback(input: {{nodeId: $n, version: 1}}) {{ storefrontVersion {{ id }} {E} }} }}",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
 }
 
 

@@ -1,7 +1,7 @@
 """Reports (issue 12 item 6): the per-store, per-local-day rollup and the facts it has counted.
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0025
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import db.base
 
 
 revision = '0027'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
