@@ -60,6 +60,11 @@ LIST_CAPS: dict[str, int | None] = {
     "CouponIssueInput.customerIds": None,
     "CheckoutCompleteInput.couponIds": 5,
     "Query.priceBreakdown(couponIds)": 5,
+    # store administration (#12 item 1): at most 6 spans a day, 3 fulfilment types
+    "StoreCreateInput.openingHours": 42,
+    "StoreCreateInput.fulfilmentTypes": 10,
+    "StoreUpdateInput.openingHours": 42,
+    "StoreUpdateInput.fulfilmentTypes": 10,
 }
 
 

@@ -63,7 +63,7 @@ def build(seed: int, n: int = 400) -> tuple[TenantGeoIndex, list[LonLat]]:
         store_id = 100 + i
         stores.append(StoreGeo(
             id=store_id, code=f"S{i}", name=f"S{i}", city=rng.choice(["上海", "苏州", None]), location=loc,
-            status=rng.choices(["OPEN", "CLOSED", "SUSPENDED"], [8, 1, 1])[0],
+            status=rng.choices(["OPEN", "CLOSED", "PAUSED", "OPENING_SOON"], [8, 1, 1, 1])[0],
             timezone=rng.choice(["Asia/Shanghai", "Asia/Shanghai", "Asia/Kathmandu", "Europe/London"]),
             business_hours=rng.choice(HOURS), prep_minutes=rng.choice([0, 8, 10, 15.5, 29]),
             fulfilment_types=rng.choice([("SAME_CITY_DELIVERY", "STORE_PICKUP"), ("STORE_PICKUP",), ("SAME_CITY_DELIVERY",)]),
