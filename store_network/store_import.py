@@ -14,6 +14,7 @@ all ("SAME_CITY_DELIVERY|STORE_PICKUP" to choose). hours: store_network.hours_te
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import secrets
@@ -193,3 +194,33 @@ async def import_stores(session: AsyncSession, principal: Principal, parent_id: 
     """storesImport: MANAGE_STORES over the parent (HQ or a partner)."""
     parent = await _parent(session, principal, parent_id)
     return await apply_import(session, parent, text)
+
+
+async def find_parent(session: AsyncSession, tenant_slug: str, ref: str) -> NetworkNode:
+    """The CLI's --parent: HQ, a node id (number or NetworkNode global ID) or a partner's exact name."""
+    tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
+    if tenant_id is None:
+        raise DomainError(Codes.NOT_FOUND, f"no brand has the slug {tenant_slug!r}", "tenant")
+    in_tenant = select(NetworkNode).where(NetworkNode.tenant_id == tenant_id)
+    ref = ref.strip()
+    if ref.upper() == "HQ":
+        found = list(await session.scalars(in_tenant.where(NetworkNode.kind == "HQ")))
+    else:
+        node_id = int(ref) if ref.isdigit() else _global_node_id(ref)
+        if node_id is not None:
+            found = list(await session.scalars(in_tenant.where(NetworkNode.id == node_id)))
+        else:
+            found = list(await session.scalars(in_tenant.where(NetworkNode.kind == "PARTNER", NetworkNode.name == ref)))
+    if len(found) != 1:
+        raise DomainError(Codes.NOT_FOUND if not found else Codes.INVALID, f"{ref!r} names {len(found)} nodes: give the node id", "parent")
+    if found[0].kind not in ("HQ", "PARTNER"):
+        raise DomainError(Codes.INVALID, "the parent is HQ or a partner, not a store", "parent")
+    return found[0]
+
+
+def _global_node_id(ref: str) -> int | None:
+    try:
+        kind, _, pk = base64.b64decode(ref, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(pk) if kind == "NetworkNode" and pk.isdigit() else None
