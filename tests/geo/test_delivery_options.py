@@ -227,7 +227,7 @@ def test_status_from_a_plain_db_string_is_honoured():
     (o,) = delivery_options(CUSTOMER, [candidate], NOON)
     assert o.reasons == (UnavailableReason.STORE_SUSPENDED,)
     with pytest.raises(ValueError):
-        store("db", 500, status="PAUSED")
+        store("db", 500, status="SUSPENDED")  # the status migration 0024 renamed to PAUSED
 
 
 def test_fulfilment_types_accept_str_enum_members():

@@ -153,7 +153,7 @@ def test_delivery_options_equal_with_other_road_providers_and_settings():
 def test_unusual_store_data_takes_the_reference_path_with_its_errors():
     index, points = build(5, n=60)
     broken = next(iter(index.stores.values()))
-    stores = [StoreGeo(**{**asdict(s), "location": s.location, "status": "PAUSED"}) if s.id == broken.id else s for s in index.store_list]
+    stores = [StoreGeo(**{**asdict(s), "location": s.location, "status": "SUSPENDED"}) if s.id == broken.id else s for s in index.store_list]
     index = TenantGeoIndex(2, stores, index.zones)
     engine = index.nearest_options
     now = datetime(2024, 6, 5, 4, 30, tzinfo=timezone.utc)
