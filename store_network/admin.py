@@ -24,6 +24,18 @@ PARENT_KINDS = frozenset({"HQ", "PARTNER"})  # stores hang under HQ or a partner
 MAX_PATH = 255  # NetworkNode.path's column width
 
 
+async def lock_tree(session: AsyncSession, tenant_id: int | None, *, exclusive: bool) -> None:
+    """Serialise path rewrites with everything that reads a path to write one: a move holds
+    the brand's HQ row FOR UPDATE, a create FOR SHARE (creates still run side by side). Taken
+    before any node is read, so under READ COMMITTED the reads that follow see the last
+    committed move. Without it, two concurrent moves (X under Y, Y under X) could each pass
+    the descendant check and leave a cycle. SQLite has one writer at a time anyway."""
+    if session.bind.dialect.name != "postgresql" or tenant_id is None:
+        return
+    query = select(NetworkNode.id).where(NetworkNode.tenant_id == tenant_id, NetworkNode.kind == "HQ")
+    await session.execute(query.with_for_update(read=not exclusive))
+
+
 async def managed_node(session: AsyncSession, principal: Principal, node_id: int, field: str) -> NetworkNode:
     """The node, if the principal may manage stores there (NOT_FOUND across tenants)."""
     node = await load_node(session, principal, node_id, Codes, field)
@@ -46,6 +58,7 @@ def _name(raw: str) -> str:
 
 
 async def create_partner(session: AsyncSession, principal: Principal, parent_id: int, name: str) -> NetworkNode:
+    await lock_tree(session, principal.tenant_id, exclusive=False)
     parent = await _parent(session, principal, parent_id)
     if len(parent.path) + 21 > MAX_PATH:
         raise DomainError(Codes.INVALID, "the network is too deep here", "parentId")
@@ -67,6 +80,7 @@ async def move_node(session: AsyncSession, principal: Principal, node_id: int, n
     One UPDATE rewrites the path prefix of the whole subtree, so every grant, control policy
     and delivery setting below follows at once: a PARTNER_ADMIN of the old parent no longer
     covers a store that moved away (grants are checked against the nodes' current paths)."""
+    await lock_tree(session, principal.tenant_id, exclusive=True)
     node = await managed_node(session, principal, node_id, "nodeId")
     if node.kind == "HQ":
         raise DomainError(Codes.INVALID, "HQ is the root and does not move", "nodeId")
@@ -131,6 +145,7 @@ async def code_taken(session: AsyncSession, tenant_id: int, codes: list[str]) ->
 
 
 async def create_store(session: AsyncSession, principal: Principal, parent_id: int, data: NewStore) -> Store:
+    await lock_tree(session, principal.tenant_id, exclusive=False)
     parent = await _parent(session, principal, parent_id)
     if await code_taken(session, parent.tenant_id, [data.code]):
         raise DomainError(Codes.STORE_CODE_TAKEN, f"store code {data.code!r} is taken", "code")
