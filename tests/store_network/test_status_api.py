@@ -96,3 +96,22 @@ async def test_not_open_means_no_slots_no_serving_store_no_checkout(client, worl
             "key": f"k-{uuid.uuid4()}", "slot": slot}, token=token)
         payload = checkout["data"]["checkoutComplete"]
         assert payload["order"] is None and [e["code"] for e in payload["errors"]] == ["STORE_UNAVAILABLE"], payload
+
+
+async def test_a_new_open_store_is_offered_at_once_and_an_opening_soon_one_is_not(client, world):
+    from tests.store_network.helpers import STORE_CREATE, store_input
+
+    assert "NEW-OPEN" not in await _nearby_codes(client, world)  # index cached before the creates
+    west = world.gid("NetworkNode", world.partner_ids["west"])
+    near = {"longitude": HANGZHOU[0] + 0.003, "latitude": HANGZHOU[1], "system": "WGS84"}
+    for code, status in (("NEW-OPEN", "OPEN"), ("NEW-SOON", "OPENING_SOON")):
+        made = await call(client, world, STORE_CREATE, {"input": store_input(west, code, status=status, location=near, hours="24h")})
+        assert made["errors"] == [], made
+    codes_now = await _nearby_codes(client, world)
+    assert "NEW-OPEN" in codes_now and "NEW-SOON" not in codes_now
+
+
+def test_webhooks_may_subscribe_to_store_status_changes():
+    from webhooks.endpoints import check_event_types
+
+    assert check_event_types(["store.status_changed"]) == ["store.status_changed"]
