@@ -46,7 +46,7 @@ async def managed_node(session: AsyncSession, principal: Principal, node_id: int
     return node
 
 
-async def _parent(session: AsyncSession, principal: Principal, parent_id: int, field: str = "parentId") -> NetworkNode:
+async def parent_node(session: AsyncSession, principal: Principal, parent_id: int, field: str = "parentId") -> NetworkNode:
     parent = await managed_node(session, principal, parent_id, field)
     if parent.kind not in PARENT_KINDS:
         raise DomainError(Codes.INVALID, "a parent is HQ or a partner, not a store", field)
@@ -59,7 +59,7 @@ def _name(raw: str) -> str:
 
 async def create_partner(session: AsyncSession, principal: Principal, parent_id: int, name: str) -> NetworkNode:
     await lock_tree(session, principal.tenant_id, exclusive=False)
-    parent = await _parent(session, principal, parent_id)
+    parent = await parent_node(session, principal, parent_id)
     if len(parent.path) + 21 > MAX_PATH:
         raise DomainError(Codes.INVALID, "the network is too deep here", "parentId")
     return await add_node(session, parent, "PARTNER", _name(name))
@@ -84,7 +84,7 @@ async def move_node(session: AsyncSession, principal: Principal, node_id: int, n
     node = await managed_node(session, principal, node_id, "nodeId")
     if node.kind == "HQ":
         raise DomainError(Codes.INVALID, "HQ is the root and does not move", "nodeId")
-    parent = await _parent(session, principal, new_parent_id, "newParentId")
+    parent = await parent_node(session, principal, new_parent_id, "newParentId")
     if parent.path.startswith(node.path):  # itself or one of its descendants
         raise DomainError(Codes.CANNOT_MOVE_UNDER_DESCENDANT, "a node cannot move under itself or its own descendant", "newParentId")
     if node.parent_id == parent.id:
@@ -146,7 +146,7 @@ async def code_taken(session: AsyncSession, tenant_id: int, codes: list[str]) ->
 
 async def create_store(session: AsyncSession, principal: Principal, parent_id: int, data: NewStore) -> Store:
     await lock_tree(session, principal.tenant_id, exclusive=False)
-    parent = await _parent(session, principal, parent_id)
+    parent = await parent_node(session, principal, parent_id)
     if await code_taken(session, parent.tenant_id, [data.code]):
         raise DomainError(Codes.STORE_CODE_TAKEN, f"store code {data.code!r} is taken", "code")
     node = await add_node(session, parent, "STORE", data.name)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.roles import Principal
 from core.errors import DomainError
 from store_network import store_fields
-from store_network.admin import MAX_PATH, NewStore, _parent, code_taken, initial_status, lock_tree
+from store_network.admin import MAX_PATH, NewStore, parent_node, code_taken, initial_status, lock_tree
 from store_network.errors import NetworkErrorCode as Codes
 from store_network.hours_text import parse_hours
 from store_network.models import NetworkNode, Store, Tenant
@@ -193,7 +193,7 @@ def _rows_of(text: str, codes: set[str]) -> dict[str, int]:
 async def import_stores(session: AsyncSession, principal: Principal, parent_id: int, text: str) -> ImportResult:
     """storesImport: MANAGE_STORES over the parent (HQ or a partner)."""
     await lock_tree(session, principal.tenant_id, exclusive=False)
-    parent = await _parent(session, principal, parent_id)
+    parent = await parent_node(session, principal, parent_id)
     return await apply_import(session, parent, text)
 
 
