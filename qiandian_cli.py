@@ -1,4 +1,4 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly | reports-rebuild`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly | reports-rebuild | stores-import`."""
 from __future__ import annotations
 
 import argparse
@@ -36,6 +36,25 @@ def _seed(settings) -> None:
 
     loaded, shifts = asyncio.run(run())
     print(("demo chain loaded" if loaded else "demo chain already present") + f"; {shifts} rider shifts added")
+
+
+async def _stores_import(settings, tenant_slug: str, parent: str, path: Path) -> tuple[int, list[str]]:
+    """An operator's storesImport: same checks, same all-or-nothing transaction, no API principal.
+    `parent`: HQ, a network node id (number or global ID) or a partner's exact name."""
+    from db.session import Database
+    from store_network.store_import import apply_import, find_parent
+
+    database = Database(settings.database_url)
+    try:
+        async with database.write() as session:
+            node = await find_parent(session, tenant_slug, parent)
+            result = await apply_import(session, node, path.read_text(encoding="utf-8-sig"))
+            if result.errors:
+                await session.rollback()
+                return 0, [f"row {e.row} {e.field}: {e.code.value}: {e.message}" for e in result.errors]
+            return len(result.store_ids), []
+    finally:
+        await database.dispose()
 
 
 async def _dispatch_once(settings) -> list[str]:
@@ -145,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--tenant", required=True, help="the tenant's slug")
     rebuild.add_argument("--from", dest="day_from", type=date.fromisoformat, help="first local day (YYYY-MM-DD)")
     rebuild.add_argument("--to", dest="day_to", type=date.fromisoformat, help="last local day (YYYY-MM-DD)")
+    importer = sub.add_parser("stores-import", help="create a brand's stores from a CSV file (all rows or none)")
+    importer.add_argument("--tenant", required=True, help="the brand's slug")
+    importer.add_argument("--parent", default="HQ", help="HQ (default), a network node id, or a partner's exact name")
+    importer.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_format)  # text or JSON lines (QIANDIAN_LOG_FORMAT), with request ids
@@ -189,6 +212,18 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
     elif args.command == "reports-rebuild":
         return _reports_rebuild(settings, args.tenant, args.day_from, args.day_to)
+    elif args.command == "stores-import":
+        from core.errors import DomainError
+
+        try:
+            created, problems = asyncio.run(_stores_import(settings, args.tenant, args.parent, args.file))
+        except DomainError as exc:
+            print(f"{exc.code.value}: {exc.message}", file=sys.stderr)
+            return 2
+        if problems:
+            print("\n".join(problems[:200]) + f"\n{len(problems)} problems; nothing was imported", file=sys.stderr)
+            return 1
+        print(f"imported {created} stores")
     elif args.command == "serve":
         import uvicorn
 

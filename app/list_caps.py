@@ -71,6 +71,11 @@ LIST_CAPS: dict[str, int | None] = {
     "StorefrontSectionInput.productIds": 40,
     "StorefrontSectionInput.categoryIds": 48,
     "StorefrontSectionInput.couponIds": 20,
+    # store administration (#12 item 1): at most 6 spans a day, 3 fulfilment types
+    "StoreCreateInput.openingHours": 42,
+    "StoreCreateInput.fulfilmentTypes": 10,
+    "StoreUpdateInput.openingHours": 42,
+    "StoreUpdateInput.fulfilmentTypes": 10,
 }
 
 

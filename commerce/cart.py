@@ -49,7 +49,7 @@ async def change_lines(
     if len(changes) > MAX_CART_LINES:
         raise DomainError(CartErrorCode.TOO_MANY_LINES, f"at most {MAX_CART_LINES} lines per call", "lines")
     store, _ = await load_store(session, principal, store_id, CartErrorCode)
-    if store.status == "SUSPENDED":
+    if store.status in ("PAUSED", "CLOSED"):  # OPENING_SOON and OPEN take carts (checkout still needs OPEN)
         raise DomainError(CartErrorCode.STORE_UNAVAILABLE, "this store is not taking orders", "storeId")
     sku_ids = {change.sku_id for change in changes}
     rows = (

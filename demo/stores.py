@@ -54,7 +54,7 @@ class DemoStore:
     lat: float  # WGS-84, 6 decimals
     timezone: str
     hours: WeeklyHours
-    status: str  # "OPEN" | "SUSPENDED"
+    status: str  # "OPEN" | "PAUSED"
     delivery_radius_m: int
     prep_minutes: int
 
@@ -131,7 +131,7 @@ _ROWS: tuple[tuple[str, str, str, str, float, float, str, str, int], ...] = (
     ("xiaoshan", "人民广场店", "People's Square", "萧山区市心中路819号", 120.268000, 30.168000, "std", "OPEN", 10),
     ("xiaoshan", "北干店", "Beigan", "萧山区金城路438号", 120.256000, 30.184000, "std", "OPEN", 11),
     ("xiaoshan", "宁围店", "Ningwei", "萧山区市心北路1099号", 120.276000, 30.226000, "std", "OPEN", 12),
-    ("xiaoshan", "蜀山店", "Shushan", "萧山区蜀山路260号", 120.264000, 30.146000, "short", "SUSPENDED", 14),
+    ("xiaoshan", "蜀山店", "Shushan", "萧山区蜀山路260号", 120.264000, 30.146000, "short", "PAUSED", 14),
     # --- Qiantang / Xiasha (east) ---
     ("qiantang", "下沙高教园店", "Xiasha University Town", "钱塘区学源街118号", 120.348000, 30.318000, "late9", "OPEN", 10),
     ("qiantang", "高沙店", "Gaosha", "钱塘区文泽路368号", 120.330000, 30.318000, "std", "OPEN", 12),

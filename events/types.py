@@ -265,3 +265,23 @@ class ListingChanged(Event):
     @property
     def aggregate_id(self) -> int:
         return self.sku_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreStatusChanged(Event):
+    """A store moved along its lifecycle (store_network.lifecycle: OPENING_SOON, OPEN, PAUSED,
+    CLOSED) through storeStatusSet or storeUpdate. Only OPEN trades."""
+
+    type: ClassVar[str] = "store.status_changed"
+    aggregate_type: ClassVar[str] = "store"
+
+    store_id: int
+    code: str
+    from_status: str
+    to_status: str
+    actor_type: str  # STAFF or API_KEY
+    actor_id: int | None
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.store_id

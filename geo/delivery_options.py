@@ -7,8 +7,8 @@ a clock, a database or the network, so every rule is unit-testable.
 Rules, in the order they are reported in `reasons`:
 1. Zone: the lowest tier among the store's zones that cover the point (boundary
    inclusive). None -> OUTSIDE_ZONE.
-2. Store: SUSPENDED -> STORE_SUSPENDED; CLOSED, or OPEN but outside business hours at
-   `now` -> STORE_CLOSED; SAME_CITY_DELIVERY not among its fulfilment types ->
+2. Store: PAUSED -> STORE_SUSPENDED; CLOSED, OPENING_SOON, or OPEN but outside business
+   hours at `now` -> STORE_CLOSED (store_network.lifecycle: only OPEN trades); SAME_CITY_DELIVERY not among its fulfilment types ->
    DELIVERY_NOT_OFFERED.
 3. Fee: the tier's fee rule on the estimated road distance; None -> NO_FEE_FOR_DISTANCE.
 4. Express, i.e. the 30-minute promise on same-city delivery (only judged if deliverable):
@@ -59,9 +59,13 @@ DEFAULT_ROAD: RoadDistanceProvider = DetourFactorDistance()  # haversine x 1.3 (
 
 
 class StoreStatus(str, Enum):
+    """store_network.lifecycle.StoreStatus's values (geo keeps its own copy, as it does for
+    SAME_CITY_DELIVERY; tests/store_network/test_lifecycle.py checks they agree)."""
+
+    OPENING_SOON = "OPENING_SOON"  # not trading yet
     OPEN = "OPEN"
-    CLOSED = "CLOSED"  # closed by staff regardless of hours (holiday, stock-take)
-    SUSPENDED = "SUSPENDED"  # closed by the platform (compliance, quality)
+    PAUSED = "PAUSED"  # not trading for now (refit, stock-take, compliance hold): reason STORE_SUSPENDED
+    CLOSED = "CLOSED"  # for good
 
 
 # Same string as commerce.order_status.FulfilmentType.SAME_CITY_DELIVERY; geo does not
@@ -72,7 +76,7 @@ SAME_CITY_DELIVERY = "SAME_CITY_DELIVERY"
 
 class UnavailableReason(str, Enum):
     OUTSIDE_ZONE = "OUTSIDE_ZONE"
-    STORE_SUSPENDED = "STORE_SUSPENDED"
+    STORE_SUSPENDED = "STORE_SUSPENDED"  # the store is PAUSED (the name predates the lifecycle; clients know it)
     STORE_CLOSED = "STORE_CLOSED"
     DELIVERY_NOT_OFFERED = "DELIVERY_NOT_OFFERED"
     NO_FEE_FOR_DISTANCE = "NO_FEE_FOR_DISTANCE"
@@ -102,7 +106,7 @@ class StoreCandidate:
     city: str | None = None
 
     def __post_init__(self) -> None:
-        # The DB column holds plain strings; comparing "SUSPENDED" with `is` against the
+        # The DB column holds plain strings; comparing "PAUSED" with `is` against the
         # enum would silently treat a suspended store as open, so normalise (or raise).
         object.__setattr__(self, "status", StoreStatus(self.status))
         types = frozenset(str(getattr(t, "value", t)) for t in self.fulfilment_types)
@@ -172,9 +176,9 @@ def _option_for(
     if zone is None:
         reasons.append(UnavailableReason.OUTSIDE_ZONE)
 
-    if c.status is StoreStatus.SUSPENDED:
+    if c.status is StoreStatus.PAUSED:
         reasons.append(UnavailableReason.STORE_SUSPENDED)
-    elif c.status is StoreStatus.CLOSED or not is_open_at(c.business_hours, c.timezone, now):
+    elif c.status is not StoreStatus.OPEN or not is_open_at(c.business_hours, c.timezone, now):
         reasons.append(UnavailableReason.STORE_CLOSED)
     if SAME_CITY_DELIVERY not in c.fulfilment_types:
         reasons.append(UnavailableReason.DELIVERY_NOT_OFFERED)

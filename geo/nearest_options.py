@@ -271,9 +271,9 @@ class NearestOptions:
         `now`, as options_kernel reason bits; the kernel memoises it per local minute."""
         status = self._status[position]
         bits = 0
-        if status is StoreStatus.SUSPENDED:
+        if status is StoreStatus.PAUSED:
             bits |= _BIT["STORE_SUSPENDED"]
-        elif status is StoreStatus.CLOSED:
+        elif status is not StoreStatus.OPEN:  # CLOSED, OPENING_SOON
             bits |= _BIT["STORE_CLOSED"]
         else:
             store = self._stores[position]

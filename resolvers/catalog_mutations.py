@@ -133,11 +133,21 @@ async def stock_set(info: Info, input: StockSetInput) -> StockSetPayload:
 
 async def store_update(info: Info, input: StoreUpdateInput) -> StoreUpdatePayload:
     async def work(session):
+        from resolvers.store_network_admin import location, opening_hours
+
         changes = stores.StoreChanges(
             name=input.name,
             status=input.status.value if input.status is not None else None,
             prep_minutes=input.prep_minutes,
             delivery_radius_m=input.delivery_radius_meters,
+            code=input.code,
+            address=input.address,
+            city=input.city,
+            district=input.district,
+            location=location(input.location),
+            timezone=input.timezone,
+            business_hours=opening_hours(input.opening_hours, input.hours, required=False),
+            fulfilment_types=[f.value for f in input.fulfilment_types] if input.fulfilment_types is not None else None,
         )
         store = await stores.update_store(session, info.context.principal, ids.decode(input.id, "Store", Codes, "id"), changes)
         return {"store": Store.from_row(store)}

@@ -21,6 +21,7 @@ from geo.nearby import Ranked, nearby_page
 from resolvers.errors import UserInputError, no_tenant_error
 from schema.ids import decode
 from resolvers.pagination import build_connection, decode_cursor
+from store_network.lifecycle import takes_orders
 from schema import geo as types
 from schema.common import Connection, Money
 from schema.enums import FulfilmentType
@@ -94,6 +95,8 @@ async def nearby_stores(
     now = utc_now()
 
     def keep(store: StoreGeo) -> bool:
+        if not takes_orders(store.status):  # OPENING_SOON, PAUSED and CLOSED stores are not offered
+            return False
         if filter and filter.open_now and not _open_now(store, now):
             return False
         return not (filter and filter.fulfilment_type and filter.fulfilment_type.value not in store.fulfilment_types)

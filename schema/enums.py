@@ -37,11 +37,12 @@ class SoldBy(Enum):
     WEIGHT = "WEIGHT"
 
 
-@strawberry.enum
+@strawberry.enum(description="Store lifecycle (storeStatusSet): OPENING_SOON -> OPEN <-> PAUSED, any -> CLOSED (final). Only OPEN trades.")
 class StoreStatus(Enum):
+    OPENING_SOON = "OPENING_SOON"
     OPEN = "OPEN"
+    PAUSED = "PAUSED"
     CLOSED = "CLOSED"
-    SUSPENDED = "SUSPENDED"
 
 
 @strawberry.enum

@@ -5,6 +5,8 @@ import strawberry
 
 from schema.coordinates import CoordinateSystem
 from schema.enums import ControlLevel, FulfilmentType, OrderStatus, ProductStatus, SoldBy, StaffRole, StoreStatus
+from schema.geo import LocationInput
+from schema.store_network_admin import OpeningHoursInput
 
 
 @strawberry.input
@@ -127,11 +129,22 @@ class StockSetInput:
 
 @strawberry.input
 class StoreUpdateInput:
+    """Null leaves a setting as it is (store network administration, issue #12)."""
+
     id: strawberry.ID
     name: str | None = None
-    status: StoreStatus | None = None
+    status: StoreStatus | None = strawberry.field(default=None, description="Follows the lifecycle (see storeStatusSet).")
     prep_minutes: int | None = None
     delivery_radius_meters: int | None = None
+    code: str | None = None
+    address: str | None = None
+    city: str | None = None
+    district: str | None = None
+    location: LocationInput | None = strawberry.field(default=None, description="In the system it names; stored as WGS84.")
+    timezone: str | None = strawberry.field(default=None, description="IANA name, e.g. Asia/Shanghai.")
+    opening_hours: list[OpeningHoursInput] | None = strawberry.field(default=None, description="Replaces all hours; or give `hours`.")
+    hours: str | None = strawberry.field(default=None, description='Text form, e.g. "mon-sun 08:00-22:00".')
+    fulfilment_types: list[FulfilmentType] | None = None
 
 
 @strawberry.input

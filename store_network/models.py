@@ -56,7 +56,7 @@ class Store(Base):
     __tablename__ = "store"
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
-        CheckConstraint("status IN ('OPEN','CLOSED','SUSPENDED')", name="status"),
+        CheckConstraint("status IN ('OPENING_SOON','OPEN','PAUSED','CLOSED')", name="status"),
         CheckConstraint("lon >= -180 AND lon <= 180 AND lat >= -90 AND lat <= 90", name="lonlat_range"),
         CheckConstraint("delivery_radius_m > 0", name="radius_positive"),
         Index("ix_store_tenant_lat_lon", "tenant_id", "lat", "lon"),

@@ -31,7 +31,7 @@ UTC = timezone.utc
 class StoreSchedule:
     timezone: str
     business_hours: Mapping
-    status: str  # OPEN / CLOSED / SUSPENDED
+    status: str  # store_network.lifecycle.StoreStatus: only OPEN offers slots
     closures: tuple[tuple[date, date], ...] = ()  # inclusive local-date ranges
     fulfilment_types: frozenset[str] = frozenset()
 

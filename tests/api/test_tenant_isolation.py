@@ -776,6 +776,29 @@ CASES: dict[str, Case] = {
     "storefrontRollback": Case(
         f"mutation($n: ID!) {{ storefrontRollback(input: {{nodeId: $n, version: 1}}) {{ storefrontVersion {{ id }} {E} }} }}",
         lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    # store network administration (issue #12 item 1); the controls run in this order on tenant A
+    "partnerCreate": Case(
+        f'mutation($p: ID!) {{ partnerCreate(input: {{parentId: $p, name: "Iso"}}) {{ node {{ id }} {E} }} }}',
+        lambda p, t: {"p": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "partnerUpdate": Case(
+        f'mutation($id: ID!) {{ partnerUpdate(input: {{id: $id, name: "Renamed"}}) {{ node {{ id }} {E} }} }}',
+        lambda p, t: {"id": t.gid("NetworkNode", t.partner_ids["east"])}, ("hq",), "NOT_FOUND"),
+    "nodeMove": Case(
+        f"mutation($n: ID!, $p: ID!) {{ nodeMove(input: {{nodeId: $n, newParentId: $p}}) {{ node {{ id }} {E} }} }}",
+        lambda p, t: {"n": t.gid("NetworkNode", t.partner_ids["east"]), "p": t.gid("NetworkNode", t.partner_ids["west"])}, ("hq",), "NOT_FOUND"),
+    "storeCreate": Case(
+        f"mutation($input: StoreCreateInput!) {{ storeCreate(input: $input) {{ store {{ id }} node {{ id }} {E} }} }}",
+        lambda p, t: {"input": {"parentId": t.gid("NetworkNode", t.partner_ids["west"]), "code": "ISO-1", "name": "Iso", "city": "杭州",
+                                "address": "1 Road", "location": {"longitude": 120.2, "latitude": 30.3}, "hours": "24h"}},
+        ("hq",), "NOT_FOUND"),
+    "storeStatusSet": Case(
+        f"mutation($s: ID!) {{ storeStatusSet(input: {{storeId: $s, status: PAUSED, expectedStatus: OPEN}}) {{ store {{ status }} changed {E} }} }}",
+        lambda p, t: {"s": t.store("c")}, ("hq",), "NOT_FOUND"),
+    "storesImport": Case(
+        f"mutation($p: ID!, $csv: String!) {{ storesImport(input: {{parentId: $p, csv: $csv}}) {{ created rowErrors {{ row }} {E} }} }}",
+        lambda p, t: {"p": t.gid("NetworkNode", t.partner_ids["west"]),
+                      "csv": "code,name,city,address,lon,lat,hours\nISO-2,Iso,杭州,1 Road,120.2,30.3,24h\n"},
+        ("hq",), "NOT_FOUND"),
 }
 
 

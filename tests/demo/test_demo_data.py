@@ -79,8 +79,8 @@ def test_stores_at_least_500m_apart():
 
 def test_store_attributes():
     statuses = Counter(s.status for s in STORES)
-    assert set(statuses) <= {"OPEN", "SUSPENDED"}
-    assert statuses["SUSPENDED"] == 1
+    assert set(statuses) <= {"OPEN", "PAUSED"}
+    assert statuses["PAUSED"] == 1
     for s in STORES:
         assert s.timezone == "Asia/Shanghai"
         assert s.delivery_radius_m == 3000

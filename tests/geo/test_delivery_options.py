@@ -166,7 +166,7 @@ def test_unavailable_reasons():
         CUSTOMER,
         [
             store("far", 6000),
-            store("suspended", 500, status=StoreStatus.SUSPENDED),
+            store("suspended", 500, status=StoreStatus.PAUSED),
             store("closed-flag", 500, status=StoreStatus.CLOSED),
             store("after-hours", 500, hours={d: [("18:00", "22:00")] for d in range(7)}),
             store("pickup-only", 500, types=frozenset({"STORE_PICKUP"})),
@@ -222,12 +222,12 @@ def test_repeated_sku_lines_are_summed():
 
 
 def test_status_from_a_plain_db_string_is_honoured():
-    candidate = store("db", 500, status="SUSPENDED")
-    assert candidate.status is StoreStatus.SUSPENDED
+    candidate = store("db", 500, status="PAUSED")
+    assert candidate.status is StoreStatus.PAUSED
     (o,) = delivery_options(CUSTOMER, [candidate], NOON)
     assert o.reasons == (UnavailableReason.STORE_SUSPENDED,)
     with pytest.raises(ValueError):
-        store("db", 500, status="PAUSED")
+        store("db", 500, status="SUSPENDED")  # the status migration 0024 renamed to PAUSED
 
 
 def test_fulfilment_types_accept_str_enum_members():

@@ -63,7 +63,7 @@ def build(seed: int, n: int = 400) -> tuple[TenantGeoIndex, list[LonLat]]:
         store_id = 100 + i
         stores.append(StoreGeo(
             id=store_id, code=f"S{i}", name=f"S{i}", city=rng.choice(["上海", "苏州", None]), location=loc,
-            status=rng.choices(["OPEN", "CLOSED", "SUSPENDED"], [8, 1, 1])[0],
+            status=rng.choices(["OPEN", "CLOSED", "PAUSED", "OPENING_SOON"], [8, 1, 1, 1])[0],
             timezone=rng.choice(["Asia/Shanghai", "Asia/Shanghai", "Asia/Kathmandu", "Europe/London"]),
             business_hours=rng.choice(HOURS), prep_minutes=rng.choice([0, 8, 10, 15.5, 29]),
             fulfilment_types=rng.choice([("SAME_CITY_DELIVERY", "STORE_PICKUP"), ("STORE_PICKUP",), ("SAME_CITY_DELIVERY",)]),
@@ -153,7 +153,7 @@ def test_delivery_options_equal_with_other_road_providers_and_settings():
 def test_unusual_store_data_takes_the_reference_path_with_its_errors():
     index, points = build(5, n=60)
     broken = next(iter(index.stores.values()))
-    stores = [StoreGeo(**{**asdict(s), "location": s.location, "status": "PAUSED"}) if s.id == broken.id else s for s in index.store_list]
+    stores = [StoreGeo(**{**asdict(s), "location": s.location, "status": "SUSPENDED"}) if s.id == broken.id else s for s in index.store_list]
     index = TenantGeoIndex(2, stores, index.zones)
     engine = index.nearest_options
     now = datetime(2024, 6, 5, 4, 30, tzinfo=timezone.utc)

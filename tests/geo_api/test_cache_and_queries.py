@@ -61,10 +61,10 @@ async def test_a_change_in_one_process_reaches_the_other_within_the_check_interv
     except RuntimeError:
         pass
     async with database.write() as session:
-        await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(status="SUSPENDED"))
+        await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(status="PAUSED"))
     async with database.read() as session:
         index = await two.get(session, world.tenant_id, max_staleness_s=0)
-        assert index.stores[world.store_ids["b"]].status == "SUSPENDED"
+        assert index.stores[world.store_ids["b"]].status == "PAUSED"
         assert index.stores[world.store_ids["b"]].location.lon != STORE_A.lon + 0.5
 
 
@@ -186,7 +186,7 @@ async def test_a_failed_background_rebuild_keeps_the_old_index_and_retries(world
     async with database.read() as session:
         old = await cache.get(session, world.tenant_id)
     async with database.write() as session:
-        await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(status="SUSPENDED"))
+        await session.execute(update(Store).where(Store.id == world.store_ids["b"]).values(status="PAUSED"))
     rebuild, calls = cache._rebuild, []
 
     async def failing(bind, tenant_id, previous=None):
@@ -204,7 +204,7 @@ async def test_a_failed_background_rebuild_keeps_the_old_index_and_retries(world
         clock.now += 1.1
         assert await cache.get(session, world.tenant_id) is old  # retried in the background
         await cache.settled()
-        assert (await cache.get(session, world.tenant_id)).stores[world.store_ids["b"]].status == "SUSPENDED"
+        assert (await cache.get(session, world.tenant_id)).stores[world.store_ids["b"]].status == "PAUSED"
 
 
 async def test_store_attribute_changes_keep_the_spatial_index_geometry_changes_rebuild_it(world, database):
@@ -220,11 +220,11 @@ async def test_store_attribute_changes_keep_the_spatial_index_geometry_changes_r
 
     first = await current()
     async with database.write() as session:
-        await session.execute(update(Store).where(Store.id == b).values(status="SUSPENDED", prep_minutes=25))
+        await session.execute(update(Store).where(Store.id == b).values(status="PAUSED", prep_minutes=25))
     second = await current()
     assert second is not first and second.index is first.index
     assert all(new is old for new, old in zip(second.zones, first.zones, strict=True))  # not re-parsed
-    assert second.stores[b].status == "SUSPENDED" and second.stores[b].prep_minutes == 25
+    assert second.stores[b].status == "PAUSED" and second.stores[b].prep_minutes == 25
     options = second.nearest_options.delivery_options(second.nearest_options.nearest(east_of_a(500), 3), utc_now(), {})
     assert "STORE_SUSPENDED" in {r.value for o in options if o.store_id == str(b) for r in o.reasons}
 

@@ -198,7 +198,7 @@ def test_closures_and_closed_stores_show_store_closed():
         by_day.setdefault(o.starts_at.date(), set()).add(o.reason)
     assert by_day[date(2025, 3, 4)] == {SlotReason.STORE_CLOSED}
     assert None in by_day[date(2025, 3, 5)]
-    suspended = plan_slots(schedule(status="SUSPENDED"), SETTINGS, SlotKind.SLOT_60, NEAR, fleet, now, days=1)
+    suspended = plan_slots(schedule(status="PAUSED"), SETTINGS, SlotKind.SLOT_60, NEAR, fleet, now, days=1)
     assert {o.reason for o in suspended} == {SlotReason.STORE_CLOSED}
 
 
