@@ -84,3 +84,4 @@ class OrderErrorCode(str, Enum):
     CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
     PROOF_REQUIRED = "PROOF_REQUIRED"  # completion needs the delivery proof / pickup code, or orderComplete
     GROUP_BUY_NOT_FORMED = "GROUP_BUY_NOT_FORMED"  # a paid group-buy order is held until its group forms
+    ORDERS_LOCKED_BY_HQ = "ORDERS_LOCKED_BY_HQ"  # staff order handling under strong orders control

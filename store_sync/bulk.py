@@ -34,8 +34,8 @@ from core.money import MAX_AMOUNT_FEN
 from events import PriceChanged, StockChanged
 from events.registry import emit_many
 from store_network.access import load_store
-from store_network.control import ControlledAttribute
-from store_network.policies import require_may_change
+from store_network.control import ControlledAttribute, may_change
+from store_network.policies import control_chain, require_may_change
 from store_sync.errors import SyncErrorCode as Codes
 from store_sync.models import SyncVersion
 
@@ -171,7 +171,10 @@ async def _newer(session: AsyncSession, tenant_id: int, store_id: int, kind: str
 
 
 async def sync_stock(session: AsyncSession, principal: Principal, store_id: int, rows: list[StockRow]) -> list[RowResult]:
-    store, _ = await load_store(session, principal, store_id, Codes, Permission.MANAGE_STOCK)
+    store, path = await load_store(session, principal, store_id, Codes, Permission.MANAGE_STOCK)
+    # Strong stock control above the store refuses every row (each row says why, as listing does).
+    may_edit = may_change(principal, await control_chain(session, store.tenant_id, path, ControlledAttribute.STOCK),
+                          Permission.MANAGE_STOCK)
     resolved = await _resolve(session, store.tenant_id, rows)
     results = resolved.results
     absolute: dict[int, tuple[int, int]] = {}  # index -> (sku id, on_hand)
@@ -179,7 +182,9 @@ async def sync_stock(session: AsyncSession, principal: Principal, store_id: int,
     versions: dict[int, int] = {}
     for index, sku in resolved.skus.items():
         row, result = rows[index], results[index]
-        if abs(row.quantity) > MAX_STOCK or (row.mode is Mode.ABSOLUTE and row.quantity < 0):
+        if not may_edit:
+            _reject(result, Codes.STOCK_LOCKED_BY_HQ, "this store's stock is set centrally (strong stock control)")
+        elif abs(row.quantity) > MAX_STOCK or (row.mode is Mode.ABSOLUTE and row.quantity < 0):
             _reject(result, Codes.OUT_OF_RANGE, "stock quantity is out of range")
         elif row.quantity % sku.quantity_step:
             _reject(result, Codes.NOT_MULTIPLE_OF_STEP, f"stock must be a multiple of {sku.quantity_step}")
