@@ -17,6 +17,7 @@ from store_sync import models as store_sync_models  # noqa: F401
 from vouchers import models as voucher_models  # noqa: F401
 from membership import models as membership_models  # noqa: F401
 from promotions import models as promotion_models  # noqa: F401
+from network_pricing import models as network_pricing_models  # noqa: F401
 from db.base import Base
 
 metadata = Base.metadata
