@@ -25,3 +25,7 @@ def register_listeners() -> None:
     from promotions import listeners as promotion_listeners
 
     promotion_listeners.register_listeners()
+
+    from network_pricing import steps as network_pricing_steps
+
+    network_pricing_steps.register()  # PARTNER and TIME prices (issue #12): between HQ and MEMBER
