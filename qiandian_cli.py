@@ -1,4 +1,4 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly | prices-import`."""
 from __future__ import annotations
 
 import argparse
@@ -115,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     webhooks = sub.add_parser("webhooks-dispatch", help="deliver outbox events to webhook endpoints (run one or more)")
     webhooks.add_argument("--once", action="store_true", help="one round, then exit")
     sub.add_parser("membership-nightly", help="expire points lots and re-evaluate member levels (every brand)")
+    prices = sub.add_parser("prices-import", help="import store/partner/time prices from CSV (all rows or none)")
+    prices.add_argument("--tenant", required=True, help="the brand's slug")
+    prices.add_argument("--as", dest="username", required=True, help="the staff member who imports (their grants apply)")
+    prices.add_argument("--reason", default="CSV import", help="kept in the price audit")
+    prices.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_format)  # text or JSON lines (QIANDIAN_LOG_FORMAT), with request ids
@@ -157,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
 
         for line in asyncio.run(nightly_run()):
             print(line)
+    elif args.command == "prices-import":
+        from network_pricing.cli import run as prices_import
+
+        status, lines = asyncio.run(prices_import(settings.database_url, args.tenant, args.username, args.file, args.reason))
+        for line in lines:
+            print(line, file=sys.stderr if status else sys.stdout)
+        return status
     elif args.command == "serve":
         import uvicorn
 

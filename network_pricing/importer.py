@@ -182,9 +182,10 @@ async def _in_chunks(session, statement_for, keys):
 
 
 async def import_prices(session: AsyncSession, principal: Principal, csv_text: str, reason: str) -> ImportResult:
-    if principal.tenant_id is None or not principal.grants:
-        raise DomainError(Codes.PERMISSION_DENIED if principal.tenant_id else Codes.UNAUTHENTICATED,
-                          "staff or an API key with MANAGE_PRICES import prices", None)
+    if principal.tenant_id is None or not principal.is_authenticated:
+        raise DomainError(Codes.UNAUTHENTICATED, "sign in first", None)
+    if not principal.grants:
+        raise DomainError(Codes.PERMISSION_DENIED, "staff or an API key with MANAGE_PRICES import prices", None)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(Codes.REQUIRED, "say why the prices change (reason)", "reason")
