@@ -3,7 +3,7 @@ subtree that holds in a daily window of the store's local day and/or a date rang
 
 Either `percent_off` (whole percent off the price so far: the store's or partner's price) or a
 fixed `price_fen`. Who may: MANAGE_PRICES under the PRICES control of the store or partner. A
-fixed price must lie in the band in force there; a percentage must keep HQ's price in the band.
+fixed price must lie in the band in force there; a percentage may not exceed the band's belowPercent.
 Ending is idempotent: ending an ended time price answers it as it is.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from core.clock import utc_now
 from core.errors import DomainError
 from core.money import MAX_AMOUNT_FEN
 from network_pricing import audit, windows
-from network_pricing.bands import require_in_band
+from network_pricing.bands import bands_for_paths, require_in_band
 from network_pricing.errors import PricingErrorCode as Codes
 from network_pricing.models import TimePrice
 from network_pricing.partner_prices import load_partner
@@ -92,8 +92,15 @@ async def create_time_price(session: AsyncSession, principal: Principal, spec: T
         raise DomainError(Codes.REQUIRED, "a time price needs a daily window or an end (endsAt)", "endsAt")
     if len(spec.reason or "") > MAX_REASON:
         raise DomainError(Codes.INVALID, f"the reason is longer than {MAX_REASON} characters", "reason")
-    checked = spec.price_fen if spec.price_fen is not None else windows.percent_off(sku.base_price_fen, spec.percent_off)
-    await require_in_band(session, tenant_id, path, sku.base_price_fen, checked, "price" if spec.price_fen is not None else "percentOff")
+    if spec.price_fen is not None:
+        await require_in_band(session, tenant_id, path, sku.base_price_fen, spec.price_fen, "price")
+    else:
+        # A percentage is held to the band's own percentage (rounding to the fen cannot push
+        # a 20%-off past a 20% band), not to a price worked out from one starting point.
+        band = (await bands_for_paths(session, tenant_id, [path]))[path]
+        if band is not None and spec.percent_off > band.below_pct:
+            raise DomainError(Codes.PRICE_OUT_OF_BAND, f"at most {band.below_pct}% below HQ's price is allowed here (band "
+                              f"-{band.below_pct}%/+{band.above_pct}%)", "percentOff")
     row = TimePrice(
         tenant_id=tenant_id, node_id=node_id, sku_id=sku.id, percent_off=spec.percent_off, price_fen=spec.price_fen,
         daily_start_minute=start, daily_end_minute=end, starts_at=spec.starts_at, ends_at=spec.ends_at, reason=spec.reason or "",
