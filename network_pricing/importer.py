@@ -122,6 +122,13 @@ def _time(raw: str, line: int, name: str, errors: _Collector) -> datetime | None
 def parse(csv_text: str, errors: _Collector) -> list[_Row]:
     if len(csv_text.encode()) > MAX_BYTES:
         raise DomainError(Codes.TOO_LARGE, f"the file is larger than {MAX_BYTES} bytes", "csv")
+    try:
+        return _parse(csv_text, errors)
+    except csv.Error as exc:  # an unterminated quote, a cell over the csv module's size limit
+        raise DomainError(Codes.INVALID, f"not readable as CSV: {exc}", "csv") from None
+
+
+def _parse(csv_text: str, errors: _Collector) -> list[_Row]:
     reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in next(reader, [])]
     unknown = [h for h in header if h not in COLUMNS]

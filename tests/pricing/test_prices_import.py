@@ -94,6 +94,9 @@ async def test_bad_files_and_caps(client, world, monkeypatch):
     assert (await _import(client, world, "shop,sku_code,price\nA,SKU-milk,1.00\n"))["errors"][0]["code"] == "INVALID"
     assert (await _import(client, world, "store_code,sku_code,price\n"))["errors"][0]["code"] == "REQUIRED"
     assert (await _import(client, world, "store_code,sku_code,price\nA,SKU-milk,12.00\n", reason=" "))["errors"][0]["code"] == "REQUIRED"
+    huge_cell = "store_code,sku_code,price\nA,SKU-" + "x" * 200_000 + ",1.00\n"
+    unreadable = await _import(client, world, huge_cell)
+    assert unreadable["rowErrors"] == [] and unreadable["errors"][0]["message"].startswith("not readable as CSV")
     monkeypatch.setattr(importer, "MAX_ROWS", 2)
     too_many = await _import(client, world, "store_code,sku_code,price\nA,SKU-milk,12.00\nB,SKU-milk,12.00\nC,SKU-milk,12.00\n")
     assert too_many["errors"][0]["code"] == "TOO_MANY_ROWS"

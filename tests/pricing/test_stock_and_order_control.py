@@ -98,7 +98,11 @@ async def test_strong_orders_control_refuses_store_staff_but_not_the_lock_holder
         refused = await _transition(client, world, order_id, staff)
         assert refused == {"order": None, "errors": [{"code": "ORDERS_LOCKED_BY_HQ", "field": "orderId", "message": refused["errors"][0]["message"]}]}
     moved = await world.gql(client, docs.TRANSITION, {"order": order_id, "status": "PICKING"}, token=world.staff_token("clerk_a"))
-    assert moved["data"]["orderTransition"]["errors"][0]["code"] in ("ORDERS_LOCKED_BY_HQ", "INVALID_TRANSITION")
+    assert [e["code"] for e in moved["data"]["orderTransition"]["errors"]] == ["ORDERS_LOCKED_BY_HQ"]
+    completed = await world.gql(client, docs.COMPLETE, {"order": order_id, "reason": "handed over"}, token=world.staff_token("manager_a"))
+    assert [e["code"] for e in completed["data"]["orderComplete"]["errors"]] == ["ORDERS_LOCKED_BY_HQ"]
+    refunded = await world.gql(client, docs.REFUND, {"order": order_id}, token=world.staff_token("manager_a"))
+    assert [e["code"] for e in refunded["data"]["orderRefund"]["errors"]] == ["ORDERS_LOCKED_BY_HQ"]
     if locker == "hq":
         assert (await _transition(client, world, order_id, "west"))["errors"][0]["code"] == "ORDERS_LOCKED_BY_HQ"
     assert (await _transition(client, world, order_id, locker))["errors"] == []
