@@ -1,6 +1,9 @@
 """Thin resolvers of store-network pricing: decode ids, call network_pricing, shape the answer."""
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
+
 from sqlalchemy import select
 from strawberry.types import Info
 
@@ -11,7 +14,8 @@ from network_pricing.errors import PricingErrorCode as Codes
 from network_pricing.models import PriceChange as PriceChangeRow
 from network_pricing.models import TimePrice as TimePriceRow
 from resolvers.errors import UserInputError
-from resolvers.mutation_support import in_transaction
+from commerce.idempotency import run_idempotent
+from resolvers.mutation_support import guarded, in_transaction
 from resolvers.pagination import build_connection, keyset_page
 from schema import ids
 from schema import network_pricing as t
@@ -24,6 +28,10 @@ def _fen(raw: str, field: str) -> int:
         return parse_amount_to_fen(raw)
     except MoneyError as exc:
         raise DomainError(Codes.AMOUNT_OUT_OF_RANGE, str(exc), field) from None
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _money(fen: int | None) -> Money | None:
@@ -73,8 +81,11 @@ async def partner_price_set(info: Info, input: t.PartnerPriceSetInput) -> t.Part
 
 
 async def time_price_create(info: Info, input: t.TimePriceCreateInput) -> t.TimePricePayload:
-    async def work(session):
-        spec = time_prices.TimePriceSpec(
+    """With an idempotency key, once per key: a retry answers the first time price (replayed)."""
+    principal = info.context.principal
+
+    def spec_of() -> time_prices.TimePriceSpec:
+        return time_prices.TimePriceSpec(
             sku_id=ids.decode(input.sku_id, "Sku", Codes, "skuId"),
             store_id=ids.decode_optional(input.store_id, "Store", Codes, "storeId"),
             node_id=ids.decode_optional(input.node_id, "NetworkNode", Codes, "nodeId"),
@@ -83,9 +94,33 @@ async def time_price_create(info: Info, input: t.TimePriceCreateInput) -> t.Time
             daily_start=input.daily_start, daily_end=input.daily_end, starts_at=input.starts_at, ends_at=input.ends_at,
             reason=input.reason,
         )
-        return {"time_price": time_price_type(await time_prices.create_time_price(session, info.context.principal, spec))}
 
-    return await in_transaction(info, t.TimePricePayload, t.PricingError, Codes, work)
+    if input.idempotency_key is None:
+        async def work(session):
+            return {"time_price": time_price_type(await time_prices.create_time_price(session, principal, spec_of()))}
+
+        return await in_transaction(info, t.TimePricePayload, t.PricingError, Codes, work)
+
+    async def run():
+        if principal.tenant_id is None or not principal.is_authenticated:
+            raise DomainError(Codes.UNAUTHENTICATED, "sign in first", None)
+        spec = spec_of()
+        # Times as given (naive ones included: the domain refuses them with a typed error).
+        request = {f.name: _plain(getattr(spec, f.name)) for f in dataclasses.fields(spec)}
+
+        async def work(session):
+            return {"id": (await time_prices.create_time_price(session, principal, spec)).id}
+
+        who = f"{principal.kind.value}:{principal.staff_id or principal.api_key_id}"
+        result, replayed = await run_idempotent(
+            info.context.database, tenant_id=principal.tenant_id, principal=who, operation="timePriceCreate",
+            key=input.idempotency_key, request=request, codes=Codes, work=work,
+        )
+        async with info.context.database.read() as session:
+            row = await session.get(TimePriceRow, result["id"])
+        return {"time_price": time_price_type(row), "replayed": replayed}
+
+    return await guarded(t.TimePricePayload, t.PricingError, Codes, run)
 
 
 async def time_price_end(info: Info, input: t.TimePriceEndInput) -> t.TimePricePayload:

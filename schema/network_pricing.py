@@ -70,6 +70,9 @@ class TimePriceCreateInput:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     reason: str = ""
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Optional: a retry with the same key answers the first time price instead of creating another."
+    )
 
 
 @strawberry.input
@@ -80,6 +83,7 @@ class TimePriceEndInput:
 @strawberry.type
 class TimePricePayload:
     time_price: TimePrice | None = None
+    replayed: bool = False
     errors: list[PricingError] = strawberry.field(default_factory=list)
 
 

@@ -123,3 +123,17 @@ async def test_checkout_charges_the_time_price_active_at_the_moment_of_checkout(
     assert order["errors"] == [], order
     lines = {line["productName"]: line["unitPrice"]["amount"] for line in order["order"]["lines"]}
     assert lines == {"Bread": "6.00", "Milk": "11.00"}
+
+
+async def test_a_retried_create_with_the_same_key_answers_the_first_time_price(client, world):
+    fields = {"storeId": world.store("a"), "percentOff": 15, "dailyStart": "07:00", "dailyEnd": "09:00", "idempotencyKey": f"tp-{uuid.uuid4()}"}
+    doc = TIME_PRICE.replace("timePrice {", "replayed timePrice {")
+    first = (await gql(client, world, doc, {"input": {"skuId": world.sku("bread"), **fields}}))["data"]["timePriceCreate"]
+    again = (await gql(client, world, doc, {"input": {"skuId": world.sku("bread"), **fields}}))["data"]["timePriceCreate"]
+    assert first["errors"] == [] and first["replayed"] is False
+    assert again["replayed"] is True and again["timePrice"]["id"] == first["timePrice"]["id"]
+    other = (await gql(client, world, doc, {"input": {"skuId": world.sku("bread"), **fields, "percentOff": 16}}))["data"]["timePriceCreate"]
+    assert [e["code"] for e in other["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]
+    naive = (await gql(client, world, doc, {"input": {"skuId": world.sku("bread"), **fields, "idempotencyKey": f"tp-{uuid.uuid4()}",
+                                                      "endsAt": "2026-12-23T00:00:00"}}))["data"]["timePriceCreate"]
+    assert [e["code"] for e in naive["errors"]] == ["INVALID_TIME"]
