@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.api import gql_documents as docs
-from tests.api.helpers import place_order
+from tests.api.helpers import pay, place_order
 from tests.store_sync.helpers import STOCK_SYNC, gql_key, stock_of, store_api_key
 
 E = "errors { code field }"
@@ -115,3 +115,17 @@ async def test_strong_orders_control_refuses_store_staff_but_not_the_lock_holder
 async def test_under_weak_orders_control_store_staff_handle_their_orders(client, world):
     order_id = await _pickup_order(client, world)
     assert (await _transition(client, world, order_id, "clerk_a"))["errors"] == []
+
+
+PARTIAL = """mutation($id: ID!, $key: String!) { orderRefundPartial(input: {orderId: $id, idempotencyKey: $key,
+  amount: {amount: "0.01", currency: "CNY"}}) { refundedTotal { amount } errors { code field } } }"""
+
+
+async def test_a_partial_refund_by_store_staff_follows_orders_control(client, world):
+    order_id = await _pickup_order(client, world)
+    await pay(client, world, order_id)
+    await _control(client, world, world.hq_node_id, "hq", orders="STRONG")
+    refused = await world.gql(client, PARTIAL, {"id": order_id, "key": f"rf-{uuid.uuid4()}"}, token=world.staff_token("manager_a"))
+    assert refused["data"]["orderRefundPartial"]["errors"] == [{"code": "ORDERS_LOCKED_BY_HQ", "field": "orderId"}]
+    allowed = await world.gql(client, PARTIAL, {"id": order_id, "key": f"rf-{uuid.uuid4()}"}, token=world.staff_token("hq"))
+    assert allowed["data"]["orderRefundPartial"]["errors"] == []
