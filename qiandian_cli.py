@@ -1,4 +1,4 @@
-"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly | reports-rebuild | stores-import`."""
+"""Command line: `qiandian serve | migrate | seed-demo | export-schema | sweep-expired | dispatch-once | webhooks-dispatch | membership-nightly | reports-rebuild | stores-import | prices-import`."""
 from __future__ import annotations
 
 import argparse
@@ -168,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("--tenant", required=True, help="the brand's slug")
     importer.add_argument("--parent", default="HQ", help="HQ (default), a network node id, or a partner's exact name")
     importer.add_argument("file", type=Path)
+    prices = sub.add_parser("prices-import", help="import store/partner/time prices from CSV (all rows or none)")
+    prices.add_argument("--tenant", required=True, help="the brand's slug")
+    prices.add_argument("--as", dest="username", required=True, help="the staff member who imports (their grants apply)")
+    prices.add_argument("--reason", default="CSV import", help="kept in the price audit")
+    prices.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_format)  # text or JSON lines (QIANDIAN_LOG_FORMAT), with request ids
@@ -224,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(problems[:200]) + f"\n{len(problems)} problems; nothing was imported", file=sys.stderr)
             return 1
         print(f"imported {created} stores")
+    elif args.command == "prices-import":
+        from network_pricing.cli import run as prices_import
+
+        status, lines = asyncio.run(prices_import(settings.database_url, args.tenant, args.username, args.file, args.reason))
+        for line in lines:
+            print(line, file=sys.stderr if status else sys.stdout)
+        return status
     elif args.command == "serve":
         import uvicorn
 

@@ -18,6 +18,7 @@ class CatalogErrorCode(str, Enum):
     ORDERS_LOCKED_BY_HQ = "ORDERS_LOCKED_BY_HQ"
     PROMOTIONS_LOCKED_BY_HQ = "PROMOTIONS_LOCKED_BY_HQ"
     AMOUNT_OUT_OF_RANGE = "AMOUNT_OUT_OF_RANGE"
+    PRICE_OUT_OF_BAND = "PRICE_OUT_OF_BAND"  # storePriceSet outside the band around HQ's price (network_pricing.bands)
     FREE_PRICE_NOT_ALLOWED = "FREE_PRICE_NOT_ALLOWED"
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
     # storeUpdate (store_network.stores): the store codes of store_network.errors it can raise.
@@ -91,3 +92,4 @@ class OrderErrorCode(str, Enum):
     CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
     PROOF_REQUIRED = "PROOF_REQUIRED"  # completion needs the delivery proof / pickup code, or orderComplete
     GROUP_BUY_NOT_FORMED = "GROUP_BUY_NOT_FORMED"  # a paid group-buy order is held until its group forms
+    ORDERS_LOCKED_BY_HQ = "ORDERS_LOCKED_BY_HQ"  # staff order handling under strong orders control

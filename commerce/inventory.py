@@ -17,6 +17,8 @@ from core.clock import utc_now
 from core.errors import DomainError
 from events import StockChanged, emit
 from store_network.access import load_store
+from store_network.control import ControlledAttribute
+from store_network.policies import require_may_change
 
 MAX_STOCK = MAX_GRAMS_PER_LINE * 10_000  # 1,000 t of a weighed good; anything above is a typo
 
@@ -27,10 +29,14 @@ async def set_stock(
     """Either record a count (`on_hand`) or a movement (`delta`), never both."""
     if (on_hand is None) == (delta is None):
         raise DomainError(CatalogErrorCode.INVALID, "give exactly one of onHand or delta", "onHand")
-    store, _ = await load_store(session, principal, store_id, CatalogErrorCode, Permission.MANAGE_STOCK)
+    store, path = await load_store(session, principal, store_id, CatalogErrorCode, Permission.MANAGE_STOCK)
     sku = await session.scalar(select(Sku).where(Sku.id == sku_id, Sku.tenant_id == store.tenant_id))
     if sku is None:
         raise DomainError(CatalogErrorCode.NOT_FOUND, "SKU not found", "skuId")
+    await require_may_change(
+        session, principal, store.tenant_id, path, ControlledAttribute.STOCK, Permission.MANAGE_STOCK,
+        "onHand" if on_hand is not None else "delta",
+    )
     value = on_hand if on_hand is not None else delta
     field = "onHand" if on_hand is not None else "delta"
     if abs(value) > MAX_STOCK or (on_hand is not None and on_hand < 0):

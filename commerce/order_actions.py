@@ -19,6 +19,9 @@ from commerce.models import Order
 from commerce.order_status import FulfilmentType, OrderStatus
 from commerce.orders import ACTOR_OF_KIND, apply_transition, load_order_for, transition_by
 from core.errors import DomainError
+from store_network.access import load_store
+from store_network.control import ControlledAttribute
+from store_network.policies import require_may_change
 
 # Hand-overs proven by a code; an express parcel has none (the carrier's tracking is the proof).
 CODE_PROVEN = frozenset({FulfilmentType.SAME_CITY_DELIVERY.value, FulfilmentType.STORE_PICKUP.value})
@@ -33,6 +36,16 @@ def _require_staff(principal: Principal, message: str, field: str) -> None:
         raise DomainError(OrderErrorCode.PERMISSION_DENIED, message, field)
 
 
+async def require_order_control(session: AsyncSession, principal: Principal, order: Order, permission: Permission, field: str) -> None:
+    """Staff order handling follows the network's ORDERS control: under STRONG only the deciding
+    node or those above it (HQ, a partner holding the lock) handle the store's orders. A
+    customer's own actions, riders, payment callbacks and sweeps never come through here."""
+    if not principal.grants:
+        return
+    _, path = await load_store(session, principal, order.store_id, OrderErrorCode, permission, field="orderId")
+    await require_may_change(session, principal, order.tenant_id, path, ControlledAttribute.ORDERS, permission, field)
+
+
 async def move_along(
     session: AsyncSession, principal: Principal, order_id: int, target: OrderStatus, *, now: datetime, reason: str = ""
 ) -> Order:
@@ -41,6 +54,7 @@ async def move_along(
     if target in (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CANCELLED):
         raise DomainError(OrderErrorCode.INVALID_TRANSITION, "use orderPay, orderRefund or orderCancel for this status", "status")
     order = await load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
+    await require_order_control(session, principal, order, Permission.MANAGE_ORDERS, "status")
     if target is OrderStatus.COMPLETED and order.fulfilment_type in CODE_PROVEN:
         how = "the rider's delivery code" if order.fulfilment_type == FulfilmentType.SAME_CITY_DELIVERY.value else "the pickup code"
         raise DomainError(
@@ -61,6 +75,7 @@ async def complete_without_code(session: AsyncSession, principal: Principal, ord
     if len(reason) > MAX_OVERRIDE_REASON:
         raise DomainError(OrderErrorCode.INVALID, f"the reason is longer than {MAX_OVERRIDE_REASON} characters", "reason")
     order = await load_order_for(session, principal, order_id, Permission.OVERRIDE_COMPLETION)
+    await require_order_control(session, principal, order, Permission.OVERRIDE_COMPLETION, "orderId")
     return await apply_transition(
         session, order, OrderStatus.COMPLETED, actor=ACTOR_OF_KIND[principal.kind],
         actor_id=principal.staff_id or principal.api_key_id, now=now, reason=f"override: {reason}",
@@ -73,6 +88,7 @@ async def cancel(
     """orderCancel: an unpaid order is cancelled (stock and slot released); a paid one is refunded,
     which the state machine allows a customer only before the store starts picking."""
     order = await load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
+    await require_order_control(session, principal, order, Permission.MANAGE_ORDERS, "orderId")
     if order.status == OrderStatus.UNPAID.value:
         return await transition_by(session, principal, order_id, OrderStatus.CANCELLED, now=now, reason=reason or "cancelled")
     return await refund(session, principal, order_id, now, reason)
@@ -83,4 +99,6 @@ async def staff_refund(
 ) -> Order:
     """orderRefund is staff's (at any point from payment on); customers use orderCancel."""
     _require_staff(principal, "customers use orderCancel", "orderId")
+    order = await load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
+    await require_order_control(session, principal, order, Permission.MANAGE_ORDERS, "orderId")
     return await refund(session, principal, order_id, now, reason)

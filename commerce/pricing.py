@@ -5,7 +5,9 @@ the SKU's facts and either sets a new unit price or passes; the breakdown record
 that set one, so a client (or support) can tell where a price came from. Today's steps:
 
     HQ         the SKU's base price (always applies: the pipeline's floor)
+    PARTNER    the nearest partner ancestor's price (partnerPriceSet; network_pricing, added at start-up)
     STORE      the store's own price (storePriceSet), where it has one
+    TIME       a time price active now in the store's timezone (network_pricing, added at start-up)
     MEMBER     a member's price or level discount (membership.pricing, added at start-up)
     PROMOTION  a flash-sale price (promotions.flash_sales, added at start-up)
 
@@ -17,8 +19,8 @@ checkout's adjustment stage (commerce.ports.adjust_order). A step that needs
 more data than the SKU row and the store price loads it in `prepare`, once for the whole
 batch, so a page or a cart is priced with a fixed number of SELECTs whatever its size.
 
-Callers: the storefront offers (commerce.offers), checkout and storePriceSet. Nothing else
-computes a unit price.
+Callers: the storefront offers (commerce.offers), checkout, storePriceSet and partnerPriceSet.
+Nothing else computes a unit price.
 """
 from __future__ import annotations
 
@@ -40,7 +42,9 @@ class PriceSource(str, Enum):
     """Which step set a price. Declaration order is pipeline order."""
 
     HQ = "HQ"
+    PARTNER = "PARTNER"  # network_pricing.steps: a partner's price for every store below it
     STORE = "STORE"
+    TIME = "TIME"  # network_pricing.steps: a time price (daily window and/or date range)
     MEMBER = "MEMBER"  # membership (issue #14): member price or level discount
     PROMOTION = "PROMOTION"  # promotions.flash_sales: a flash-sale price (a step plugged in at start-up)
 

@@ -123,15 +123,21 @@ class StockChanged(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PriceChanged(Event):
-    """A store's own price for a SKU was set, or cleared (`price_fen` None: HQ's price applies)."""
+    """A store's own price, a partner's price or a time price for a SKU was set, or cleared
+    (`price_fen` None: the price above applies). `store_id` is None for a partner's price
+    (`node_id` names the partner); `source` is STORE, PARTNER or TIME, `channel` API, CSV or POS."""
 
     type: ClassVar[str] = "price.changed"
     aggregate_type: ClassVar[str] = "store_price"
 
-    store_id: int
+    store_id: int | None
     sku_id: int
     price_fen: int | None
     actor_id: int | None
+    node_id: int | None = None
+    old_price_fen: int | None = None
+    source: str = "STORE"
+    channel: str = "API"
 
     @property
     def aggregate_id(self) -> int:

@@ -29,3 +29,6 @@ def register_listeners() -> None:
     from reports import rollup as report_rollup
 
     report_rollup.register_listeners()  # per-store, per-day sales rollup (issue #12 item 6)
+    from network_pricing import steps as network_pricing_steps
+
+    network_pricing_steps.register()  # PARTNER and TIME prices (issue #12): between HQ and MEMBER

@@ -16,6 +16,7 @@ class PaymentErrorCode(str, Enum):
     IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     PROVIDER_NOT_AVAILABLE = "PROVIDER_NOT_AVAILABLE"
+    ORDERS_LOCKED_BY_HQ = "ORDERS_LOCKED_BY_HQ"  # staff cancel/refund under strong orders control
 
 
 class CallbackRejected(Exception):

@@ -274,6 +274,9 @@ async def refund_partially(session: AsyncSession, principal, order_id: int, *, k
     if principal.kind is PrincipalKind.CUSTOMER:
         raise DomainError(PaymentErrorCode.PERMISSION_DENIED, "staff refund; customers ask through after-sales", None)
     order = await load_order_for(session, principal, order_id, Permission.MANAGE_ORDERS)
+    from commerce.order_actions import require_order_control
+
+    await require_order_control(session, principal, order, Permission.MANAGE_ORDERS, "orderId")  # strong orders control
     stored = None
     if lines:
         lines_fen, stored = await lines_amount(session, order.id, lines)

@@ -103,7 +103,7 @@ async def store_price_set(info: Info, input: StorePriceSetInput) -> StorePriceSe
         price_fen = None if input.price is None else _fen(input.price, "price")
         principal = info.context.principal
         store, sku, _ = await store_prices.set_store_price(
-            session, principal, store_id, sku_id, price_fen, allow_free=input.allow_free
+            session, principal, store_id, sku_id, price_fen, allow_free=input.allow_free, reason=input.reason
         )
         context = pricing.PriceContext(store.tenant_id, store.id, principal.customer_id, utc_now())
         effective = (await pricing.price_skus(session, context, [sku.id]))[sku.id]

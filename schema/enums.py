@@ -21,7 +21,10 @@ ControlLevel = strawberry.enum(DomainControlLevel, name="ControlLevel")
 PriceSource = strawberry.enum(
     DomainPriceSource,
     name="PriceSource",
-    description="Which pricing step set a price: HQ (the SKU's base price), STORE (the store's own price) or MEMBER (a member price or level discount).",
+    description=(
+        "Which pricing step set a price: HQ (the SKU's base price), PARTNER (the nearest partner's price), STORE (the store's"
+        " own price), TIME (a time price active now), MEMBER (a member price or level discount), PROMOTION (a flash-sale price)."
+    ),
 )
 AccountErrorCode = strawberry.enum(DomainAccountErrorCode, name="AccountErrorCode")
 CatalogErrorCode = strawberry.enum(commerce_errors.CatalogErrorCode, name="CatalogErrorCode")

@@ -117,6 +117,7 @@ class StorePriceSetInput:
     allow_free: bool = strawberry.field(
         default=False, description="Confirms that a price of zero is meant: the SKU is given away in this store. Recorded with the price."
     )
+    reason: str = strawberry.field(default="", description="Why the price changes: kept in the price audit (priceChanges).")
 
 
 @strawberry.input

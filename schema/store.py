@@ -121,6 +121,12 @@ class Store(relay.Node):
         return await load_nodes(info.context.loaders.store, node_ids, cls.from_row)
 
 
+@strawberry.type(description="How far a store or partner price may go below and above HQ's price, in whole percent.")
+class PriceBand:
+    below_percent: int
+    above_percent: int
+
+
 @strawberry.type(description="What the stores below a network node may change by themselves.")
 class ControlPolicy:
     prices: ControlLevel | None = strawberry.field(
@@ -136,10 +142,17 @@ class ControlPolicy:
         description="Store promotions: under STRONG only the deciding node or above runs campaigns for the store (PROMOTIONS_LOCKED_BY_HQ)."
     )
     stock: ControlLevel | None = strawberry.field(
-        description="Stock edits (storeStockSet, POS sync): under STRONG only the deciding node or above sets counts (STOCK_LOCKED_BY_HQ)."
+        description="Stock edits (stockSet, storeStockSync): under STRONG only the deciding node or above sets counts (STOCK_LOCKED_BY_HQ)."
     )
     orders: ControlLevel | None = strawberry.field(
-        description="Order handling by store staff (cancel, refund): under STRONG only the deciding node or above may (ORDERS_LOCKED_BY_HQ)."
+        description="Order handling by store staff (cancel, refund, transitions): under STRONG only the deciding node or above may (ORDERS_LOCKED_BY_HQ)."
+    )
+    price_band: PriceBand | None = strawberry.field(
+        default=None,
+        description=(
+            "This node's own price band (networkNodePriceBandSet); null inherits. The band in force is the tightest on the"
+            " chain: store, partner and their own prices outside it are refused (PRICE_OUT_OF_BAND)."
+        ),
     )
 
 
@@ -166,6 +179,8 @@ class NetworkNode(relay.Node):
                 promotions=level(row.promotion_control),
                 stock=level(row.stock_control),
                 orders=level(row.order_control),
+                price_band=PriceBand(below_percent=row.price_band_below_pct, above_percent=row.price_band_above_pct)
+                if row.price_band_below_pct is not None else None,
             ),
         )
 

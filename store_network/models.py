@@ -49,6 +49,9 @@ class NetworkNode(Base):
     assortment_control: Mapped[str | None] = mapped_column(String(16))
     stock_control: Mapped[str | None] = mapped_column(String(16))
     order_control: Mapped[str | None] = mapped_column(String(16))
+    # The price band around HQ's price for stores below (network_pricing.bands); NULL inherits.
+    price_band_below_pct: Mapped[int | None] = mapped_column(Integer)
+    price_band_above_pct: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 

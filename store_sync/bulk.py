@@ -31,11 +31,13 @@ from commerce.quantities import MAX_GRAMS_PER_LINE
 from core.clock import utc_now
 from core.errors import DomainError
 from core.money import MAX_AMOUNT_FEN
-from events import PriceChanged, StockChanged
+from events import StockChanged
+from network_pricing import audit
+from network_pricing.bands import bands_for_paths
 from events.registry import emit_many
 from store_network.access import load_store
-from store_network.control import ControlledAttribute
-from store_network.policies import require_may_change
+from store_network.control import ControlledAttribute, may_change
+from store_network.policies import control_chain, require_may_change
 from store_sync.errors import SyncErrorCode as Codes
 from store_sync.models import SyncVersion
 
@@ -171,7 +173,10 @@ async def _newer(session: AsyncSession, tenant_id: int, store_id: int, kind: str
 
 
 async def sync_stock(session: AsyncSession, principal: Principal, store_id: int, rows: list[StockRow]) -> list[RowResult]:
-    store, _ = await load_store(session, principal, store_id, Codes, Permission.MANAGE_STOCK)
+    store, path = await load_store(session, principal, store_id, Codes, Permission.MANAGE_STOCK)
+    # Strong stock control above the store refuses every row (each row says why, as listing does).
+    may_edit = may_change(principal, await control_chain(session, store.tenant_id, path, ControlledAttribute.STOCK),
+                          Permission.MANAGE_STOCK)
     resolved = await _resolve(session, store.tenant_id, rows)
     results = resolved.results
     absolute: dict[int, tuple[int, int]] = {}  # index -> (sku id, on_hand)
@@ -179,7 +184,9 @@ async def sync_stock(session: AsyncSession, principal: Principal, store_id: int,
     versions: dict[int, int] = {}
     for index, sku in resolved.skus.items():
         row, result = rows[index], results[index]
-        if abs(row.quantity) > MAX_STOCK or (row.mode is Mode.ABSOLUTE and row.quantity < 0):
+        if not may_edit:
+            _reject(result, Codes.STOCK_LOCKED_BY_HQ, "this store's stock is set centrally (strong stock control)")
+        elif abs(row.quantity) > MAX_STOCK or (row.mode is Mode.ABSOLUTE and row.quantity < 0):
             _reject(result, Codes.OUT_OF_RANGE, "stock quantity is out of range")
         elif row.quantity % sku.quantity_step:
             _reject(result, Codes.NOT_MULTIPLE_OF_STEP, f"stock must be a multiple of {sku.quantity_step}")
@@ -270,6 +277,7 @@ async def sync_prices(session: AsyncSession, principal: Principal, store_id: int
     await require_may_change(session, principal, store.tenant_id, path, ControlledAttribute.PRICES, Permission.MANAGE_PRICES, "rows")
     resolved = await _resolve(session, store.tenant_id, rows)
     results = resolved.results
+    band = (await bands_for_paths(session, store.tenant_id, [path]))[path]
     candidates: dict[int, tuple[int, int | None]] = {}
     for index, sku in resolved.skus.items():
         row, result = rows[index], results[index]
@@ -279,12 +287,18 @@ async def sync_prices(session: AsyncSession, principal: Principal, store_id: int
             _reject(result, Codes.OUT_OF_RANGE, "price is out of range")
         elif row.price_fen == 0:
             _reject(result, Codes.FREE_PRICE_NOT_ALLOWED, "a price of zero gives the SKU away; use storePriceSet with allowFree")
+        elif row.price_fen is not None and band is not None and (message := band.out_of_band(sku.base_price_fen, row.price_fen)):
+            _reject(result, Codes.PRICE_OUT_OF_BAND, message)
         else:
             candidates[index] = (sku.id, row.price_fen)
     if not candidates:
         return results
     fresh = await _newer(session, store.tenant_id, store.id, "price", {sku_id: rows[i].version for i, (sku_id, _) in candidates.items()})
     now = utc_now()
+    old_prices: dict[int, int] = {}
+    for chunk in _chunks(sorted(fresh)):
+        old_prices.update((await session.execute(select(StorePrice.sku_id, StorePrice.price_fen).where(
+            StorePrice.store_id == store.id, StorePrice.sku_id.in_(chunk)))).all())
     to_set, to_clear = [], []
     for index, (sku_id, price) in candidates.items():
         result = results[index]
@@ -305,10 +319,9 @@ async def sync_prices(session: AsyncSession, principal: Principal, store_id: int
                 for s, p in chunk])
     for chunk in _chunks(to_clear):
         await session.execute(delete(StorePrice).where(StorePrice.store_id == store.id, StorePrice.sku_id.in_([s for s, _ in chunk])))
-    actor = principal.staff_id or principal.api_key_id
-    await emit_many(session, [
-        PriceChanged(tenant_id=store.tenant_id, at=now, store_id=store.id, sku_id=s, price_fen=p, actor_id=actor) for s, p in to_set + to_clear
-    ])
+    changes = [audit.Change(node_id=store.node_id, store_id=store.id, sku_id=s, old_fen=old_prices.get(s), new_fen=p)
+               for s, p in to_set + to_clear if old_prices.get(s) != p]
+    await audit.record(session, principal, store.tenant_id, changes, source=audit.Source.STORE, channel=audit.Channel.POS, at=now)
     return results
 
 

@@ -13,6 +13,8 @@ class SyncErrorCode(str, Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
     PRICE_LOCKED_BY_HQ = "PRICE_LOCKED_BY_HQ"
+    STOCK_LOCKED_BY_HQ = "STOCK_LOCKED_BY_HQ"  # a row refused under strong stock control
+    PRICE_OUT_OF_BAND = "PRICE_OUT_OF_BAND"  # a row's price outside the node's price band (store_network.bands)
     LISTING_LOCKED_BY_HQ = "LISTING_LOCKED_BY_HQ"  # re-listing under strong assortment control (store_sync.listing)
     # Row outcomes
     UNKNOWN_SKU = "UNKNOWN_SKU"

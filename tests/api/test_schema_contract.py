@@ -93,9 +93,10 @@ async def test_storefront_page_of_twenty_uses_a_fixed_number_of_queries(client, 
     await page(1)  # warm the per-process tenant cache
     one = await _count_statements(database, page(1))
     twenty = await _count_statements(database, page(20))
-    # store, products page, categories, skus, stock joined with store prices, and the flash-sale
-    # price step's running sales (promotions): one each, whatever the page size.
-    assert twenty == one == 6
+    # store, products page, categories, skus, stock joined with store prices, the partner and time
+    # price steps' rows (network_pricing) and the flash-sale price step's running sales
+    # (promotions): one each, whatever the page size.
+    assert twenty == one == 8
 
 
 async def test_unexpected_errors_are_masked_but_validation_errors_are_not(client, world, monkeypatch):

@@ -92,6 +92,7 @@ class Pair:
     promotions: dict[str, str] = field(default_factory=dict)  # slug -> Promotion gid (a coupon template at HQ)
     group_buys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # slug -> (GroupBuy gid, share token of bob's group, his Order gid)
     storefronts: dict[str, str] = field(default_factory=dict)  # slug -> StorefrontVersion gid of HQ's draft (version 1 is published)
+    time_prices: dict[str, str] = field(default_factory=dict)  # slug -> TimePrice gid (store a, bread; store-network pricing)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -111,6 +112,7 @@ async def build_pair(client, database, services) -> Pair:
         await _promotion_fixtures(client, pair, world)
         await _group_buy_fixtures(client, pair, world)
         await _storefront_fixtures(client, pair, world)
+        pair.time_prices[world.slug] = await _time_price_fixture(world)
         pair.unpaid[world.slug] = (await place_order(client, world, {"milk": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         paid = (await place_order(client, world, {"bread": 1}, fulfilment="STORE_PICKUP"))["order"]["id"]
         await pay(client, world, paid)
@@ -151,6 +153,19 @@ async def build_pair(client, database, services) -> Pair:
             pair.webhooks[world.slug] = world.gid("WebhookEndpoint", hook.id)
         pair.distribution[world.slug] = await _distribution_fixtures(world)
     return pair
+
+
+async def _time_price_fixture(world: World) -> str:
+    """A time price (store a, bread -10%, a day a month ahead: it never prices this test's orders)
+    whose end another tenant must not reach."""
+    from network_pricing import time_prices
+    from tests.distribution.helpers import hq_principal
+
+    async with world.services.database.write() as session:
+        spec = time_prices.TimePriceSpec(sku_id=world.sku_ids["bread"], store_id=world.store_ids["a"], percent_off=10,
+                                         starts_at=utc_now() + timedelta(days=30), ends_at=utc_now() + timedelta(days=31))
+        row = await time_prices.create_time_price(session, await hq_principal(session, world), spec)
+        return world.gid("TimePrice", row.id)
 
 
 async def _distribution_fixtures(world: World) -> dict:
@@ -799,6 +814,24 @@ CASES: dict[str, Case] = {
         lambda p, t: {"p": t.gid("NetworkNode", t.partner_ids["west"]),
                       "csv": "code,name,city,address,lon,lat,hours\nISO-2,Iso,杭州,1 Road,120.2,30.3,24h\n"},
         ("hq",), "NOT_FOUND"),
+    # store-network pricing (issue #12 item 3)
+    "networkNodePriceBandSet": Case(
+        f"mutation($n: ID!) {{ networkNodePriceBandSet(input: {{nodeId: $n, belowPercent: 50, abovePercent: 50}}) {{ node {{ id }} {E} }} }}",
+        lambda p, t: {"n": t.gid("NetworkNode", t.hq_node_id)}, ("hq",), "NOT_FOUND"),
+    "partnerPriceSet": Case(
+        f"""mutation($n: ID!, $k: ID!) {{ partnerPriceSet(input: {{nodeId: $n, skuId: $k, price: "9.10"}}) {{ price {{ amount }} {E} }} }}""",
+        lambda p, t: {"n": t.gid("NetworkNode", t.partner_ids["west"]), "k": t.sku("bread")}, ("hq",), "NOT_FOUND"),
+    "timePriceCreate": Case(
+        f"""mutation($s: ID!, $k: ID!) {{ timePriceCreate(input: {{storeId: $s, skuId: $k, percentOff: 5, dailyStart: "06:00", dailyEnd: "07:00"}})
+            {{ timePrice {{ id }} {E} }} }}""",
+        lambda p, t: {"s": t.store("a"), "k": t.sku("milk")}, ("hq",), "NOT_FOUND"),
+    "timePriceEnd": Case(
+        f"mutation($id: ID!) {{ timePriceEnd(input: {{id: $id}}) {{ timePrice {{ id }} {E} }} }}",
+        lambda p, t: {"id": p.time_prices[t.slug]}, ("hq",), "NOT_FOUND"),
+    "pricesImport": Case(
+        f"""mutation($c: String!) {{ pricesImport(input: {{csv: $c, reason: "iso"}}) {{ changed {E} }} }}""",
+        lambda p, t: {"c": "store_code,sku_code,price\nB,SKU-bread,9.13\n"}, ("hq",),
+        own_tenant("price_change", "new_fen", lambda p: 913)),
 }
 
 
@@ -978,3 +1011,16 @@ async def test_sales_reports_never_show_another_tenants_stores(client, database,
     # The same calls with B's own HQ find B's rows: the ids are real.
     body = await post(client, SALES_REPORT, {"input": {**window, "storeIds": [b.store("a")]}}, token=b.staff_token("hq"), tenant=b.slug)
     assert body["data"]["salesReport"]["totals"] == {"orders": 1} and body["data"]["salesReport"]["errors"] == []
+PRICE_CHANGES = "query($s: ID, $n: ID) { priceChanges(storeId: $s, nodeId: $n, first: 50) { nodes { id } } }"
+
+
+async def test_price_changes_of_another_tenant_are_invisible(client, database, services):
+    pair = await build_pair(client, database, services)
+    a, b = pair.a, pair.b
+    for variables in ({"s": b.store("a")}, {"n": b.gid("NetworkNode", b.hq_node_id)}):
+        body = await post(client, PRICE_CHANGES, variables, token=a.staff_token("hq"), tenant=b.slug)
+        assert body["data"] is None and "not found" in body["errors"][0]["message"], body
+    own = await post(client, PRICE_CHANGES, {"n": a.gid("NetworkNode", a.hq_node_id)}, token=a.staff_token("hq"), tenant=b.slug)
+    theirs = await post(client, PRICE_CHANGES, {"n": b.gid("NetworkNode", b.hq_node_id)}, token=b.staff_token("hq"), tenant=b.slug)
+    assert len(own["data"]["priceChanges"]["nodes"]) == 1 and len(theirs["data"]["priceChanges"]["nodes"]) == 1
+    assert not {n["id"] for n in own["data"]["priceChanges"]["nodes"]} & {n["id"] for n in theirs["data"]["priceChanges"]["nodes"]}

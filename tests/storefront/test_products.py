@@ -126,5 +126,6 @@ async def test_the_page_costs_a_fixed_number_of_statements_whatever_its_sections
     assert len(small_page["sections"]) == 6 and len(large_page["sections"]) == 18
     assert sum(len(s.get("products", [])) for s in large_page["sections"]) >= 100
     # The store and its path, the live layers, the rule carousels (one UNION), products, SKUs,
-    # offers (stock and price facts), the flash-sale price step, categories, coupon templates.
-    assert small == large == 9, (small, large)
+    # offers (stock and price facts), the partner-price, time-price and flash-sale price steps,
+    # categories, coupon templates.
+    assert small == large == 11, (small, large)
