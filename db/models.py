@@ -17,6 +17,8 @@ from store_sync import models as store_sync_models  # noqa: F401
 from vouchers import models as voucher_models  # noqa: F401
 from membership import models as membership_models  # noqa: F401
 from promotions import models as promotion_models  # noqa: F401
+from assortment import models as assortment_models  # noqa: F401
+from media import models as media_models  # noqa: F401
 from db.base import Base
 
 metadata = Base.metadata

@@ -75,6 +75,7 @@ from core.errors import CommonErrorCode, DomainError
 from schema.couriers_root import CouriersMutation, CouriersQuery
 from schema.promotions_root import PromotionsMutation, PromotionsQuery
 from schema.group_buys_root import GroupBuysMutation, GroupBuysQuery
+from schema.assortment_root import AssortmentMutation, AssortmentQuery  # per-store assortment, product media (#12 item 4)
 
 
 def _store_pk(raw: str | None) -> int | None:
@@ -87,7 +88,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery):
+class Query(AssortmentQuery, CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
 
@@ -217,7 +218,7 @@ class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQue
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation, PickupPointsMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation, GroupBuysMutation):
+class Mutation(AssortmentMutation, CouriersMutation, DistributionMutation, PickupPointsMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation, MembershipMutation, PromotionsMutation, GroupBuysMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)
     staff_login: AuthPayload = strawberry.mutation(resolver=account_mutations.staff_login)

@@ -13,7 +13,8 @@ class SyncErrorCode(str, Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
     PRICE_LOCKED_BY_HQ = "PRICE_LOCKED_BY_HQ"
-    LISTING_LOCKED_BY_HQ = "LISTING_LOCKED_BY_HQ"  # re-listing under strong assortment control (store_sync.listing)
+    LISTING_LOCKED_BY_HQ = "LISTING_LOCKED_BY_HQ"  # re-listing under strong assortment control (assortment.rules)
+    PRODUCT_MANDATORY = "PRODUCT_MANDATORY"  # de-listing a product HQ or a partner made mandatory (assortment.rules)
     # Row outcomes
     UNKNOWN_SKU = "UNKNOWN_SKU"
     DUPLICATE_ROW = "DUPLICATE_ROW"
