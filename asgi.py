@@ -41,6 +41,7 @@ from app.request_log import RequestIdMiddleware, configure_logging
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
 from app.store_sync_http import store_sync_upload
+from app.media_http import media_file, media_upload
 from schema.root import build_schema
 
 log = logging.getLogger("qiandian")
@@ -259,8 +260,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def pos_listing_upload(request: Request) -> Response:
         return await store_sync_upload(request, services, "listing")
 
+    async def media_upload_route(request: Request) -> Response:  # app/media_http.py
+        return await media_upload(request, services)
+
+    async def media_file_route(request: Request) -> Response:
+        return await media_file(request, services)
+
     routes = [
         Route("/healthz", healthz),
+        Route("/media/upload", media_upload_route, methods=["POST"]),
+        Route("/media/{key:path}", media_file_route, methods=["GET", "HEAD"]),
         Route("/readyz", readyz),
         Route("/payments/{provider}/callback", payment_callback, methods=["POST"]),
         Route("/webhooks/couriers/{provider}/{token}", courier_webhook_endpoint(services), methods=["POST"]),
@@ -309,7 +318,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.add_middleware(SingleCredentialHeaders)  # outside the cache: an ambiguous request is neither served nor run
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,  # before any body is read
-                       per_path_prefix={"/pos/": settings.sync_max_body_bytes})  # POS/ERP sync files
+                       per_path_prefix={"/pos/": settings.sync_max_body_bytes,  # POS/ERP sync files
+                                        # an image plus a multipart envelope; media_upload checks the image itself
+                                        "/media/upload": settings.media_max_upload_bytes + 16 * 1024})
     app.add_middleware(SecurityHeaders)  # its header reaches every response, 413 included
     app.add_middleware(RequestIdMiddleware)  # outermost: X-Request-Id on every response, id on every log line
     return app
