@@ -11,7 +11,8 @@ assortment control policy of the store network: under STRONG only the deciding n
 above it (HQ, or a partner holding the lock) may re-list, so a store cannot bring back what HQ
 took off its shelves. Both checks live in assortment.rules, shared with staff changes (and
 assortment.writes does the writing for both). A batch works like the stock and price batches
-(store_sync.bulk): one idempotency key, per-row results, a version per row so an older update never overwrites a newer one.
+(store_sync.bulk): one idempotency key, per-row results, a version per row so an older update
+never overwrites a newer one.
 """
 from __future__ import annotations
 
