@@ -3,7 +3,8 @@
 Positions are dense (0..n-1) after every change and position 0 is the featured image. An
 image's URL is either an http(s) URL (a CDN the brand already uses) or one this server's
 media storage issued (POST /media/upload); nothing else (no data:, javascript: or relative
-URLs of other paths) reaches a storefront.
+URLs of other paths) reaches a storefront. Adding a URL the gallery already holds returns
+that image unchanged, so a retried productImageAdd adds nothing.
 """
 from __future__ import annotations
 
@@ -94,6 +95,9 @@ async def add_image(
     alt_text = check_alt(alt_text)
     await _product(session, tenant_id, product_id, "productId")
     images = await gallery(session, product_id)
+    same = next((image for image in images if image.url == url), None)
+    if same is not None:  # a retry (or the same picture twice): the gallery already shows it
+        return same, images
     if len(images) >= MAX_IMAGES:
         raise DomainError(Codes.TOO_MANY_IMAGES, f"a product has at most {MAX_IMAGES} images", "productId")
     if position is not None and not 0 <= position <= len(images):
