@@ -155,3 +155,14 @@ async def test_store_assortment_lists_every_sku_with_its_listing_for_staff_only(
     for who in ("clerk_a", None):
         hidden = await world.gql(client, ASSORTMENT, {"store": world.store("a")}, token=world.staff_token(who) if who else None)
         assert hidden["data"]["storeAssortment"]["edges"] == []
+
+
+async def test_hq_loosens_assortment_for_one_store_only(client, world):
+    """A store node's own level decides for it: HQ stays STRONG, store A is made WEAK."""
+    for store in ("a", "b"):
+        assert (await listing_set(client, world, "hq", listed=False, store=store, skus=["apple"]))["changed"] == 1
+    assert codes(await listing_set(client, world, "manager_a", listed=True, skus=["apple"])) == ["LISTING_LOCKED_BY_HQ"]
+    await control(client, world, await _store_node(world, "a"), "WEAK")
+    assert (await listing_set(client, world, "manager_a", listed=True, skus=["apple"]))["changed"] == 1
+    # The West partner's admin is still under HQ's STRONG for store B.
+    assert codes(await listing_set(client, world, "west", listed=True, store="b", skus=["apple"])) == ["LISTING_LOCKED_BY_HQ"]
