@@ -41,6 +41,7 @@ from app.request_log import configure_logging
 from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
 from app.store_sync_http import store_sync_upload
+from app.media_http import media_file, media_upload
 from schema.root import build_schema
 
 log = logging.getLogger("qiandian")
@@ -199,8 +200,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def pos_listing_upload(request: Request) -> Response:
         return await store_sync_upload(request, services, "listing")
 
+    async def media_upload_route(request: Request) -> Response:  # app/media_http.py
+        return await media_upload(request, services)
+
+    async def media_file_route(request: Request) -> Response:
+        return await media_file(request, services)
+
     routes = [
         Route("/healthz", healthz),
+        Route("/media/upload", media_upload_route, methods=["POST"]),
+        Route("/media/{key:path}", media_file_route, methods=["GET", "HEAD"]),
         Route("/readyz", readyz),
         Route("/payments/{provider}/callback", payment_callback, methods=["POST"]),
         Route("/webhooks/couriers/{provider}/{token}", courier_webhook_endpoint(services), methods=["POST"]),
@@ -250,7 +259,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Outermost, before the cache: request ids, nosniff and size limits reach every response (413s
     # and cache hits included), and an ambiguous request is neither served from cache nor run.
     app.add_middleware(FrontDoor, max_body_bytes=settings.max_body_bytes,
-                       per_path_prefix={"/pos/": settings.sync_max_body_bytes})  # POS/ERP sync files
+                       per_path_prefix={"/pos/": settings.sync_max_body_bytes,  # POS/ERP sync files
+                                        # an image plus a multipart envelope; media_upload checks the image itself
+                                        "/media/upload": settings.media_max_upload_bytes + 16 * 1024})
     return app
 
 

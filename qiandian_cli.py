@@ -29,7 +29,9 @@ def _seed(settings) -> None:
     async def run():
         database = Database(settings.database_url)
         try:
-            loaded = await seed_demo(database)
+            from media.storage import storage_from_settings
+
+            loaded = await seed_demo(database, storage_from_settings(settings))
             return loaded, await ensure_demo_roster(database)
         finally:
             await database.dispose()

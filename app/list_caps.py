@@ -43,6 +43,13 @@ LIST_CAPS: dict[str, int | None] = {
     "StoreStockSyncInput.rows": 2000,  # POS batches; larger files go to POST /pos/stores/{id}/stock (CSV/JSON)
     "StorePriceSyncInput.rows": 2000,
     "StoreListingSyncInput.rows": 2000,
+    # per-store assortment and product media (issue 12 item 4); the domain answers TOO_MANY above 100
+    "StoreListingSetInput.skuIds": None,
+    "StoreListingSetInput.productIds": None,
+    "NetworkListingSetInput.skuIds": None,
+    "NetworkListingSetInput.productIds": None,
+    "ProductMandatorySetInput.productIds": None,
+    "ProductImagesReorderInput.imageIds": 20,  # a gallery holds at most 20 images (media.images.MAX_IMAGES)
     "VoucherProductCreateInput.acceptedStoreIds": None,
     # Real payments and after-sales (issue 20): the domain also answers over 100 lines / 9 photos.
     "OrderRefundPartialInput.lines": None,

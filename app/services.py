@@ -19,6 +19,7 @@ from delivery.couriers.service import CourierPartners
 from delivery.tracking import TrackingHub
 from events.wiring import register_listeners
 from geo import zone_lookup
+from media.storage import MediaStorage, storage_from_settings
 from geo.distance import DetourFactorDistance, RoadDistanceProvider
 from payments.registry import PaymentProviders, build_payment_providers
 from store_network.models import Tenant
@@ -44,6 +45,8 @@ class Services:
     secret_box: SecretBox | None = None
     # Courier partner adapters' transport, base URLs and callback settings (delivery.couriers).
     courier_partners: CourierPartners | None = None
+    # Where uploaded product images go (media.storage: local disk or an S3-compatible bucket).
+    media: MediaStorage | None = None
     _tenant_ids: dict[str, int] = field(default_factory=dict)
 
     async def tenant_id_for_slug(self, slug: str) -> int | None:
@@ -106,4 +109,5 @@ def build_services(
         courier_partners=CourierPartners(
             box, base_urls=dict(settings.courier_base_urls),
             callback_base_url=settings.courier_callback_base_url, max_age_s=settings.courier_callback_max_age_s),
+        media=storage_from_settings(settings),
     )

@@ -175,6 +175,25 @@ class Settings:
     payment_http_timeout_s: float = 10.0
     payment_reconcile_after_s: int = 300  # PENDING payments this old are queried (callback never came)
     after_sales_auto_confirm_s: int = 7 * 24 * 3600  # receipt confirmed automatically this long after handover
+    # --- Product media (media/, issue 12 item 4) ---
+    media_storage: str = "local"  # "local" (files under media_dir, served at /media/{key}) or "s3"
+    media_dir: str = ""  # "" = var/media in the project
+    media_public_base_url: str = ""  # prefix of image URLs handed out; "" = relative /media/{key} (local) or endpoint/bucket (s3)
+    media_upload_enabled: bool | None = None  # POST /media/upload; None = only with local storage
+    media_max_upload_bytes: int = 5 * 1024 * 1024
+    s3_endpoint: str = ""  # e.g. https://oss-cn-hangzhou.aliyuncs.com (path-style PUT)
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+
+    @property
+    def media_root(self) -> Path:
+        return Path(self.media_dir) if self.media_dir else PROJECT_ROOT / "var" / "media"
+
+    @property
+    def media_upload_allowed(self) -> bool:
+        return self.media_storage == "local" if self.media_upload_enabled is None else self.media_upload_enabled
 
     @property
     def is_production(self) -> bool:
@@ -202,6 +221,13 @@ class Settings:
                 raise RuntimeError("QIANDIAN_PAYMENT_SECRET must be set in production")
             if len(self.payment_callback_secret) < MIN_SECRET_LENGTH:
                 raise RuntimeError(f"QIANDIAN_PAYMENT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        if self.media_storage not in ("local", "s3"):
+            raise RuntimeError(f"QIANDIAN_MEDIA_STORAGE is {self.media_storage!r}; use local or s3")
+        if self.media_storage == "s3":
+            if not self.s3_endpoint.startswith(("https://", "http://")) or not self.s3_bucket:
+                raise RuntimeError("QIANDIAN_S3_ENDPOINT (http(s)://...) and QIANDIAN_S3_BUCKET must be set for s3 media storage")
+            if self.is_production and not (self.s3_access_key and self.s3_secret_key):
+                raise RuntimeError("QIANDIAN_S3_ACCESS_KEY and QIANDIAN_S3_SECRET_KEY must be set in production")
         if self.log_format not in ("text", "json"):
             raise RuntimeError(f"QIANDIAN_LOG_FORMAT is {self.log_format!r}; use text or json")
         if self.deployment_namespace is not None and not _NAMESPACE.match(self.deployment_namespace):
@@ -270,5 +296,16 @@ def load_settings() -> Settings:
         payment_http_timeout_s=float(os.environ.get("QIANDIAN_PAYMENT_HTTP_TIMEOUT_S") or 10),
         payment_reconcile_after_s=_int("QIANDIAN_PAYMENT_RECONCILE_AFTER_S", 300),
         after_sales_auto_confirm_s=_int("QIANDIAN_AFTER_SALES_AUTO_CONFIRM_S", 7 * 24 * 3600),
+        # Product media (media/)
+        media_storage=(os.environ.get("QIANDIAN_MEDIA_STORAGE") or "local").strip().lower(),
+        media_dir=os.environ.get("QIANDIAN_MEDIA_DIR", ""),
+        media_public_base_url=os.environ.get("QIANDIAN_MEDIA_PUBLIC_BASE_URL", ""),
+        media_upload_enabled=_bool("QIANDIAN_MEDIA_UPLOAD", False) if os.environ.get("QIANDIAN_MEDIA_UPLOAD") else None,
+        media_max_upload_bytes=_int("QIANDIAN_MEDIA_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
+        s3_endpoint=os.environ.get("QIANDIAN_S3_ENDPOINT", ""),
+        s3_bucket=os.environ.get("QIANDIAN_S3_BUCKET", ""),
+        s3_region=os.environ.get("QIANDIAN_S3_REGION", "us-east-1"),
+        s3_access_key=os.environ.get("QIANDIAN_S3_ACCESS_KEY", ""),
+        s3_secret_key=os.environ.get("QIANDIAN_S3_SECRET_KEY", ""),
     )
     return settings  # validated on construction

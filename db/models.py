@@ -20,6 +20,8 @@ from promotions import models as promotion_models  # noqa: F401
 from reports import models as report_models  # noqa: F401
 from storefront import models as storefront_models  # noqa: F401
 from network_pricing import models as network_pricing_models  # noqa: F401
+from assortment import models as assortment_models  # noqa: F401
+from media import models as media_models  # noqa: F401
 from db.base import Base
 
 metadata = Base.metadata

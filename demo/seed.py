@@ -10,7 +10,12 @@ from sqlalchemy import insert, select
 
 from auth.passwords import hash_password
 from commerce.models import Address, Category, Customer, Product, Sku, Stock, StorePrice
+from core.settings import Settings
 from db.session import Database
+from demo.images import SIZE, category_png
+from media.models import ProductImage
+from media.sniff import CONTENT_TYPES
+from media.storage import MediaStorage, object_key, storage_from_settings
 from delivery.models import Rider
 from demo import catalog, chain, people, stores, storefront, variation
 from store_network import provisioning
@@ -20,8 +25,10 @@ log = logging.getLogger(__name__)
 FULFILMENT = ["SAME_CITY_DELIVERY", "STORE_PICKUP", "EXPRESS_PARCEL"]
 
 
-async def seed_demo(database: Database) -> bool:
-    """Returns False if the demo tenant was already there."""
+async def seed_demo(database: Database, media: MediaStorage | None = None) -> bool:
+    """Returns False if the demo tenant was already there. Product images go to `media`
+    (default: the local storage of default settings, var/media)."""
+    media = media or storage_from_settings(Settings())
     async with database.write() as session:
         if await session.scalar(select(Tenant.id).where(Tenant.slug == chain.BRAND.slug)):
             return False
@@ -64,6 +71,10 @@ async def seed_demo(database: Database) -> bool:
             categories[demo_category.slug] = row
         await session.flush()
 
+        urls = {}  # one generated picture per category (content-addressed: stored once)
+        for slug in categories:
+            data = category_png(slug)
+            urls[slug] = (await media.put(object_key(tenant.id, data, "png"), data, CONTENT_TYPES["png"])).url
         skus, product_ids = [], []
         for demo_product in catalog.PRODUCTS:
             weighed = demo_product.sold_by == catalog.WEIGHT
@@ -91,6 +102,8 @@ async def seed_demo(database: Database) -> bool:
                 min_quantity=(demo_product.min_g or demo_product.step_g) if weighed else 1,
             )
             session.add(sku)
+            session.add(ProductImage(tenant_id=tenant.id, product_id=product.id, url=urls[demo_product.category], width=SIZE,
+                                     height=SIZE, alt_text=demo_product.name_en[:200], position=0))
             skus.append((sku, demo_product))
         await session.flush()
 

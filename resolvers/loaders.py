@@ -15,6 +15,7 @@ from commerce import offers
 from commerce.models import CartLine, Category, Order, OrderEvent, OrderLine, Product, Sku
 from core.clock import utc_now
 from db.session import RequestReader
+from media.models import ProductImage
 from store_network.models import Store
 
 
@@ -33,6 +34,8 @@ class Loaders:
         self.order_lines = DataLoader(self._order_lines)
         self.order_events = DataLoader(self._order_events)
         self.cart_lines = DataLoader(self._cart_lines)
+        self.product_image = DataLoader(self._product_image)
+        self.product_images = DataLoader(self._product_images)
 
     async def _by_id(self, model, ids: list[int]) -> list:
         if self._tenant_id is None:
@@ -63,6 +66,17 @@ class Loaders:
             select(Sku).where(Sku.product_id.in_(set(product_ids)), Sku.tenant_id == self._tenant_id).order_by(Sku.id)
         )
         return _group(rows, product_ids, lambda sku: sku.product_id)
+
+    async def _product_image(self, ids: list[int]):
+        return await self._by_id(ProductImage, ids)
+
+    async def _product_images(self, product_ids: list[int]):
+        """Each product's gallery in order: one query for a whole page of products."""
+        rows = await self._reader.scalars(
+            select(ProductImage).where(ProductImage.product_id.in_(set(product_ids)), ProductImage.tenant_id == self._tenant_id)
+            .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+        )
+        return _group(rows, product_ids, lambda image: image.product_id)
 
     async def _offers(self, keys: list[tuple[int, int]]):
         """Keys are (store_id, sku_id): priced by commerce.pricing, with stock, in one query per store."""

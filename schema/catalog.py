@@ -12,6 +12,7 @@ from schema.ids import load_nodes
 from commerce import models
 from commerce.quantities import MAX_GRAMS_PER_LINE, MAX_UNITS_PER_LINE
 from schema.common import Money
+from schema.media import ProductImage
 from schema.enums import PriceSource, ProductStatus, SoldBy
 
 
@@ -167,6 +168,15 @@ class Product(relay.Node):
     async def _load_skus(self, info: Info) -> list[Sku]:
         rows = await info.context.loaders.skus_by_product.load(self.id)
         return await Sku.in_store(info, rows, self.sold_by.value, self.store_id)
+
+    @strawberry.field(description="The product's images in gallery order (the first is featuredImage).")
+    async def images(self, info: Info) -> list[ProductImage]:
+        return [ProductImage.from_row(row) for row in await info.context.loaders.product_images.load(self.id)]
+
+    @strawberry.field(description="The first image of the gallery, or null.")
+    async def featured_image(self, info: Info) -> ProductImage | None:
+        rows = await info.context.loaders.product_images.load(self.id)
+        return ProductImage.from_row(rows[0]) if rows else None
 
     @classmethod
     async def prefetch_skus(cls, info: Info, rows: list[models.Product], store_id: int | None) -> dict[int, list[Sku]]:

@@ -80,6 +80,7 @@ from schema.storefront_root import StorefrontMutation, StorefrontQuery  # storef
 from schema import storefront as storefront_types
 from schema.store_network_admin_root import StoreNetworkAdminMutation, StoreNetworkAdminQuery  # store administration (#12 item 1)
 from schema.network_pricing_root import NetworkPricingMutation, NetworkPricingQuery  # store-network pricing (#12 item 3)
+from schema.assortment_root import AssortmentMutation, AssortmentQuery  # per-store assortment, product media (#12 item 4)
 
 
 def _store_pk(raw: str | None) -> int | None:
@@ -92,7 +93,7 @@ def _store_pk(raw: str | None) -> int | None:
 
 
 @strawberry.type
-class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery,
+class Query(AssortmentQuery, CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQuery, MembershipQuery, PromotionsQuery, GroupBuysQuery,
             ReportsQuery, StorefrontQuery, StoreNetworkAdminQuery, NetworkPricingQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID (null if not visible to you).")
     nodes: list[relay.Node | None] = relay.node()
@@ -223,7 +224,7 @@ class Query(CouriersQuery, DistributionQuery, PickupPointsQuery, StoreSystemsQue
 
 
 @strawberry.type
-class Mutation(CouriersMutation, DistributionMutation, PickupPointsMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation,
+class Mutation(AssortmentMutation, CouriersMutation, DistributionMutation, PickupPointsMutation, StoreSystemsMutation, PaymentsMutation, AfterSalesMutation,
                MembershipMutation, PromotionsMutation, GroupBuysMutation, StorefrontMutation, StoreNetworkAdminMutation, NetworkPricingMutation):
     request_login_code: RequestLoginCodePayload = strawberry.mutation(resolver=account_mutations.request_login_code)
     customer_login: AuthPayload = strawberry.mutation(resolver=account_mutations.customer_login)

@@ -133,7 +133,7 @@ class ControlPolicy:
         description="Store prices (storePriceSet): under STRONG only the deciding node or above may set them (PRICE_LOCKED_BY_HQ)."
     )
     assortment: ControlLevel | None = strawberry.field(
-        description="Which products a store lists: under STRONG a store may de-list but only the deciding node or above re-lists (ASSORTMENT_LOCKED_BY_HQ)."
+        description="Which products a store lists: under STRONG a store may de-list but only the deciding node or above re-lists (LISTING_LOCKED_BY_HQ; storeListingSet, networkListingSet, storeListingSync)."
     )
     storefront: ControlLevel | None = strawberry.field(
         description="Store storefront content (storefrontDraftSave / storefrontPublish): under STRONG only the deciding node or above edits it (STOREFRONT_LOCKED_BY_HQ)."

@@ -81,7 +81,7 @@ class StoreSystemsMutation:
 
         return await store_sync_resolvers.store_price_sync(info, input)
 
-    @strawberry.mutation(description="POS/ERP: list or de-list SKUs in one store (API key or staff with MANAGE_STOCK; re-listing follows the storefront control policy).")
+    @strawberry.mutation(description="POS/ERP: list or de-list SKUs in one store (API key or staff with MANAGE_STOCK; re-listing follows the assortment control policy, mandatory products stay listed).")
     async def store_listing_sync(self, info: Info, input: StoreListingSyncInput) -> StoreSyncPayload:
         from resolvers import store_sync_resolvers
 

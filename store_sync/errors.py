@@ -15,7 +15,8 @@ class SyncErrorCode(str, Enum):
     PRICE_LOCKED_BY_HQ = "PRICE_LOCKED_BY_HQ"
     STOCK_LOCKED_BY_HQ = "STOCK_LOCKED_BY_HQ"  # a row refused under strong stock control
     PRICE_OUT_OF_BAND = "PRICE_OUT_OF_BAND"  # a row's price outside the node's price band (store_network.bands)
-    LISTING_LOCKED_BY_HQ = "LISTING_LOCKED_BY_HQ"  # re-listing under strong assortment control (store_sync.listing)
+    LISTING_LOCKED_BY_HQ = "LISTING_LOCKED_BY_HQ"  # re-listing under strong assortment control (assortment.rules)
+    PRODUCT_MANDATORY = "PRODUCT_MANDATORY"  # de-listing a product HQ or a partner made mandatory (assortment.rules)
     # Row outcomes
     UNKNOWN_SKU = "UNKNOWN_SKU"
     DUPLICATE_ROW = "DUPLICATE_ROW"

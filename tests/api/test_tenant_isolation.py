@@ -93,6 +93,7 @@ class Pair:
     group_buys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # slug -> (GroupBuy gid, share token of bob's group, his Order gid)
     storefronts: dict[str, str] = field(default_factory=dict)  # slug -> StorefrontVersion gid of HQ's draft (version 1 is published)
     time_prices: dict[str, str] = field(default_factory=dict)  # slug -> TimePrice gid (store a, bread; store-network pricing)
+    images: dict[str, list[str]] = field(default_factory=dict)  # slug -> two ProductImage gids of bread (issue 12 item 4)
 
 
 async def post(client, query: str, variables: dict, *, token: str | None, tenant: str | None) -> dict:
@@ -152,6 +153,7 @@ async def build_pair(client, database, services) -> Pair:
                                            event_types=[], description="", production=False)
             pair.webhooks[world.slug] = world.gid("WebhookEndpoint", hook.id)
         pair.distribution[world.slug] = await _distribution_fixtures(world)
+        pair.images[world.slug] = await _media_fixtures(world)
     return pair
 
 
@@ -166,6 +168,16 @@ async def _time_price_fixture(world: World) -> str:
                                          starts_at=utc_now() + timedelta(days=30), ends_at=utc_now() + timedelta(days=31))
         row = await time_prices.create_time_price(session, await hq_principal(session, world), spec)
         return world.gid("TimePrice", row.id)
+async def _media_fixtures(world: World) -> list[str]:
+    """Two images in bread's gallery (product media, issue 12 item 4)."""
+    from media.models import ProductImage
+
+    async with world.services.database.write() as session:
+        rows = [ProductImage(tenant_id=world.tenant_id, product_id=world.product_ids["bread"], url=f"https://cdn.example.com/{i}.jpg",
+                             width=10, height=10, alt_text="", position=i) for i in range(2)]
+        session.add_all(rows)
+        await session.flush()
+        return [world.gid("ProductImage", row.id) for row in rows]
 
 
 async def _distribution_fixtures(world: World) -> dict:
@@ -832,6 +844,29 @@ CASES: dict[str, Case] = {
         f"""mutation($c: String!) {{ pricesImport(input: {{csv: $c, reason: "iso"}}) {{ changed {E} }} }}""",
         lambda p, t: {"c": "store_code,sku_code,price\nB,SKU-bread,9.13\n"}, ("hq",),
         own_tenant("price_change", "new_fen", lambda p: 913)),
+    # per-store assortment and product media (issue 12 item 4)
+    "storeListingSet": Case(
+        f"mutation($s: ID!, $k: ID!) {{ storeListingSet(input: {{storeId: $s, skuIds: [$k], listed: false}}) {{ changed {E} }} }}",
+        lambda p, t: {"s": t.store("a"), "k": t.sku("apple")}, ("hq",), "NOT_FOUND"),
+    "networkListingSet": Case(
+        f"mutation($n: ID!, $p: ID!) {{ networkListingSet(input: {{nodeId: $n, productIds: [$p], listed: false}}) {{ changed {E} }} }}",
+        lambda p, t: {"n": t.gid("NetworkNode", t.partner_ids["east"]), "p": t.gid("Product", t.product_ids["apple"])}, ("hq",), "NOT_FOUND"),
+    "productMandatorySet": Case(
+        f"mutation($p: ID!) {{ productMandatorySet(input: {{productIds: [$p], mandatory: true}}) {{ productIds {E} }} }}",
+        lambda p, t: {"p": t.gid("Product", t.product_ids["milk"])}, ("hq",), "NOT_FOUND"),
+    "productImageAdd": Case(
+        f"""mutation($p: ID!) {{ productImageAdd(input: {{productId: $p, url: "https://cdn.example.com/x.jpg", width: 8, height: 8}})
+            {{ image {{ id }} {E} }} }}""",
+        lambda p, t: {"p": t.gid("Product", t.product_ids["milk"])}, ("hq",), "NOT_FOUND"),
+    "productImageUpdate": Case(
+        f'mutation($id: ID!) {{ productImageUpdate(input: {{id: $id, altText: "hacked"}}) {{ image {{ id }} {E} }} }}',
+        lambda p, t: {"id": p.images[t.slug][0]}, ("hq",), "NOT_FOUND"),
+    "productImagesReorder": Case(
+        f"mutation($p: ID!, $i: [ID!]!) {{ productImagesReorder(input: {{productId: $p, imageIds: $i}}) {{ images {{ id }} {E} }} }}",
+        lambda p, t: {"p": t.gid("Product", t.product_ids["bread"]), "i": list(reversed(p.images[t.slug]))}, ("hq",), "NOT_FOUND"),
+    "productImageRemove": Case(
+        f"mutation($id: ID!) {{ productImageRemove(input: {{id: $id}}) {{ removedId {E} }} }}",
+        lambda p, t: {"id": p.images[t.slug][1]}, ("hq",), "NOT_FOUND"),
 }
 
 
@@ -891,7 +926,7 @@ NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
 def _b_ids(pair: Pair) -> list[str]:
     b = pair.b
     return [b.store("a"), b.gid("Product", b.product_ids["milk"]), b.sku("milk"), b.gid("Category", b.category_id),
-            b.gid("NetworkNode", b.partner_ids["west"]), pair.unpaid[b.slug]]
+            b.gid("NetworkNode", b.partner_ids["west"]), pair.unpaid[b.slug], pair.images[b.slug][0]]
 
 
 async def test_global_ids_of_another_tenant_read_as_null(client, database, services):
