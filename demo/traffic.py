@@ -1,0 +1,227 @@
+"""Demo traffic: demo customers place and pay same-city orders at one demo store every few
+seconds, through the public API, so the staff console's board moves (issue 17).
+
+Off unless QIANDIAN_DEMO_TRAFFIC=1 (scripts/run-demo.sh sets it), and it refuses to run when
+QIANDIAN_ENV is production or staging. Everything an order needs goes over HTTP like an app's
+requests (addressCreate, deliverySlots, cartLinesAdd, checkoutComplete, orderPay, then the
+sandbox payment simulator); the one shortcut is the customer's sign-in: the development SMS
+sender only logs codes, so the generator signs its demo customers' tokens itself with the
+server key (development only, like the sandbox payments it uses).
+
+    python -m demo.traffic --api http://127.0.0.1:8000 --store HZ-XH-002 --every 8
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import math
+import os
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+log = logging.getLogger("qiandian.demo.traffic")
+
+DEFAULT_STORE = "HZ-XH-002"  # 黄龙店, open 24 h with riders rostered round the clock
+TOKEN_LIFETIME_S = 600  # re-sign well inside the 15 minutes an access token lasts
+
+
+class TrafficRefused(RuntimeError):
+    pass
+
+
+def check_allowed(env: dict[str, str] | None = None) -> None:
+    env = os.environ if env is None else env
+    if env.get("QIANDIAN_ENV", "development").strip().lower() in ("production", "staging"):
+        raise TrafficRefused("demo traffic never runs with QIANDIAN_ENV=production or staging")
+    if env.get("QIANDIAN_DEMO_TRAFFIC", "0") != "1":
+        raise TrafficRefused("demo traffic is off: set QIANDIAN_DEMO_TRAFFIC=1 (scripts/run-demo.sh does)")
+
+
+async def customer_token(mobile: str) -> str:
+    """An access token for a demo customer (development only: see the module docstring)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from auth.service import issue_tokens
+    from auth.tokens import TokenSigner
+    from commerce.models import Customer
+    from core.settings import load_settings
+    from db.session import Database
+    from demo import chain
+    from store_network.models import Tenant
+
+    settings = load_settings()
+    if settings.is_production:
+        raise TrafficRefused("demo traffic never runs in production")
+    signer = TokenSigner(settings.secret_key, issuer="qiandian", access_ttl=timedelta(seconds=settings.access_token_ttl_s),
+                         refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s))  # as app.services builds it
+    database = Database(settings.database_url)
+    try:
+        async with database.write() as session:
+            tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == chain.BRAND.slug))
+            customer_id = await session.scalar(select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.mobile == mobile))
+            if customer_id is None:
+                raise TrafficRefused(f"demo customer {mobile} not found: load the demo chain first")
+            pair = await issue_tokens(session, signer, f"customer:{customer_id}", tenant_id)
+        return pair.access
+    finally:
+        await database.dispose()
+
+
+STORE = "query($q: String) { stores(first: 50, search: $q) { edges { node { id code name location(system: WGS84) { longitude latitude } deliveryRadiusMeters } } } }"
+ADDRESS = "mutation($i: AddressCreateInput!) { addressCreate(input: $i) { address { id } errors { code message } } }"
+SLOTS = "query($s: ID!, $a: ID!) { deliverySlots(storeId: $s, addressId: $a) { slots { id kind available } errors { code message } } }"
+SHELF = """query($s: ID!) { store(id: $s) { products(first: 40, filter: {inStock: true}) { edges { node {
+  skus { id stock { quantityAvailable } quantityRule { minimum } } } } } } }"""
+ADD = "mutation($s: ID!, $k: ID!, $q: Int!) { cartLinesAdd(input: {storeId: $s, lines: [{skuId: $k, quantity: $q}]}) { errors { code message } } }"
+CHECKOUT = """mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) {
+  order { id number } errors { field code message } } }"""
+PAY = "mutation($o: ID!, $k: String!) { orderPay(input: {orderId: $o, idempotencyKey: $k, provider: \"SANDBOX\"}) { clientPayload errors { code message } } }"
+
+
+class TrafficError(RuntimeError):
+    pass
+
+
+@dataclass
+class Shopper:
+    """One demo customer placing orders at one store over HTTP."""
+
+    client: httpx.AsyncClient
+    token: str
+    tenant: str = "qianxian"
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    async def gql(self, query: str, variables: dict) -> dict:
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables},
+                                          headers={"X-Tenant": self.tenant, "Authorization": f"Bearer {self.token}"})
+        body = response.json()
+        if body.get("errors"):
+            raise TrafficError(body["errors"][0].get("message", "error"))
+        return body["data"]
+
+    async def store(self, code: str) -> dict:
+        data = await self.gql(STORE, {"q": None})
+        for edge in data["stores"]["edges"]:
+            if edge["node"]["code"] == code:
+                return edge["node"]
+        raise TrafficError(f"no store {code}")
+
+    async def address_near(self, store: dict, rng: random.Random) -> str:
+        """A new drop-off inside the store's radius (WGS-84), so orders spread over the map."""
+        radius = min(store["deliveryRadiusMeters"] * 0.7, 2200)
+        distance, bearing = radius * math.sqrt(rng.random()), rng.random() * 2 * math.pi
+        lat0, lon0 = store["location"]["latitude"], store["location"]["longitude"]
+        lat = lat0 + distance * math.cos(bearing) / 111_320
+        lon = lon0 + distance * math.sin(bearing) / (111_320 * math.cos(math.radians(lat0)))
+        data = await self.gql(ADDRESS, {"i": {"label": "demo", "recipient": "演示顾客", "mobile": "+8613800000001",
+                                              "line": f"演示地址 {rng.randint(1, 300)} 号", "longitude": round(lon, 6),
+                                              "latitude": round(lat, 6), "system": "WGS84"}})
+        payload = data["addressCreate"]
+        if payload["errors"]:
+            raise TrafficError(payload["errors"][0]["code"])
+        return payload["address"]["id"]
+
+    async def place_paid_order(self, store: dict, rng: random.Random) -> dict:
+        """Address, slot, cart, checkout, pay, and the sandbox's payment callback: a PAID order."""
+        address = await self.address_near(store, rng)
+        slots = (await self.gql(SLOTS, {"s": store["id"], "a": address}))["deliverySlots"]
+        bookable = [s for s in slots["slots"] if s["available"]]
+        if not bookable:
+            raise TrafficError("no bookable slot (store closed or no rider rostered)")
+        slot = next((s for s in bookable if s["kind"] == "EXPRESS_30"), bookable[0])
+        shelf = (await self.gql(SHELF, {"s": store["id"]}))["store"]["products"]["edges"]
+        skus = [k for e in shelf for k in e["node"]["skus"]
+                if k["stock"] and k["stock"]["quantityAvailable"] >= 10 * k["quantityRule"]["minimum"]]
+        if not skus:
+            raise TrafficError("nothing in stock")
+        sku = rng.choice(skus)
+        added = (await self.gql(ADD, {"s": store["id"], "k": sku["id"], "q": sku["quantityRule"]["minimum"]}))["cartLinesAdd"]
+        if added["errors"]:
+            raise TrafficError(added["errors"][0]["code"])
+        checkout = (await self.gql(CHECKOUT, {"i": {"storeId": store["id"], "fulfilmentType": "SAME_CITY_DELIVERY",
+                                                    "addressId": address, "slotId": slot["id"],
+                                                    "idempotencyKey": str(uuid.uuid4())}}))["checkoutComplete"]
+        if checkout["errors"]:
+            raise TrafficError(checkout["errors"][0]["code"])
+        order = checkout["order"]
+        paid = (await self.gql(PAY, {"o": order["id"], "k": str(uuid.uuid4())}))["orderPay"]
+        if paid["errors"]:
+            raise TrafficError(paid["errors"][0]["code"])
+        client_payload = paid["clientPayload"]
+        if isinstance(client_payload, str):
+            import json
+
+            client_payload = json.loads(client_payload)
+        simulated = await self.client.post("/payments/sandbox/simulate", json={
+            "providerRef": client_payload["providerRef"], "amountFen": client_payload["amount"]})
+        if simulated.status_code != 200:
+            raise TrafficError(f"sandbox simulate answered {simulated.status_code}")
+        return order
+
+
+async def wait_for_api(client: httpx.AsyncClient, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if (await client.get("/readyz")).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TrafficError("the API did not come up")
+        await asyncio.sleep(1)
+
+
+async def run(api: str, store_code: str, every_s: float, max_orders: int, seed: int | None = None) -> int:
+    from demo.people import CUSTOMERS
+
+    rng = random.Random(seed)
+    placed = 0
+    async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+        await wait_for_api(client)
+        tokens: dict[str, tuple[str, float]] = {}
+        store = None
+        while max_orders <= 0 or placed < max_orders:
+            mobile = rng.choice(CUSTOMERS).mobile
+            try:
+                token, signed_at = tokens.get(mobile, ("", 0.0))
+                if not token or time.monotonic() - signed_at > TOKEN_LIFETIME_S:
+                    token = await customer_token(mobile)
+                    tokens[mobile] = (token, time.monotonic())
+                shopper = Shopper(client, token)
+                store = store or await shopper.store(store_code)
+                order = await shopper.place_paid_order(store, rng)
+                placed += 1
+                log.info("demo traffic: order %s placed and paid at %s", order["number"], store_code)
+            except (TrafficError, TrafficRefused, httpx.HTTPError) as exc:
+                log.warning("demo traffic: no order this round: %s", exc)
+            await asyncio.sleep(every_s * rng.uniform(0.6, 1.4))
+    return placed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--api", default="http://127.0.0.1:8000")
+    parser.add_argument("--store", default=DEFAULT_STORE, help="store code (default: Huanglong, open 24 h)")
+    parser.add_argument("--every", type=float, default=8.0, help="seconds between orders (randomised ±40 %%)")
+    parser.add_argument("--max", type=int, default=2000, help="stop after this many orders (0: never)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        check_allowed()
+    except TrafficRefused as exc:
+        print(f"demo traffic: {exc}")
+        return 0 if os.environ.get("QIANDIAN_DEMO_TRAFFIC", "0") != "1" else 2
+    asyncio.run(run(args.api, args.store, args.every, args.max))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
