@@ -44,6 +44,15 @@ def check_allowed(env: dict[str, str] | None = None) -> None:
 
 async def customer_token(mobile: str) -> str:
     """An access token for a demo customer (development only: see the module docstring)."""
+    return (await _demo_tokens("customer", [mobile]))[0][1]
+
+
+async def rider_tokens(store_code: str) -> list[tuple[int, str]]:
+    """(rider id, access token) for the demo riders of a store (development only, like customers')."""
+    return await _demo_tokens("rider", [store_code])
+
+
+async def _demo_tokens(kind: str, keys: list[str]) -> list[tuple[int, str]]:
     from datetime import timedelta
 
     from sqlalchemy import select
@@ -53,8 +62,9 @@ async def customer_token(mobile: str) -> str:
     from commerce.models import Customer
     from core.settings import load_settings
     from db.session import Database
+    from delivery.models import Rider
     from demo import chain
-    from store_network.models import Tenant
+    from store_network.models import Store, Tenant
 
     settings = load_settings()
     if settings.is_production:
@@ -65,11 +75,19 @@ async def customer_token(mobile: str) -> str:
     try:
         async with database.write() as session:
             tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == chain.BRAND.slug))
-            customer_id = await session.scalar(select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.mobile == mobile))
-            if customer_id is None:
-                raise TrafficRefused(f"demo customer {mobile} not found: load the demo chain first")
-            pair = await issue_tokens(session, signer, f"customer:{customer_id}", tenant_id)
-        return pair.access
+            if kind == "customer":
+                ids = list((await session.scalars(select(Customer.id).where(Customer.tenant_id == tenant_id,
+                                                                            Customer.mobile.in_(keys)))).all())
+            else:
+                ids = list((await session.scalars(select(Rider.id).join(Store, Store.id == Rider.home_store_id).where(
+                    Rider.tenant_id == tenant_id, Store.code.in_(keys), Rider.status != "SUSPENDED").order_by(Rider.id))).all())
+            if not ids:
+                raise TrafficRefused(f"no demo {kind} for {keys}: load the demo chain first")
+            out = []
+            for pk in ids:
+                pair = await issue_tokens(session, signer, f"{kind}:{pk}", tenant_id)
+                out.append((pk, pair.access))
+        return out
     finally:
         await database.dispose()
 
@@ -128,14 +146,17 @@ class Shopper:
             raise TrafficError(payload["errors"][0]["code"])
         return payload["address"]["id"]
 
-    async def place_paid_order(self, store: dict, rng: random.Random) -> dict:
-        """Address, slot, cart, checkout, pay, and the sandbox's payment callback: a PAID order."""
-        address = await self.address_near(store, rng)
-        slots = (await self.gql(SLOTS, {"s": store["id"], "a": address}))["deliverySlots"]
-        bookable = [s for s in slots["slots"] if s["available"]]
-        if not bookable:
-            raise TrafficError("no bookable slot (store closed or no rider rostered)")
-        slot = next((s for s in bookable if s["kind"] == "EXPRESS_30"), bookable[0])
+    async def place_paid_order(self, store: dict, rng: random.Random, pickup: bool = False) -> dict:
+        """Address, slot, cart, checkout, pay, and the sandbox's payment callback: a PAID order
+        (same-city; `pickup=True`: a store pickup order, collected "once it is ready", no slot)."""
+        address = slot = None
+        if not pickup:
+            address = await self.address_near(store, rng)
+            slots = (await self.gql(SLOTS, {"s": store["id"], "a": address}))["deliverySlots"]
+            bookable = [s for s in slots["slots"] if s["available"]]
+            if not bookable:
+                raise TrafficError("no bookable slot (store closed or no rider rostered)")
+            slot = next((s for s in bookable if s["kind"] == "EXPRESS_30"), bookable[0])
         shelf = (await self.gql(SHELF, {"s": store["id"]}))["store"]["products"]["edges"]
         skus = [k for e in shelf for k in e["node"]["skus"]
                 if k["stock"] and k["stock"]["quantityAvailable"] >= 10 * k["quantityRule"]["minimum"]]
@@ -145,8 +166,9 @@ class Shopper:
         added = (await self.gql(ADD, {"s": store["id"], "k": sku["id"], "q": sku["quantityRule"]["minimum"]}))["cartLinesAdd"]
         if added["errors"]:
             raise TrafficError(added["errors"][0]["code"])
-        checkout = (await self.gql(CHECKOUT, {"i": {"storeId": store["id"], "fulfilmentType": "SAME_CITY_DELIVERY",
-                                                    "addressId": address, "slotId": slot["id"],
+        checkout = (await self.gql(CHECKOUT, {"i": {"storeId": store["id"],
+                                                    "fulfilmentType": "STORE_PICKUP" if pickup else "SAME_CITY_DELIVERY",
+                                                    "addressId": address, "slotId": slot["id"] if slot else None,
                                                     "idempotencyKey": str(uuid.uuid4())}}))["checkoutComplete"]
         if checkout["errors"]:
             raise TrafficError(checkout["errors"][0]["code"])
@@ -164,6 +186,57 @@ class Shopper:
         if simulated.status_code != 200:
             raise TrafficError(f"sandbox simulate answered {simulated.status_code}")
         return order
+
+
+SHIFT_START = "mutation { riderShiftStart { rider { id status } errors { code message } } }"
+RIDER_TASKS = """query { riderTasks(includeFinished: false) { task { orderId state } orderStatus
+  storeLocation(system: WGS84) { longitude latitude } dropLocation(system: WGS84) { longitude latitude } } }"""
+ACCEPT = "mutation($o: ID!) { riderTaskAccept(input: {orderId: $o}) { errors { code message } } }"
+POSITIONS = "mutation($p: [RiderPositionInput!]!) { riderPositionReport(input: {positions: $p}) { accepted errors { code message } } }"
+
+
+@dataclass
+class Fleet:
+    """The demo store's riders: on shift, taking what they are given, and moving on the map
+    (towards the first drop-off they carry, or loitering near the store), all over the API."""
+
+    client: httpx.AsyncClient
+    riders: list[tuple[int, str]]
+    store: dict
+    tenant: str = "qianxian"
+    where: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    async def gql(self, token: str, query: str, variables: dict | None = None) -> dict:
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                          headers={"X-Tenant": self.tenant, "Authorization": f"Bearer {token}"})
+        body = response.json()
+        if body.get("errors"):
+            raise TrafficError(body["errors"][0].get("message", "error"))
+        return body["data"]
+
+    async def start(self) -> int:
+        started = 0
+        for rider_id, token in self.riders:
+            result = (await self.gql(token, SHIFT_START))["riderShiftStart"]
+            started += not result["errors"]
+            self.where[rider_id] = (self.store["location"]["latitude"], self.store["location"]["longitude"])
+        return started
+
+    async def step(self, rng: random.Random) -> None:
+        for rider_id, token in self.riders:
+            tasks = (await self.gql(token, RIDER_TASKS))["riderTasks"]
+            for task in tasks:
+                if task["task"]["state"] == "ASSIGNED":
+                    await self.gql(token, ACCEPT, {"o": task["task"]["orderId"]})
+            lat, lon = self.where.get(rider_id, (self.store["location"]["latitude"], self.store["location"]["longitude"]))
+            drop = next((t["dropLocation"] for t in tasks if t["dropLocation"]), None)
+            if drop:  # a fifth of the way there each step
+                lat, lon = lat + (drop["latitude"] - lat) / 5, lon + (drop["longitude"] - lon) / 5
+            else:
+                lat += rng.uniform(-0.0006, 0.0006)
+                lon += rng.uniform(-0.0006, 0.0006)
+            self.where[rider_id] = (lat, lon)
+            await self.gql(token, POSITIONS, {"p": [{"longitude": round(lon, 6), "latitude": round(lat, 6), "system": "WGS84"}]})
 
 
 async def wait_for_api(client: httpx.AsyncClient, timeout_s: float = 180) -> None:
@@ -187,7 +260,8 @@ async def run(api: str, store_code: str, every_s: float, max_orders: int, seed: 
     async with httpx.AsyncClient(base_url=api, timeout=30) as client:
         await wait_for_api(client)
         tokens: dict[str, tuple[str, float]] = {}
-        store = None
+        store = fleet = None
+        fleet_signed_at = 0.0
         while max_orders <= 0 or placed < max_orders:
             mobile = rng.choice(CUSTOMERS).mobile
             try:
@@ -197,12 +271,23 @@ async def run(api: str, store_code: str, every_s: float, max_orders: int, seed: 
                     tokens[mobile] = (token, time.monotonic())
                 shopper = Shopper(client, token)
                 store = store or await shopper.store(store_code)
+                if fleet is None or time.monotonic() - fleet_signed_at > TOKEN_LIFETIME_S:
+                    fleet = Fleet(client, await rider_tokens(store_code), store, where=fleet.where if fleet else {})
+                    fleet_signed_at = time.monotonic()
+                    log.info("demo traffic: %d riders of %s on shift", await fleet.start(), store_code)
                 order = await shopper.place_paid_order(store, rng)
                 placed += 1
                 log.info("demo traffic: order %s placed and paid at %s", order["number"], store_code)
             except (TrafficError, TrafficRefused, httpx.HTTPError) as exc:
                 log.warning("demo traffic: no order this round: %s", exc)
-            await asyncio.sleep(every_s * rng.uniform(0.6, 1.4))
+            deadline = time.monotonic() + every_s * rng.uniform(0.6, 1.4)
+            while time.monotonic() < deadline:  # riders move between orders
+                try:
+                    if fleet is not None:
+                        await fleet.step(rng)
+                except (TrafficError, httpx.HTTPError) as exc:
+                    log.warning("demo traffic: riders: %s", exc)
+                await asyncio.sleep(min(3.0, max(0.0, deadline - time.monotonic())))
     return placed
 
 
@@ -214,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max", type=int, default=2000, help="stop after this many orders (0: never)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per order, not per request
     try:
         check_allowed()
     except TrafficRefused as exc:
