@@ -42,9 +42,13 @@
     track: "subscription($o: ID!) { orderTracking(orderId: $o, system: WGS84) { kind orderId orderStatus taskState riderId at position { longitude latitude } } }",
   };
 
-  function yuan(fen) { return fen == null ? "—" : "¥" + (fen / 100).toFixed(2); }
+  function yuan(amount) { return amount == null ? "—" : "¥" + amount; } // Money.amount is a decimal string in yuan
   function clock(iso) { if (!iso) return "—"; var d = new Date(iso); return d.toLocaleTimeString(QD.i18n.lang() === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit" }); }
-  function mmss(sec) { var s = Math.abs(sec), m = Math.floor(s / 60); return (sec < 0 ? "-" : "") + m + ":" + String(s % 60).padStart(2, "0"); }
+  function mmss(sec) {
+    var s = Math.abs(sec), m = Math.floor(s / 60), sign = sec < 0 ? "-" : "";
+    if (m >= 60) return sign + Math.floor(m / 60) + "h" + String(m % 60).padStart(2, "0") + "m"; // a window hours away
+    return sign + m + ":" + String(s % 60).padStart(2, "0");
+  }
   /* The promise colour: plenty of time, getting close, nearly out, late. */
   function urgency(sec) { return sec == null ? "ok" : sec < 0 ? "late" : sec < 300 ? "urgent" : sec < 900 ? "warn" : "ok"; }
 
@@ -256,7 +260,7 @@
                 <span class="num">${o.number}</span>
                 <span class="time" title=${t("promised") + " " + clock(o.promisedBy)}>${sec == null ? "—" : sec < 0 ? mmss(sec) + " " + t("late") : mmss(sec) + " " + t("left")}</span>
                 <span class="meta">${o.order && o.order.shippingAddress ? o.order.shippingAddress.line : ""}</span>
-                <span class="meta">${o.task && o.task.riderId ? "🛵 " + (riderName[o.task.riderId] || "") : o.courier ? "📦 " + o.courier.provider + " · " + o.courier.state : ""}</span>
+                <span class="meta">${o.task && o.task.riderId ? t("own") + " " + (riderName[o.task.riderId] || "") : o.courier ? t("courier") + " " + o.courier.provider + " · " + o.courier.state : ""}</span>
               </button>`;
             })}
           </div>`;
@@ -304,7 +308,7 @@
       <div class="panel-head"><h2>${t("order")} ${o.number}</h2><span class=${"pill " + urgency(o.secondsLeft)}>${QD.i18n.sub("lanes", o.dispatchState)}</span>
         <button class="link" onClick=${props.close}>${t("close")}</button></div>
       <p>${t("orderStatus")}: <b data-testid="order-status">${o.orderStatus}</b> · ${t("promised")} ${clock(o.promisedBy)}
-        ${o.task ? html` · ${t("task")}: <b data-testid="task-state">${o.task.state}</b> ${o.task.riderId ? "🛵 " + (props.riderName[o.task.riderId] || "") : ""}${o.task.pinned ? " 📌" : ""}` : null}</p>
+        ${o.task ? html` · ${t("task")}: <b data-testid="task-state">${o.task.state}</b> ${o.task.riderId ? " · " + (props.riderName[o.task.riderId] || "") : ""}${o.task.pinned ? html` <span class="pill pinned" data-testid="pinned">${t("pinned")}</span>` : null}` : null}</p>
       <p class="suggestion">${t("suggestion")}: ${o.suggestedRiderId ? t("suggestedRider") + " " + (props.riderName[o.suggestedRiderId] || o.suggestedRiderId) + " · " + clock(o.suggestedDeliveryAt) : t("none")}</p>
       <${Errors} errors=${errors} />
       <div class="actions">
@@ -323,7 +327,7 @@
           ${active ? html`<button class="danger" disabled=${busy} data-action="cancel-courier" onClick=${function () { act(Q.courierCancel, { d: active.id, r: "cancelled from the staff console" }, "courierCancel"); }}>${t("cancelCourier")} (${active.provider})</button>` : null}
         </div>
         ${quotes ? html`<table class="quotes" data-testid="quotes"><thead><tr><th>${t("provider")}</th><th>${t("fee")}</th><th>${t("eta")}</th><th>${t("distance")}</th><th></th></tr></thead><tbody>
-          ${quotes.map(function (x) { return html`<tr data-provider=${x.provider}><td>${x.provider}</td><td>${x.fee ? yuan(x.fee.amount) : "—"}${x.overFeeCap ? " ⚠ " + t("overFeeCap") : ""}</td>
+          ${quotes.map(function (x) { return html`<tr data-provider=${x.provider}><td>${x.provider}</td><td>${x.fee ? yuan(x.fee.amount) : "—"}${x.overFeeCap ? " (" + t("overFeeCap") + ")" : ""}</td>
             <td>${x.etaSeconds != null ? Math.round(x.etaSeconds / 60) + " min" : "—"}</td><td>${x.distanceMeters != null ? (x.distanceMeters / 1000).toFixed(1) + " km" : x.error || "—"}</td>
             <td><button disabled=${busy || !!x.error} data-action="call" onClick=${function () { act(Q.courierCall, { o: o.orderId, p: x.provider }, "courierCall").then(function (r) { if (!r.errors.length) setQuotes(null); }); }}>${t("call")}</button></td></tr>`; })}
         </tbody></table>` : null}
@@ -332,7 +336,7 @@
         <h3>${t("timeline")}</h3>
         <ol>
           ${order ? order.events.map(function (e) { return html`<li><time>${clock(e.createdAt)}</time> ${e.fromStatus || "·"} → ${e.toStatus} <small>${e.actorType}${e.reason ? " · " + e.reason : ""}</small></li>`; }) : null}
-          ${deliveries.map(function (dl) { return dl.timeline.map(function (e) { return html`<li class="courier-event"><time>${clock(e.occurredAt || e.receivedAt)}</time> 📦 ${dl.provider} ${e.state || e.partnerCode} <small>${e.source} · ${e.outcome}</small></li>`; }); })}
+          ${deliveries.map(function (dl) { return dl.timeline.map(function (e) { return html`<li class="courier-event"><time>${clock(e.occurredAt || e.receivedAt)}</time> ${t("courier")} ${dl.provider} ${e.state || e.partnerCode} <small>${e.source} · ${e.outcome}</small></li>`; }); })}
         </ol>
       </div>
     </div>`;
@@ -369,7 +373,7 @@
           <label>${t("code")}<input name="code" inputmode="numeric" maxlength="6" value=${form.code} onInput=${field("code")} /></label>`
         : html`<label>${t("qr")}<textarea name="qr" rows="3" value=${form.qr} onInput=${field("qr")}></textarea></label>`}
         <${Errors} errors=${errors} />
-        ${done ? html`<p class="success" data-testid="pickup-done">✔ ${t("verified")}: ${done.number} · ${done.status}</p>` : null}
+        ${done ? html`<p class="success" data-testid="pickup-done">${t("verified")}: ${done.number} · ${done.status}</p>` : null}
         <button type="submit" class="primary">${t("verify")}</button>
       </form>
       <div class="card"><h3>${t("awaiting")} <span class="count">${orders.length}</span></h3>

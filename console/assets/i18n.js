@@ -13,10 +13,10 @@
     verify: "核销", code: "取件码", qr: "二维码内容", order: "订单", byCode: "按取件码", byQr: "按二维码",
     awaiting: "待自提订单", verified: "已核销", riders: "骑手", shift: "班次", status: "状态",
     capacity: "运力", noShifts: "今日无排班", lang: "English", close: "关闭", done: "已完成",
-    courier: "第三方运力", own: "自有骑手", dropoff: "收货点", zone: "配送范围", live: "实时",
+    courier: "运力", own: "骑手", dropoff: "收货点", zone: "配送范围", live: "实时",
     noAccess: "无权查看此门店", loading: "加载中…", error: "出错了", orderStatus: "订单状态",
     task: "配送任务", selectOrder: "点击订单查看详情", overFeeCap: "超出上限", partner: "合作方",
-    sessionEnded: "登录已过期，请重新登录",
+    sessionEnded: "登录已过期，请重新登录", pinned: "已锁定",
     lanes: { UNASSIGNED: "待派单", ASSIGNED: "已指派", ACCEPTED: "已接单", AT_STORE: "到店", PICKED_UP: "已取货", HANDED_TO_COURIER: "第三方配送" },
     riderStatus: { AVAILABLE: "空闲", BUSY: "忙碌", OFF_SHIFT: "下班", SUSPENDED: "停用" },
   };
@@ -34,7 +34,7 @@
     courier: "Courier", own: "Own rider", dropoff: "Drop-off", zone: "Delivery zone", live: "live",
     noAccess: "You may not view this store", loading: "Loading…", error: "Error", orderStatus: "Order status",
     task: "Task", selectOrder: "Tap an order for details", overFeeCap: "over cap", partner: "Partner",
-    sessionEnded: "Your sign-in ended; please sign in again",
+    sessionEnded: "Your sign-in ended; please sign in again", pinned: "pinned",
     lanes: { UNASSIGNED: "Unassigned", ASSIGNED: "Assigned", ACCEPTED: "Accepted", AT_STORE: "At store", PICKED_UP: "Picked up", HANDED_TO_COURIER: "With courier" },
     riderStatus: { AVAILABLE: "Available", BUSY: "Busy", OFF_SHIFT: "Off shift", SUSPENDED: "Suspended" },
   };

@@ -20,6 +20,18 @@
       drops: L.layerGroup().addTo(this.map), riders: L.layerGroup().addTo(this.map), couriers: L.layerGroup().addTo(this.map) };
     this.storeKey = null;
     this.map.setView([30.27, 120.15], 13);
+    var legend = L.control({ position: "bottomleft" });
+    legend.onAdd = function () {
+      var div = L.DomUtil.create("div", "qd-legend");
+      [["store", QD.i18n.t("store")], ["rider", QD.i18n.t("own")], ["courier", QD.i18n.t("courier")],
+        ["drop ok", QD.i18n.t("dropoff")], ["drop urgent", QD.i18n.t("dropoff") + " < 5 min"]].forEach(function (item) {
+        var row = L.DomUtil.create("span", "qd-legend-item", div);
+        L.DomUtil.create("i", "dot " + item[0], row);
+        row.appendChild(document.createTextNode(item[1]));
+      });
+      return div;
+    };
+    legend.addTo(this.map);
   }
 
   StoreMap.prototype.setStore = function (store) {
@@ -48,7 +60,7 @@
       var layer = r.own ? self.layers.riders : self.layers.couriers;
       L.circleMarker([r.lat, r.lon], { radius: 9, className: r.own ? "qd-rider" : "qd-courier", weight: 3, color: "#fff",
         fillColor: r.own ? "#1f6feb" : "#8e44ad", fillOpacity: 1 })
-        .bindTooltip((r.own ? "🛵 " : "📦 ") + r.name, { permanent: true, direction: "right", offset: [10, 0] }).addTo(layer);
+        .bindTooltip((r.own ? "" : QD.i18n.t("courier") + " ") + r.name, { permanent: true, direction: "right", offset: [10, 0] }).addTo(layer);
     });
   };
 

@@ -66,7 +66,7 @@ def test_dispatch_now_and_manual_assign_change_the_server(page, demo):
     rider = panel.locator("[data-testid=rider-select] option").nth(1).get_attribute("value")
     panel.locator("[data-testid=rider-select]").select_option(rider)
     panel.locator("[data-action=assign]").click()
-    expect(panel).to_contain_text("📌", timeout=8000)
+    panel.locator("[data-testid=pinned]").wait_for(timeout=8000)
     row = board_order(demo, token, order["id"])
     assert row["task"]["riderId"] == rider and row["task"]["pinned"] is True
 
