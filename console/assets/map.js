@@ -20,7 +20,7 @@
       drops: L.layerGroup().addTo(this.map), riders: L.layerGroup().addTo(this.map), couriers: L.layerGroup().addTo(this.map) };
     this.storeKey = null;
     this.map.setView([30.27, 120.15], 13);
-    var legend = L.control({ position: "bottomleft" });
+    var legend = L.control({ position: "topright" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "qd-legend");
       [["store", QD.i18n.t("store")], ["rider", QD.i18n.t("own")], ["courier", QD.i18n.t("courier")],
