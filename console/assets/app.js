@@ -223,9 +223,9 @@
         if (!p && r.position) p = { lat: r.position.location.latitude, lon: r.position.location.longitude };
         var name = r.name + " · " + QD.i18n.sub("riderStatus", r.status);
         if (!p && store) { // no fix reported yet: drawn beside the store, fanned out so each label shows
-          p = { lat: store.location.latitude - 0.0012 * (i + 1), lon: store.location.longitude + 0.0008 };
+          p = { lat: store.location.latitude - 0.004 * (i + 1), lon: store.location.longitude - 0.003 };
         }
-        if (p) riders.push({ id: r.id, name: name, lat: p.lat, lon: p.lon, own: true });
+        if (p) riders.push({ id: r.id, name: name, lat: p.lat, lon: p.lon, own: true, route: r.route.map(function (x) { return x.orderId; }) });
       });
       var drops = [];
       board.orders.forEach(function (o) {
@@ -233,7 +233,7 @@
         if (!c && o.courier && o.courier.riderLocation) c = { lat: o.courier.riderLocation.latitude, lon: o.courier.riderLocation.longitude };
         if (c) riders.push({ id: "c" + o.orderId, name: (o.courier ? o.courier.provider + " " + (o.courier.riderName || "") : t("courier")), lat: c.lat, lon: c.lon, own: false });
         var a = o.order && o.order.shippingAddress;
-        if (a) drops.push({ number: o.number, lat: a.latitude, lon: a.longitude, urgency: urgency(left(o)) });
+        if (a) drops.push({ orderId: o.orderId, number: o.number, lat: a.latitude, lon: a.longitude, urgency: urgency(left(o)) });
       });
       m.update(riders, drops);
     }, [board, store, liveTick[0]]);

@@ -48,7 +48,7 @@
     this.map.fitBounds(L.latLng(ll).toBounds(store.deliveryRadiusMeters * 2.1));
   };
 
-  /* riders: [{id, name, lat, lon, own}], drops: [{number, lat, lon, urgency}] */
+  /* riders: [{id, name, lat, lon, own, route: [orderId]}], drops: [{orderId, number, lat, lon, urgency}] */
   StoreMap.prototype.update = function (riders, drops) {
     var self = this;
     this.layers.riders.clearLayers(); this.layers.couriers.clearLayers(); this.layers.drops.clearLayers();
@@ -56,11 +56,18 @@
       L.circleMarker([d.lat, d.lon], { radius: 7, className: "qd-drop " + d.urgency, weight: 2, color: "#333", fillOpacity: 0.9 })
         .bindTooltip(QD.i18n.t("dropoff") + " " + d.number).addTo(self.layers.drops);
     });
-    riders.forEach(function (r) {
+    var dropAt = {};
+    drops.forEach(function (d) { dropAt[d.orderId] = [d.lat, d.lon]; });
+    riders.forEach(function (r, i) {
+      var left = i % 2 === 1; // neighbouring labels on alternate sides, so close riders stay readable
       var layer = r.own ? self.layers.riders : self.layers.couriers;
+      var stops = (r.route || []).map(function (id) { return dropAt[id]; }).filter(Boolean);
+      if (stops.length) { // the rider's current tasks, in the order the board lists them
+        L.polyline([[r.lat, r.lon]].concat(stops), { className: "qd-route", color: "#1f6feb", weight: 3, dashArray: "6 6" }).addTo(layer);
+      }
       L.circleMarker([r.lat, r.lon], { radius: 9, className: r.own ? "qd-rider" : "qd-courier", weight: 3, color: "#fff",
         fillColor: r.own ? "#1f6feb" : "#8e44ad", fillOpacity: 1 })
-        .bindTooltip((r.own ? "" : QD.i18n.t("courier") + " ") + r.name, { permanent: true, direction: "right", offset: [10, 0] }).addTo(layer);
+        .bindTooltip((r.own ? "" : QD.i18n.t("courier") + " ") + r.name, { permanent: true, direction: left ? "left" : "right", offset: [left ? -10 : 10, 0] }).addTo(layer);
     });
   };
 

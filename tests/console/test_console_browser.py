@@ -58,6 +58,7 @@ def test_dispatch_now_and_manual_assign_change_the_server(page, demo):
     row = board_order(demo, token, order["id"])
     assert row["task"] is not None and row["task"]["riderId"], row  # the engine committed it to a rider
     assert row["dispatchState"] == "ASSIGNED"
+    page.locator("path.qd-route").first.wait_for(timeout=5000)  # the map links the rider to the drop-off
 
     panel.locator("[data-action=unassign]").click()
     page.locator("[data-testid=task-state]").wait_for(state="detached", timeout=8000)
