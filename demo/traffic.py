@@ -1,14 +1,17 @@
-"""Demo traffic: demo customers place and pay same-city orders at one demo store every few
-seconds, through the public API, so the staff console's board moves (issue 17).
+"""Demo traffic: demo customers place and pay same-city orders at one demo store every ~15 s,
+and the store's riders and packers do their part, all through the public API, so the staff
+console's board moves (issue 17).
 
 Off unless QIANDIAN_DEMO_TRAFFIC=1 (scripts/run-demo.sh sets it), and it refuses to run when
-QIANDIAN_ENV is production or staging. Everything an order needs goes over HTTP like an app's
-requests (addressCreate, deliverySlots, cartLinesAdd, checkoutComplete, orderPay, then the
-sandbox payment simulator); the one shortcut is the customer's sign-in: the development SMS
-sender only logs codes, so the generator signs its demo customers' tokens itself with the
-server key (development only, like the sandbox payments it uses).
+QIANDIAN_ENV is production or staging. Everything goes over HTTP like an app's requests
+(addressCreate, deliverySlots, cartLinesAdd, checkoutComplete, orderPay and the sandbox payment
+simulator; riderShiftStart, riderTaskAccept, riderArriveAtStore, riderPickUp, riderDeliver,
+riderPositionReport; staff orderTransition to pack). The one shortcut is signing in customers and
+riders: the development SMS sender only logs codes, so the generator signs their tokens itself
+with the server key (development only, like the sandbox payments it uses). Staff sign in with
+staffLogin and the demo password.
 
-    python -m demo.traffic --api http://127.0.0.1:8000 --store HZ-XH-002 --every 8
+    python -m demo.traffic --api http://127.0.0.1:8000 --store HZ-XH-002 --every 15
 """
 from __future__ import annotations
 
@@ -192,17 +195,39 @@ SHIFT_START = "mutation { riderShiftStart { rider { id status } errors { code me
 RIDER_TASKS = """query { riderTasks(includeFinished: false) { task { orderId state } orderStatus
   storeLocation(system: WGS84) { longitude latitude } dropLocation(system: WGS84) { longitude latitude } } }"""
 ACCEPT = "mutation($o: ID!) { riderTaskAccept(input: {orderId: $o}) { errors { code message } } }"
+ARRIVE = "mutation($o: ID!) { riderArriveAtStore(input: {orderId: $o}) { errors { code message } } }"
+PICK_UP = "mutation($o: ID!) { riderPickUp(input: {orderId: $o}) { errors { code message } } }"
+DELIVER = "mutation($o: ID!, $c: String!) { riderDeliver(input: {orderId: $o, proofCode: $c}) { errors { code message } } }"
 POSITIONS = "mutation($p: [RiderPositionInput!]!) { riderPositionReport(input: {positions: $p}) { accepted errors { code message } } }"
+PACK = "mutation($o: ID!, $s: OrderStatus!) { orderTransition(input: {orderId: $o, status: $s}) { errors { code } } }"
+PROOF = "query($o: ID!) { node(id: $o) { ... on Order { deliveryProof { code } } } }"
+STAFF_LOGIN = "mutation($u: String!, $p: String!) { staffLogin(input: {username: $u, password: $p}) { tokens { accessToken } errors { code } } }"
+STEP_M = 60  # metres per step (every ~3 s): a sped-up e-bike, so a delivery takes a minute or two
+
+
+def _toward(here: tuple[float, float], there: tuple[float, float], metres: float) -> tuple[tuple[float, float], bool]:
+    """Move up to `metres` from here to there (lat, lon); whether it arrived."""
+    dlat = (there[0] - here[0]) * 111_320
+    dlon = (there[1] - here[1]) * 111_320 * math.cos(math.radians(here[0]))
+    distance = math.hypot(dlat, dlon)
+    if distance <= metres:
+        return there, True
+    f = metres / distance
+    return (here[0] + (there[0] - here[0]) * f, here[1] + (there[1] - here[1]) * f), False
 
 
 @dataclass
 class Fleet:
-    """The demo store's riders: on shift, taking what they are given, and moving on the map
-    (towards the first drop-off they carry, or loitering near the store), all over the API."""
+    """The demo store's riders doing their job over the API: on shift, accepting what the engine
+    or staff give them, riding to the store, (the store packs the order, as its staff would)
+    picking up, riding to the drop-off and delivering with the customer's proof code."""
 
     client: httpx.AsyncClient
     riders: list[tuple[int, str]]
     store: dict
+    staff_token: str
+    customer_of: dict[str, str] = field(default_factory=dict)  # order id -> its customer's token (proof codes)
+    customer_tokens: list[str] = field(default_factory=list)  # every demo customer's, for older orders
     tenant: str = "qianxian"
     where: dict[int, tuple[float, float]] = field(default_factory=dict)
 
@@ -219,24 +244,68 @@ class Fleet:
         for rider_id, token in self.riders:
             result = (await self.gql(token, SHIFT_START))["riderShiftStart"]
             started += not result["errors"]
-            self.where[rider_id] = (self.store["location"]["latitude"], self.store["location"]["longitude"])
+            self.where.setdefault(rider_id, self._store_point())
         return started
+
+    def _store_point(self) -> tuple[float, float]:
+        return self.store["location"]["latitude"], self.store["location"]["longitude"]
 
     async def step(self, rng: random.Random) -> None:
         for rider_id, token in self.riders:
             tasks = (await self.gql(token, RIDER_TASKS))["riderTasks"]
+            here = self.where.get(rider_id, self._store_point())
             for task in tasks:
                 if task["task"]["state"] == "ASSIGNED":
                     await self.gql(token, ACCEPT, {"o": task["task"]["orderId"]})
-            lat, lon = self.where.get(rider_id, (self.store["location"]["latitude"], self.store["location"]["longitude"]))
-            drop = next((t["dropLocation"] for t in tasks if t["dropLocation"]), None)
-            if drop:  # a fifth of the way there each step
-                lat, lon = lat + (drop["latitude"] - lat) / 5, lon + (drop["longitude"] - lon) / 5
-            else:
-                lat += rng.uniform(-0.0006, 0.0006)
-                lon += rng.uniform(-0.0006, 0.0006)
-            self.where[rider_id] = (lat, lon)
-            await self.gql(token, POSITIONS, {"p": [{"longitude": round(lon, 6), "latitude": round(lat, 6), "system": "WGS84"}]})
+                    task["task"]["state"] = "ACCEPTED"
+            to_store = [t for t in tasks if t["task"]["state"] in ("ACCEPTED", "AT_STORE")]
+            carried = [t for t in tasks if t["task"]["state"] == "PICKED_UP" and t["dropLocation"]]
+            if to_store:  # collect everything waiting at the store first
+                here, arrived = _toward(here, self._store_point(), STEP_M)
+                if arrived:
+                    for task in to_store:
+                        await self._collect(token, task)
+            elif carried:
+                drop = carried[0]["dropLocation"]
+                here, arrived = _toward(here, (drop["latitude"], drop["longitude"]), STEP_M)
+                if arrived:
+                    await self._deliver(token, carried[0]["task"]["orderId"])
+            else:  # idle: drift back towards the store
+                here, _ = _toward(here, self._store_point(), STEP_M / 2)
+                here = (here[0] + rng.uniform(-0.0002, 0.0002), here[1] + rng.uniform(-0.0002, 0.0002))
+            self.where[rider_id] = here
+            await self.gql(token, POSITIONS, {"p": [{"longitude": round(here[1], 6), "latitude": round(here[0], 6), "system": "WGS84"}]})
+
+    async def _collect(self, token: str, task: dict) -> None:
+        order = task["task"]["orderId"]
+        if task["task"]["state"] == "ACCEPTED":
+            await self.gql(token, ARRIVE, {"o": order})
+        if task["orderStatus"] in ("PAID", "PICKING"):  # the store packs it (staff, over the API)
+            for status in (("PICKING", "READY") if task["orderStatus"] == "PAID" else ("READY",)):
+                await self.gql(self.staff_token, PACK, {"o": order, "s": status})
+        await self.gql(token, PICK_UP, {"o": order})
+
+    async def _deliver(self, token: str, order: str) -> None:
+        # The proof code is shown to the order's customer only. An order placed by an earlier run
+        # of the generator is not in customer_of: ask each demo customer (others see null).
+        known = self.customer_of.get(order)
+        for customer in ([known] if known else []) + [t for t in self.customer_tokens if t != known]:
+            node = (await self.gql(customer, PROOF, {"o": order}))["node"]
+            if node and node["deliveryProof"]:
+                await self.gql(token, DELIVER, {"o": order, "c": node["deliveryProof"]["code"]})
+                self.customer_of.pop(order, None)
+                return
+
+
+async def staff_token(client: httpx.AsyncClient, username: str, tenant: str = "qianxian") -> str:
+    from demo.people import DEMO_PASSWORD
+
+    response = await client.post("/graphql", json={"query": STAFF_LOGIN, "variables": {"u": username, "p": DEMO_PASSWORD}},
+                                 headers={"X-Tenant": tenant})
+    tokens = response.json()["data"]["staffLogin"]["tokens"]
+    if not tokens:
+        raise TrafficError(f"demo staff {username} cannot sign in")
+    return tokens["accessToken"]
 
 
 async def wait_for_api(client: httpx.AsyncClient, timeout_s: float = 180) -> None:
@@ -252,7 +321,8 @@ async def wait_for_api(client: httpx.AsyncClient, timeout_s: float = 180) -> Non
         await asyncio.sleep(1)
 
 
-async def run(api: str, store_code: str, every_s: float, max_orders: int, seed: int | None = None) -> int:
+async def run(api: str, store_code: str, every_s: float, max_orders: int, seed: int | None = None,
+              manager: str = "mgr.hz-xh-002") -> int:
     from demo.people import CUSTOMERS
 
     rng = random.Random(seed)
@@ -272,10 +342,13 @@ async def run(api: str, store_code: str, every_s: float, max_orders: int, seed: 
                 shopper = Shopper(client, token)
                 store = store or await shopper.store(store_code)
                 if fleet is None or time.monotonic() - fleet_signed_at > TOKEN_LIFETIME_S:
-                    fleet = Fleet(client, await rider_tokens(store_code), store, where=fleet.where if fleet else {})
+                    fleet = Fleet(client, await rider_tokens(store_code), store, await staff_token(client, manager),
+                                  customer_of=fleet.customer_of if fleet else {}, where=fleet.where if fleet else {},
+                                  customer_tokens=[token for _, token in await _demo_tokens("customer", [c.mobile for c in CUSTOMERS])])
                     fleet_signed_at = time.monotonic()
                     log.info("demo traffic: %d riders of %s on shift", await fleet.start(), store_code)
                 order = await shopper.place_paid_order(store, rng)
+                fleet.customer_of[order["id"]] = token
                 placed += 1
                 log.info("demo traffic: order %s placed and paid at %s", order["number"], store_code)
             except (TrafficError, TrafficRefused, httpx.HTTPError) as exc:
@@ -295,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api", default="http://127.0.0.1:8000")
     parser.add_argument("--store", default=DEFAULT_STORE, help="store code (default: Huanglong, open 24 h)")
-    parser.add_argument("--every", type=float, default=8.0, help="seconds between orders (randomised ±40 %%)")
+    parser.add_argument("--every", type=float, default=15.0, help="seconds between orders (randomised ±40 %%)")
     parser.add_argument("--max", type=int, default=2000, help="stop after this many orders (0: never)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

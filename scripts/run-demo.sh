@@ -24,8 +24,8 @@ if [ "${QIANDIAN_SIMULATORS:-1}" = "1" ]; then
   .venv/bin/python -m payments.simulators.run --api "http://${HOST:-127.0.0.1}:${PORT:-8000}" &
   SIMULATORS_PID=$!
 fi
-# Demo traffic for the staff console (/console): an order at 黄龙店 (HZ-XH-002) every ~8 s through
-# the public API, and that store's riders on shift and moving. QIANDIAN_DEMO_TRAFFIC=0 turns it off;
+# Demo traffic for the staff console (/console): an order at 黄龙店 (HZ-XH-002) every ~15 s through
+# the public API, and that store's riders on shift, riding and delivering. QIANDIAN_DEMO_TRAFFIC=0 turns it off;
 # demo/traffic.py refuses to run at all with QIANDIAN_ENV=production.
 export QIANDIAN_DEMO_TRAFFIC="${QIANDIAN_DEMO_TRAFFIC:-1}"
 if [ "$QIANDIAN_DEMO_TRAFFIC" = "1" ]; then
