@@ -230,6 +230,7 @@ class Fleet:
     customer_tokens: list[str] = field(default_factory=list)  # every demo customer's, for older orders
     tenant: str = "qianxian"
     where: dict[int, tuple[float, float]] = field(default_factory=dict)
+    step_m: float = STEP_M
 
     async def gql(self, token: str, query: str, variables: dict | None = None) -> dict:
         response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
@@ -261,17 +262,17 @@ class Fleet:
             to_store = [t for t in tasks if t["task"]["state"] in ("ACCEPTED", "AT_STORE")]
             carried = [t for t in tasks if t["task"]["state"] == "PICKED_UP" and t["dropLocation"]]
             if to_store:  # collect everything waiting at the store first
-                here, arrived = _toward(here, self._store_point(), STEP_M)
+                here, arrived = _toward(here, self._store_point(), self.step_m)
                 if arrived:
                     for task in to_store:
                         await self._collect(token, task)
             elif carried:
                 drop = carried[0]["dropLocation"]
-                here, arrived = _toward(here, (drop["latitude"], drop["longitude"]), STEP_M)
+                here, arrived = _toward(here, (drop["latitude"], drop["longitude"]), self.step_m)
                 if arrived:
                     await self._deliver(token, carried[0]["task"]["orderId"])
             else:  # idle: drift back towards the store
-                here, _ = _toward(here, self._store_point(), STEP_M / 2)
+                here, _ = _toward(here, self._store_point(), self.step_m / 2)
                 here = (here[0] + rng.uniform(-0.0002, 0.0002), here[1] + rng.uniform(-0.0002, 0.0002))
             self.where[rider_id] = here
             await self.gql(token, POSITIONS, {"p": [{"longitude": round(here[1], 6), "latitude": round(here[0], 6), "system": "WGS84"}]})

@@ -57,8 +57,9 @@ def _wait(predicate, timeout_s: float, what: str, log: Path | None = None):
 class Demo:
     """The running demo: its URL, its log (for login codes) and public API helpers."""
 
-    def __init__(self, base_url: str, log: Path):
+    def __init__(self, base_url: str, log: Path, database_url: str = ""):
         self.base_url = base_url
+        self.database_url = database_url
         self.log = log
         self.client = httpx.Client(base_url=base_url, timeout=30, headers={"X-Tenant": TENANT})
         self._mobiles = iter(range(1, 1000))
@@ -123,7 +124,7 @@ class Demo:
             return pool.submit(asyncio.run, run()).result(), token
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one demo server for every console test module
 def demo(tmp_path_factory):
     try:
         import playwright  # noqa: F401
@@ -160,7 +161,7 @@ def demo(tmp_path_factory):
             procs.append(subprocess.Popen([sys.executable, "-m", "demo.courier_simulator", "--demo", "--port", str(sim_port),
                                            "--api", api, "--step-s", "120"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
         _wait(lambda: "demo brand wired" in sim_log.read_text(errors="replace"), 60, "the courier simulator wiring the demo", sim_log)
-        running = Demo(api, log)
+        running = Demo(api, log, env["DATABASE_URL"])
         assert running.start_rider_shifts() >= 1
         yield running
     finally:
