@@ -77,6 +77,7 @@
         <label>${t("tenant")}<input name="tenant" value=${form.tenant} onInput=${field("tenant")} autocomplete="organization" /></label>
         <label>${t("username")}<input name="username" value=${form.username} onInput=${field("username")} autocomplete="username" autofocus /></label>
         <label>${t("password")}<input name="password" type="password" value=${form.password} onInput=${field("password")} autocomplete="current-password" /></label>
+        ${props.ended && !errors.length ? html`<p class="errors" role="status" data-testid="session-ended">${t("sessionEnded")}</p>` : null}
         <${Errors} errors=${errors} />
         <button type="submit" class="primary" disabled=${busy}>${t("signIn")}</button>
         <button type="button" class="link" onClick=${props.toggleLang}>${t("lang")}</button>
@@ -400,13 +401,19 @@
   function App() {
     var s = useState(!!(gql.session() && gql.session().access)), signedIn = s[0], setSignedIn = s[1];
     var l = useState(QD.i18n.lang()), setLang = l[1];
+    var e = useState(false), ended = e[0], setEnded = e[1];
+    useEffect(function () {
+      function onEnded() { setEnded(true); setSignedIn(false); }
+      window.addEventListener("qd-session-ended", onEnded);
+      return function () { window.removeEventListener("qd-session-ended", onEnded); };
+    }, []);
     function toggleLang() { QD.i18n.setLang(QD.i18n.lang() === "zh" ? "en" : "zh"); setLang(QD.i18n.lang()); }
     async function signOut() {
       await gql.request("mutation { logout(input: {}) { errors { code } } }").catch(function () {});
       gql.setSession(null); sessionStorage.removeItem("qd.console.store"); setSignedIn(false);
     }
     return signedIn ? html`<${Console} toggleLang=${toggleLang} onSignOut=${signOut} />`
-      : html`<${SignIn} toggleLang=${toggleLang} onSignedIn=${function () { setSignedIn(true); }} />`;
+      : html`<${SignIn} toggleLang=${toggleLang} ended=${ended} onSignedIn=${function () { setEnded(false); setSignedIn(true); }} />`;
   }
 
   document.title = "千店 · " + t("title");

@@ -50,9 +50,31 @@
     return refreshing;
   }
 
-  /* Run a document; returns {data, errors}. A top-level UNAUTHENTICATED/TOKEN_EXPIRED is
-     retried once after a token refresh. */
+  /* Seconds until the access token expires (its JWT `exp`), or null without one. An expired
+     token is not an error to the API (the request simply runs anonymous and a staff query
+     answers null), so the page must refresh before that moment rather than after a refusal. */
+  function secondsLeft() {
+    if (!session || !session.access) return null;
+    try {
+      var part = session.access.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return JSON.parse(atob(part + "===".slice((part.length + 3) % 4))).exp - Date.now() / 1000;
+    } catch (e) { return null; }
+  }
+
+  async function ensureFresh() {
+    var left = secondsLeft();
+    if (left === null || left > 60) return;
+    if (await refresh()) return;
+    if (left <= 0) { // the sign-in is over (refresh token spent, expired or revoked): back to sign-in
+      saveSession(null); session = null;
+      window.dispatchEvent(new CustomEvent("qd-session-ended"));
+    }
+  }
+
+  /* Run a document; returns {data, errors}. The access token is refreshed ahead of its expiry;
+     a top-level UNAUTHENTICATED/TOKEN_EXPIRED is also retried once after a refresh. */
   async function request(query, variables) {
+    await ensureFresh();
     var body = await post(query, variables);
     var code = topCode(body);
     if ((code === "UNAUTHENTICATED" || code === "TOKEN_EXPIRED") && await refresh()) body = await post(query, variables);
@@ -79,6 +101,10 @@
   Subscriptions.prototype.open = function () {
     var self = this;
     if (this.ws || this.closed) return;
+    if (secondsLeft() !== null && secondsLeft() <= 60) { // connect with a fresh token
+      ensureFresh().then(function () { self.open(); });
+      return;
+    }
     var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql", "graphql-transport-ws");
     this.ws = ws;
     ws.onopen = function () {
@@ -134,6 +160,7 @@
     mutate: mutate,
     session: function () { return session; },
     setSession: function (s) { session = s; saveSession(s); },
+    ensureFresh: ensureFresh,
     Subscriptions: Subscriptions,
   };
 })();

@@ -211,3 +211,26 @@ def test_english_labels_and_partner_admin_store_switch(page, demo):
     assert page.locator("header nav").inner_text().split() == ["Dispatch", "board", "Pickup", "check", "Riders", "today"]
     assert "left" in page.locator("[data-testid=order-card]").first.inner_text() or "late" in page.locator("[data-testid=order-card]").first.inner_text()
     page.evaluate("localStorage.removeItem('qd.console.lang')")
+
+
+EXPIRED = "x." + "eyJleHAiOjF9" + ".y"  # a token whose payload says {"exp": 1}: long expired
+
+
+def test_an_expiring_token_is_refreshed_and_an_ended_sign_in_returns_to_the_form(page, demo):
+    sign_in(page, demo)
+    page.locator("[data-testid=queue]").wait_for(timeout=8000)
+    first = page.evaluate("JSON.parse(sessionStorage.getItem('qd.console.session'))")
+    # The API treats an expired token as no token (a staff query answers null), so the page must
+    # refresh ahead of expiry: make the stored access token expired and reload.
+    page.evaluate("s => sessionStorage.setItem('qd.console.session', JSON.stringify(s))", {**first, "access": EXPIRED})
+    page.reload()
+    page.locator("[data-testid=order-card]").first.wait_for(timeout=8000)
+    now = page.evaluate("JSON.parse(sessionStorage.getItem('qd.console.session'))")
+    assert now["access"] not in (EXPIRED, first["access"]) and now["refresh"] != first["refresh"]  # rotated
+    # A refresh token that no longer works ends the sign-in: the form comes back, with a reason.
+    page.evaluate("s => sessionStorage.setItem('qd.console.session', JSON.stringify(s))",
+                  {**now, "access": EXPIRED, "refresh": "spent"})
+    page.reload()
+    page.locator("[data-testid=session-ended]").wait_for(timeout=8000)
+    assert page.locator("form[data-testid=signin]").count() == 1
+    assert page.evaluate("sessionStorage.getItem('qd.console.session')") is None
