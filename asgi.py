@@ -42,6 +42,7 @@ from app.response_cache import AnonymousQueryCache
 from app.services import Services, build_services
 from app.store_sync_http import store_sync_upload
 from app.media_http import media_file, media_upload
+from console.routes import console_routes
 from schema.root import build_schema
 
 log = logging.getLogger("qiandian")
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     ]
     if settings.graphiql:
         routes += graphiql_routes()
+    routes += console_routes()  # the staff console: static files over the public API (console/)
     if settings.sandbox_enabled and services.payments.get(SandboxProvider.name) is not None:
         # Marks sandbox payments paid without a signature: development, or a deployment that
         # explicitly runs the sandbox (fake money).

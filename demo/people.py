@@ -119,6 +119,9 @@ def _staff() -> tuple[DemoStaff, ...]:
     for code, person in clerks:
         seen[code] = seen.get(code, 0) + 1
         rows.append((f"staff{seen[code]}.{code.lower()}", person, "STORE_STAFF", code))
+    # Huanglong (HZ-XH-002) is open 24 h, so its manager sees orders at any hour: the staff
+    # console's demo account (console/). Last in the list, so earlier accounts keep their mobiles.
+    rows.append(("mgr.hz-xh-002", "韩梅", "STORE_MANAGER", "HZ-XH-002"))
     return tuple(
         DemoStaff(username, display, role, node, _mobile("137", i))
         for i, (username, display, role, node) in enumerate(rows, start=1)

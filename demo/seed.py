@@ -30,7 +30,9 @@ async def seed_demo(database: Database, media: MediaStorage | None = None) -> bo
     (default: the local storage of default settings, var/media)."""
     media = media or storage_from_settings(Settings())
     async with database.write() as session:
-        if await session.scalar(select(Tenant.id).where(Tenant.slug == chain.BRAND.slug)):
+        tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == chain.BRAND.slug))
+        if tenant_id:
+            await _add_missing_staff(session, tenant_id)  # accounts added to demo/people.py since it was loaded
             return False
         tenant, hq = await provisioning.create_tenant(session, chain.BRAND.slug, chain.BRAND.name, chain.BRAND.currency)
         nodes = {"hq": hq}
@@ -161,3 +163,22 @@ async def seed_demo(database: Database, media: MediaStorage | None = None) -> bo
         )
     log.info("demo chain %s loaded: %d stores, %d products", chain.BRAND.slug, len(store_rows), len(skus))
     return True
+
+
+async def _add_missing_staff(session, tenant_id: int) -> None:
+    """Demo staff accounts that a database loaded by an older demo lacks (e.g. mgr.hz-xh-002)."""
+    from store_network.models import NetworkNode, Staff, Store
+
+    have = set((await session.scalars(select(Staff.username).where(Staff.tenant_id == tenant_id))).all())
+    missing = [s for s in people.STAFF if s.username not in have]
+    if not missing:
+        return
+    password_hash = hash_password(people.DEMO_PASSWORD)
+    for staff in missing:
+        if staff.node not in stores.STORE_BY_CODE:
+            continue  # HQ and partner accounts came with the first load
+        node_id = await session.scalar(select(Store.node_id).where(Store.tenant_id == tenant_id, Store.code == staff.node))
+        node = await session.get(NetworkNode, node_id) if node_id else None
+        if node is not None:
+            await provisioning.add_staff(session, tenant_id, staff.username, "", [(staff.role, node)],
+                                         display_name=staff.display_name, password_hash=password_hash)

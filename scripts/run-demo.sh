@@ -24,6 +24,14 @@ if [ "${QIANDIAN_SIMULATORS:-1}" = "1" ]; then
   .venv/bin/python -m payments.simulators.run --api "http://${HOST:-127.0.0.1}:${PORT:-8000}" &
   SIMULATORS_PID=$!
 fi
-trap 'kill ${COURIER_SIM_PID:-} ${SIMULATORS_PID:-} 2>/dev/null || true' EXIT INT TERM
+# Demo traffic for the staff console (/console): an order at 黄龙店 (HZ-XH-002) every ~15 s through
+# the public API, and that store's riders on shift, riding and delivering. QIANDIAN_DEMO_TRAFFIC=0 turns it off;
+# demo/traffic.py refuses to run at all with QIANDIAN_ENV=production.
+export QIANDIAN_DEMO_TRAFFIC="${QIANDIAN_DEMO_TRAFFIC:-1}"
+if [ "$QIANDIAN_DEMO_TRAFFIC" = "1" ]; then
+  .venv/bin/python -m demo.traffic --api "http://${HOST:-127.0.0.1}:${PORT:-8000}" &
+  TRAFFIC_PID=$!
+fi
+trap 'kill ${COURIER_SIM_PID:-} ${SIMULATORS_PID:-} ${TRAFFIC_PID:-} 2>/dev/null || true' EXIT INT TERM
 
 .venv/bin/qiandian serve --demo --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

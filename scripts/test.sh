@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/ensure-postgis.sh
+./scripts/ensure-chromium.sh  # the staff console's browser tests (tests/console)
 exec .venv/bin/python -m pytest "$@"

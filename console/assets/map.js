@@ -1,0 +1,79 @@
+/* The store map: vector layers only (store, its delivery radius, riders, drop-offs), so it
+   works with no internet. A tile layer is added only when the server sets a tile URL
+   (QIANDIAN_CONSOLE_TILE_URL, passed in a <meta> tag). All points are WGS-84 as the API
+   gives them with system: WGS84; Leaflet draws them in its own (Web Mercator) projection. */
+(function () {
+  "use strict";
+
+  function tileUrl() {
+    var m = document.querySelector('meta[name="qd-tile-url"]');
+    var v = m && m.getAttribute("content");
+    return v && /^https?:\/\//.test(v) ? v : "";
+  }
+
+  function StoreMap(el) {
+    this.map = L.map(el, { zoomControl: true, attributionControl: false, preferCanvas: false });
+    var tiles = tileUrl();
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(this.map);
+    else el.classList.add("no-tiles");
+    this.layers = { zone: L.layerGroup().addTo(this.map), store: L.layerGroup().addTo(this.map),
+      drops: L.layerGroup().addTo(this.map), riders: L.layerGroup().addTo(this.map), couriers: L.layerGroup().addTo(this.map) };
+    this.storeKey = null;
+    this.map.setView([30.27, 120.15], 13);
+    var legend = L.control({ position: "topright" });
+    legend.onAdd = function () {
+      var div = L.DomUtil.create("div", "qd-legend");
+      [["store", QD.i18n.t("store")], ["rider", QD.i18n.t("own")], ["courier", QD.i18n.t("courier")],
+        ["drop ok", QD.i18n.t("dropoff")], ["drop urgent", QD.i18n.t("dropoff") + " < 5 min"]].forEach(function (item) {
+        var row = L.DomUtil.create("span", "qd-legend-item", div);
+        L.DomUtil.create("i", "dot " + item[0], row);
+        row.appendChild(document.createTextNode(item[1]));
+      });
+      return div;
+    };
+    legend.addTo(this.map);
+  }
+
+  StoreMap.prototype.setStore = function (store) {
+    if (!store || !store.location) return;
+    var key = store.id + ":" + store.deliveryRadiusMeters;
+    if (key === this.storeKey) return;
+    this.storeKey = key;
+    var ll = [store.location.latitude, store.location.longitude];
+    this.layers.zone.clearLayers(); this.layers.store.clearLayers();
+    L.circle(ll, { radius: store.deliveryRadiusMeters, className: "qd-zone", color: "#2b7a4b", weight: 2, fillOpacity: 0.06 })
+      .bindTooltip(QD.i18n.t("zone") + " " + (store.deliveryRadiusMeters / 1000).toFixed(1) + " km").addTo(this.layers.zone);
+    L.circleMarker(ll, { radius: 10, className: "qd-store", color: "#fff", weight: 3, fillColor: "#c0392b", fillOpacity: 1 })
+      .bindTooltip(store.name, { permanent: true, direction: "top", offset: [0, -10] }).addTo(this.layers.store);
+    this.map.fitBounds(L.latLng(ll).toBounds(store.deliveryRadiusMeters * 2.1));
+  };
+
+  /* riders: [{id, name, lat, lon, own, route: [orderId]}], drops: [{orderId, number, lat, lon, urgency}] */
+  StoreMap.prototype.update = function (riders, drops) {
+    var self = this;
+    this.layers.riders.clearLayers(); this.layers.couriers.clearLayers(); this.layers.drops.clearLayers();
+    drops.forEach(function (d) {
+      L.circleMarker([d.lat, d.lon], { radius: 7, className: "qd-drop " + d.urgency, weight: 2, color: "#333", fillOpacity: 0.9 })
+        .bindTooltip(QD.i18n.t("dropoff") + " " + d.number).addTo(self.layers.drops);
+    });
+    var dropAt = {};
+    drops.forEach(function (d) { dropAt[d.orderId] = [d.lat, d.lon]; });
+    riders.forEach(function (r, i) {
+      var left = i % 2 === 1; // neighbouring labels on alternate sides, so close riders stay readable
+      var layer = r.own ? self.layers.riders : self.layers.couriers;
+      var stops = (r.route || []).map(function (id) { return dropAt[id]; }).filter(Boolean);
+      if (stops.length) { // the rider's current tasks, in the order the board lists them
+        L.polyline([[r.lat, r.lon]].concat(stops), { className: "qd-route", color: "#1f6feb", weight: 3, dashArray: "6 6" }).addTo(layer);
+      }
+      L.circleMarker([r.lat, r.lon], { radius: 9, className: r.own ? "qd-rider" : "qd-courier", weight: 3, color: "#fff",
+        fillColor: r.own ? "#1f6feb" : "#8e44ad", fillOpacity: 1 })
+        .bindTooltip((r.own ? "" : QD.i18n.t("courier") + " ") + r.name, { permanent: true, direction: left ? "left" : "right", offset: [left ? -10 : 10, 0] }).addTo(layer);
+    });
+  };
+
+  StoreMap.prototype.resize = function () { this.map.invalidateSize(); };
+  StoreMap.prototype.remove = function () { this.map.remove(); };
+
+  window.QD = window.QD || {};
+  window.QD.StoreMap = StoreMap;
+})();
