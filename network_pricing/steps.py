@@ -5,7 +5,7 @@ store's node or on any node above it (a materialised-path prefix match), nearest
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from commerce import pricing
@@ -17,14 +17,34 @@ _StoreNode = aliased(NetworkNode, name="store_node")
 _OwnerNode = aliased(NetworkNode, name="owner_node")
 
 
-def _above_store(query, owner_node_id_column, context: pricing.PriceContext):
-    """Restrict `query` to rows whose node is the context's store's node or an ancestor of it."""
+def _above_store(query, owner_node_id_column):
+    """Restrict `query` to rows whose node is the priced store's node or an ancestor of it."""
     return (
         query.join(_OwnerNode, _OwnerNode.id == owner_node_id_column)
-        .join(Store, Store.id == context.store_id)
+        .join(Store, Store.id == bindparam("store_id"))
         .join(_StoreNode, _StoreNode.id == Store.node_id)
-        .where(_StoreNode.path.startswith(_OwnerNode.path), Store.tenant_id == context.tenant_id)
+        .where(_StoreNode.path.startswith(_OwnerNode.path), Store.tenant_id == bindparam("tenant_id"))
     )
+
+
+# Both statements are built once with bound parameters: they run for every priced page and
+# cart, and building them cost more Python than running them (bench/hot_paths.py).
+_PARTNER_PRICES = _above_store(
+    select(PartnerPrice.sku_id, PartnerPrice.price_fen, func.length(_OwnerNode.path).label("depth")), PartnerPrice.node_id,
+).where(PartnerPrice.tenant_id == bindparam("tenant_id"), PartnerPrice.sku_id.in_(bindparam("sku_ids", expanding=True)))
+
+_TIME_PRICES = _above_store(
+    select(TimePrice, func.length(_OwnerNode.path).label("depth"), Store.timezone), TimePrice.node_id,
+).where(
+    TimePrice.tenant_id == bindparam("tenant_id"), TimePrice.sku_id.in_(bindparam("sku_ids", expanding=True)),
+    TimePrice.ended_at.is_(None),
+    (TimePrice.starts_at.is_(None)) | (TimePrice.starts_at <= bindparam("at")),
+    (TimePrice.ends_at.is_(None)) | (TimePrice.ends_at > bindparam("at")),
+)
+
+
+def _params(context: pricing.PriceContext, ids: list[int]) -> dict:
+    return {"store_id": context.store_id, "tenant_id": context.tenant_id, "sku_ids": ids, "at": context.at}
 
 
 class PartnerPriceStep:
@@ -36,12 +56,8 @@ class PartnerPriceStep:
         ids = sorted({f.sku_id for f in facts})
         if db is None or not ids:
             return {}
-        query = _above_store(
-            select(PartnerPrice.sku_id, PartnerPrice.price_fen, func.length(_OwnerNode.path).label("depth")),
-            PartnerPrice.node_id, context,
-        ).where(PartnerPrice.tenant_id == context.tenant_id, PartnerPrice.sku_id.in_(ids))
         best: dict[int, tuple[int, int]] = {}
-        for sku_id, price_fen, depth in (await db.execute(query)).all():
+        for sku_id, price_fen, depth in (await db.execute(_PARTNER_PRICES, _params(context, ids))).all():
             if sku_id not in best or depth > best[sku_id][0]:
                 best[sku_id] = (depth, price_fen)
         return {sku_id: price for sku_id, (_, price) in best.items()}
@@ -61,14 +77,8 @@ class TimePriceStep:
         if db is None or not ids:
             return {}
         at = context.at
-        query = _above_store(
-            select(TimePrice, func.length(_OwnerNode.path).label("depth"), Store.timezone), TimePrice.node_id, context
-        ).where(
-            TimePrice.tenant_id == context.tenant_id, TimePrice.sku_id.in_(ids), TimePrice.ended_at.is_(None),
-            (TimePrice.starts_at.is_(None)) | (TimePrice.starts_at <= at), (TimePrice.ends_at.is_(None)) | (TimePrice.ends_at > at),
-        )
         best: dict[int, tuple[tuple[int, int], TimePrice]] = {}
-        for row, depth, timezone in (await db.execute(query)).all():
+        for row, depth, timezone in (await db.execute(_TIME_PRICES, _params(context, ids))).all():
             if not windows.is_active(at, timezone, start_minute=row.daily_start_minute, end_minute=row.daily_end_minute,
                                      starts_at=row.starts_at, ends_at=row.ends_at, ended_at=row.ended_at):
                 continue
