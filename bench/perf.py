@@ -52,6 +52,9 @@ QUERY = """query($l: LocationInput!) { deliveryOptions(location: $l, first: 10) 
 
 # (label, substring of "file:line(function)" in pstats) -> the layers of one request.
 LAYERS = (
+    # Older commits had four layers here (asgi.py SecurityHeaders and BodySizeLimit,
+    # credential_headers.py SingleCredentialHeaders, request_log.py RequestIdMiddleware).
+    ("asgi_front_door", "front_door.py", "(__call__)", None),
     ("asgi_security_headers", "asgi.py", "(__call__)", "SecurityHeaders"),
     ("asgi_body_size", "asgi.py", "(__call__)", "BodySizeLimit"),
     ("asgi_credential_headers", "credential_headers.py", "(__call__)", None),
