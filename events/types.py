@@ -291,3 +291,24 @@ class StoreStatusChanged(Event):
     @property
     def aggregate_id(self) -> int:
         return self.store_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkNodeMoved(Event):
+    """A partner or store was re-hung under another node (store_network.admin.move_node): every
+    materialised path under `old_path` now starts with `new_path`. Domains that keep a copy of a
+    node's path (promotions scope their campaigns by it) rewrite theirs in the same transaction."""
+
+    type: ClassVar[str] = "network_node.moved"
+    aggregate_type: ClassVar[str] = "network_node"
+
+    node_id: int
+    kind: str
+    old_parent_id: int | None
+    new_parent_id: int
+    old_path: str
+    new_path: str
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.node_id

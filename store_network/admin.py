@@ -13,7 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Permission, Principal
+from core.clock import utc_now
 from core.errors import DomainError
+from events import emit
+from events.types import NetworkNodeMoved
 from store_network import lifecycle, store_fields
 from store_network.access import load_node
 from store_network.errors import NetworkErrorCode as Codes
@@ -103,8 +106,14 @@ async def move_node(session: AsyncSession, principal: Principal, node_id: int, n
         .values(path=literal(new_prefix) + func.substr(NetworkNode.path, len(old_prefix) + 1))
         .execution_options(synchronize_session=False)
     )
+    old_parent_id = node.parent_id
     await session.execute(update(NetworkNode).where(NetworkNode.id == node.id).values(parent_id=parent.id))
     await session.refresh(node)
+    # Copies of paths outside this package (promotions' campaign scopes) follow through the event.
+    await emit(session, NetworkNodeMoved(
+        tenant_id=node.tenant_id, at=utc_now(), node_id=node.id, kind=node.kind, old_parent_id=old_parent_id,
+        new_parent_id=parent.id, old_path=old_prefix, new_path=new_prefix,
+    ))
     return node
 
 

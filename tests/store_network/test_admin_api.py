@@ -146,3 +146,42 @@ async def test_store_update_edits_the_new_fields(client, world):
         assert codes(refused) == [code], (bad, refused)
     unchanged = await call(client, world, STORE_UPDATE, {"input": {"id": world.store("a")}}, staff="west")
     assert unchanged["store"]["name"] == "Store A" and unchanged["store"]["code"] == "A-1"  # refusals wrote nothing
+
+
+async def test_campaigns_follow_a_moved_node(client, world):
+    """Promotions keep a copy of their node's path as their scope: a move rewrites it with the
+    tree, so the moved partner keeps its campaign and its stores leave the old parent's."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from promotions.models import Promotion
+    from promotions.service import automatic_for
+    from store_network.models import NetworkNode
+
+    west = world.partner_ids["west"]
+    sub = (await call(client, world, PARTNER_CREATE, {"p": _node(world, west), "n": "West-1"}))["node"]
+    sub_id = int(_pk(sub["id"]))
+    store_a = await node_of_store(world, "a")
+    assert (await call(client, world, NODE_MOVE, {"n": _node(world, store_a), "p": sub["id"]}))["errors"] == []
+    now = datetime.now(timezone.utc)
+    async with world.services.database.write() as session:
+        for node_id, name in ((sub_id, "west-1 deal"), (west, "west deal")):
+            path = (await session.get(NetworkNode, node_id)).path
+            session.add(Promotion(
+                tenant_id=world.tenant_id, node_id=node_id, node_path=path, kind="AUTOMATIC", status="ACTIVE", name=name, version=1,
+                priority=0, stackable=False, conditions=[], actions=[{"code": "amount_off", "args": {"amount": 100}}], scope={},
+                starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1), issued=0,
+            ))
+
+    async def campaigns_of_store_a() -> set[str]:
+        async with world.services.database.read() as session:
+            path = (await session.get(NetworkNode, store_a)).path
+            return {spec.name for spec in await automatic_for(session, world.tenant_id, path, now)}
+
+    assert await campaigns_of_store_a() == {"west-1 deal", "west deal"}
+    assert (await call(client, world, NODE_MOVE, {"n": sub["id"], "p": _node(world, world.partner_ids["east"])}))["errors"] == []
+    assert await campaigns_of_store_a() == {"west-1 deal"}
+    async with world.services.database.read() as session:
+        moved = await session.scalar(select(Promotion.node_path).where(Promotion.node_id == sub_id))
+        assert moved == (await session.get(NetworkNode, sub_id)).path
