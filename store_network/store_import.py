@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,9 +58,18 @@ class ImportResult:
         return not self.errors
 
 
+# Plain ASCII numbers only: int() and float() alone also take full-width and other Unicode
+# digits ("１２"), "1_000", "nan" and "inf", none of which a spreadsheet cell means as a number.
+_INT = re.compile(r"[+-]?[0-9]{1,9}")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]{1,4}(?:\.[0-9]{0,15})?|\.[0-9]{1,15})")
+
+
 def _number(raw: str, kind: type, field: str):
+    raw = raw.strip()
     try:
-        return kind(raw.strip())
+        if not (_INT if kind is int else _FLOAT).fullmatch(raw):
+            raise ValueError
+        return kind(raw)
     except ValueError:
         raise DomainError(Codes.INVALID, f"{field} must be {'a whole number' if kind is int else 'a number'}", field) from None
 
@@ -113,7 +123,13 @@ def parse_csv(text: str, default_tz: str) -> tuple[list[NewStore], list[RowError
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise DomainError(Codes.CSV_TOO_LARGE, f"at most {MAX_BYTES // (1024 * 1024)} MB per import; split the file", "csv")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # Excel writes a BOM
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:  # the header is the first line read: an unreadable one (a lone CR, a quote never closed) is the file's fault
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise DomainError(Codes.INVALID_CSV, f"line {reader.line_num}: {exc}", "csv") from None
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:  # DictReader would keep the last cell silently: which one did the author mean?
+        raise DomainError(Codes.INVALID_CSV, f"column {repeated[0]!r} appears more than once in the header", "csv")
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError(Codes.INVALID_CSV, f"the header lacks {', '.join(missing)} (columns: {', '.join(REQUIRED + OPTIONAL)})", "csv")
