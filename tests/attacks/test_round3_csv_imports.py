@@ -113,3 +113,24 @@ async def test_odd_price_files_are_typed_refusals_and_write_nothing(client, worl
     assert payload["errors"] or payload["rowErrors"], (name, payload)
     assert payload["changed"] == 0
     assert [await _count(database, model, world.tenant_id) for model in (StorePrice, PartnerPrice, TimePrice)] == before
+
+
+MEMBER_IMPORT = """mutation($csv: String!) { memberImport(input: {csv: $csv}) {
+  imported alreadyImported rowErrors { row field message } errors { field code message } } }"""
+
+
+async def _member_import(client, world, csv_text: str) -> dict:
+    body = await world.gql(client, MEMBER_IMPORT, {"csv": csv_text}, token=world.staff_token("hq"))
+    assert "errors" not in body, body
+    return body["data"]["memberImport"]
+
+
+@pytest.mark.parametrize("points", ["１２", "1_000", "+5", "-1", "1e3", "9" * 5000])
+async def test_member_points_are_plain_ascii_whole_numbers(client, world, points):
+    payload = await _member_import(client, world, f"mobile,name,level,points,balance\n13900000001,Ann,,{points},0\n")
+    assert payload["imported"] == 0 and [e["field"] for e in payload["rowErrors"]] == ["points"], payload
+
+
+async def test_a_member_file_saved_by_excel_with_a_bom_and_crlf_imports(client, world):
+    payload = await _member_import(client, world, "\ufeffmobile,name,level,points,balance\r\n13900000002,Bo,,10,1.50\r\n")
+    assert (payload["imported"], payload["rowErrors"], payload["errors"]) == (1, [], []), payload
