@@ -56,6 +56,8 @@ STORE_FILES = {
     "unknown header": HEADER + ",colour\n" + GOOD_ROW + ",red\n",
     "huge prep minutes": HEADER + "\n" + _store_row(prep_minutes="9" * 5000) + "\n",
     "lone CR line endings": (HEADER + "\r" + GOOD_ROW + "\r"),
+    "hours in full-width digits": HEADER + "\n" + _store_row(hours="mon-sun ０８:００-２２:００") + "\n",
+    "hours with superscripts": HEADER + "\n" + _store_row(hours="mon-sun 0²:00-22:00") + "\n",
     "hours garbage": HEADER + "\n" + _store_row(hours="mon-sun 25:00-99:99") + "\n",
     "status not initial": HEADER + "\n" + _store_row(status="CLOSED") + "\n",
     "radius full of digits": HEADER + "\n" + _store_row(delivery_radius_m="1" * 4301) + "\n",
