@@ -37,3 +37,16 @@ def test_own_scripts_never_write_html():
         source = path.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "dangerouslySetInnerHTML", "eval("):
             assert sink not in source, f"{path.name} uses {sink}"
+
+
+def test_tokens_travel_in_headers_and_the_socket_init_never_in_urls_or_the_browser_console():
+    gql = (ROOT / "gql.js").read_text(encoding="utf-8")
+    assert '"Authorization"' in gql or "Authorization" in gql  # the header carries the token
+    for path in OWN_SCRIPTS:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"[?&](access_?token|token|refresh_?token|jwt)=", source, re.I), path.name
+        assert not re.search(r"console\.(log|info|warn|error|debug)\(", source), path.name
+        # the session lives in the tab (sessionStorage); localStorage holds the language choice only
+        assert set(re.findall(r"localStorage\.\w+\(([^,)]*)", source)) <= {'"qd.console.lang"'}, path.name
+    socket_url = re.search(r"new WebSocket\(([^;]*)\)", gql).group(1)
+    assert "session" not in socket_url and "access" not in socket_url
