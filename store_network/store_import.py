@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Principal
@@ -177,6 +178,18 @@ async def apply_import(session: AsyncSession, parent: NetworkNode, text: str) ->
         return ImportResult([], errors)
     if len(parent.path) + 21 > MAX_PATH:
         raise DomainError(Codes.INVALID, "the network is too deep here", "parentId")
+    try:
+        # A savepoint: an import (or storeCreate) committed since code_taken's SELECT may hold one of
+        # these codes (creates only share the tree lock); its UNIQUE violation is then this file's
+        # typed refusal, not a 500, and the caller's transaction rolls everything back.
+        async with session.begin_nested():
+            store_ids = await _insert_stores(session, parent, stores)
+    except IntegrityError:
+        raise DomainError(Codes.STORE_CODE_TAKEN, "a store code of this file was taken meanwhile; nothing was created", "csv") from None
+    return ImportResult(store_ids, [])
+
+
+async def _insert_stores(session: AsyncSession, parent: NetworkNode, stores: list[NewStore]) -> list[int]:
     # Placeholder paths (unique, never a real path: not digits) until the ids exist.
     tag = secrets.token_hex(4)
     node_rows = [
@@ -192,7 +205,7 @@ async def apply_import(session: AsyncSession, parent: NetworkNode, text: str) ->
     )
     store_rows = [{"tenant_id": parent.tenant_id, "node_id": node_id, **vars(s)} for node_id, s in zip(node_ids, stores)]
     store_ids = list(await session.scalars(insert(Store).returning(Store.id, sort_by_parameter_order=True), store_rows))
-    return ImportResult(store_ids, [])
+    return store_ids
 
 
 def _rows_of(text: str, codes: set[str]) -> dict[str, int]:

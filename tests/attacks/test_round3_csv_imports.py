@@ -136,3 +136,22 @@ async def test_member_points_are_plain_ascii_whole_numbers(client, world, points
 async def test_a_member_file_saved_by_excel_with_a_bom_and_crlf_imports(client, world):
     payload = await _member_import(client, world, "\ufeffmobile,name,level,points,balance\r\n13900000002,Bo,,10,1.50\r\n")
     assert (payload["imported"], payload["rowErrors"], payload["errors"]) == (1, [], []), payload
+
+
+async def test_a_code_taken_between_the_check_and_the_insert_is_typed(client, world, database, monkeypatch):
+    """Imports and storeCreate share the tree lock (FOR SHARE), so a concurrent one can commit a
+    code after this import's check: its UNIQUE violation is STORE_CODE_TAKEN, not a 500. The race
+    is made deterministic by a check that sees nothing."""
+    from store_network import store_import
+
+    first = await _stores_import(client, world, HEADER + "\n" + GOOD_ROW + "\n")
+    assert first["created"] == 1
+    before = await _count(database, Store, world.tenant_id)
+
+    async def sees_nothing(session, tenant_id, codes):
+        return set()
+
+    monkeypatch.setattr(store_import, "code_taken", sees_nothing)
+    again = await _stores_import(client, world, HEADER + "\n" + _store_row(code="Z0002") + "\n" + GOOD_ROW + "\n")
+    assert again["created"] == 0 and [e["code"] for e in again["errors"]] == ["STORE_CODE_TAKEN"], again
+    assert await _count(database, Store, world.tenant_id) == before
