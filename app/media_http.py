@@ -24,6 +24,10 @@ from media.storage import MediaStorageError, content_type_of, object_key
 
 ACCEPTED = frozenset(CONTENT_TYPES.values())
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # keys are content hashes: a key's bytes never change
+# A stored file is a sniffed PNG/JPEG/WebP header, but the bytes after it are the uploader's: a
+# PNG-then-HTML polyglot opened as a page must not run. nosniff (front door) keeps the image
+# type; this policy also makes the response a sandboxed, script-less, unframeable document.
+SERVED_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
 _BOUNDARY = re.compile(r'boundary="?([^";]{1,200})"?')
 
 
@@ -102,4 +106,6 @@ async def media_file(request: Request, services: Services) -> Response:
     data = await storage.read(key)  # None for a malformed key (no '..', no other directory) or a missing file
     if data is None:
         return _error(404, "NOT_FOUND", "not found")
-    return Response(data, media_type=content_type_of(key), headers={"Cache-Control": CACHE_FOREVER})
+    return Response(data, media_type=content_type_of(key), headers={
+        "Cache-Control": CACHE_FOREVER, "Content-Security-Policy": SERVED_POLICY, "Cross-Origin-Resource-Policy": "cross-origin",
+    })

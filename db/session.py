@@ -55,11 +55,15 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
 
 
 def create_engine_for(url: str, echo: bool = False) -> AsyncEngine:
+    # An unexpected database error is logged with its statement; without hide_parameters its
+    # message also carries the bound values (mobiles, addresses, names, token digests) into the
+    # error log. echo (local debugging) shows them on purpose.
+    hide = not echo
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, hide_parameters=hide, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, hide_parameters=hide, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -20,7 +20,9 @@ class NaiveDatetimeError(ValueError):
 
 def _parse_hhmm(text: str, *, allow_24: bool) -> time | None:
     """'HH:MM' -> time; '24:00' -> None (end of day) when allowed."""
-    if not isinstance(text, str) or len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit():
+    # isascii: str.isdigit() is also true of full-width "０８" (stored as typed, then shown or
+    # parsed by clients as garbage) and of "²" (int() refuses it).
+    if not isinstance(text, str) or len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit() or not text.isascii():
         raise ValueError(f"time must be 'HH:MM', got {text!r}")
     hours, minutes = int(text[:2]), int(text[3:])
     if allow_24 and hours == 24 and minutes == 0:

@@ -59,7 +59,7 @@ async def import_members(
     if await session.scalar(select(MemberImport.id).where(MemberImport.tenant_id == tenant_id, MemberImport.digest == digest)):
         return ImportResult(0, True, [])
     try:  # read it all first: csv.Error (a field over csv.field_size_limit()) is a typed refusal, not a 500
-        records = list(csv.reader(io.StringIO(data)))
+        records = list(csv.reader(io.StringIO(data.removeprefix("\ufeff"))))  # Excel writes a BOM before the header
     except csv.Error as exc:
         raise DomainError(MembershipErrorCode.IMPORT_INVALID, f"the CSV is malformed: {exc}", "csv") from None
     reader = iter(records)
@@ -96,6 +96,8 @@ async def import_members(
             if level_id is None:
                 errors.append(RowError(number, "level", f"no level {level_code[:32]!r}"))
         try:
+            if points_raw and not (points_raw.isascii() and points_raw.isdigit()):
+                raise ValueError  # int() alone takes "１２", "1_000" and "+5"
             pts = int(points_raw or "0")
             if not 0 <= pts <= points.MAX_POINTS:
                 raise ValueError

@@ -44,6 +44,7 @@ from store_network.models import NetworkNode, Store
 MAX_ROWS = 20_000
 MAX_BYTES = 2 * 1024 * 1024
 CHUNK = 1000
+MIN_YEAR, MAX_YEAR = 2000, 2200  # a time price outside these is a typo, and past 9999 cannot be stored at all
 MAX_REPORTED = 1000  # errors listed in one answer; the count says how many there were
 COLUMNS = {"store_code", "partner_id", "sku_code", "price", "starts_at", "ends_at"}
 _ADVISORY_NAMESPACE = 0x51D1  # pg_advisory_xact_lock(namespace, tenant id): the price import's lock
@@ -116,6 +117,9 @@ def _time(raw: str, line: int, name: str, errors: _Collector) -> datetime | None
     if value.tzinfo is None:
         errors.add(line, name, Codes.INVALID_TIME, f"{name} needs an offset (e.g. +08:00)")
         return None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # 9999-12-31T23:59-14:00 is past datetime.max in UTC: a 500 when stored
+        errors.add(line, name, Codes.INVALID_TIME, f"{name} must fall in the years {MIN_YEAR}-{MAX_YEAR}")
+        return None
     return value
 
 
@@ -131,6 +135,9 @@ def parse(csv_text: str, errors: _Collector) -> list[_Row]:
 def _parse(csv_text: str, errors: _Collector) -> list[_Row]:
     reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in next(reader, [])]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:  # zip() into a dict would keep the last cell silently: which price did the author mean?
+        raise DomainError(Codes.INVALID, f"column {repeated[0]!r} appears more than once in the header", "csv")
     unknown = [h for h in header if h not in COLUMNS]
     if unknown or not {"sku_code", "price"} <= set(header) or not {"store_code", "partner_id"} & set(header):
         raise DomainError(

@@ -43,7 +43,10 @@ def _row(row: ReportRow, store_gid) -> list:
 def to_csv(page: ReportPage, store_gid, *, header: bool = True) -> str:
     """`store_gid(pk)` turns a store's key into the id clients use (the Relay id)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF, as RFC 4180 and Excel write it: the writer quotes a field holding any character of the
+    # line terminator, so with "\n" alone a name holding a lone CR went out unquoted, and Excel
+    # starts a new row at a CR: "x\r=HYPERLINK(...)" became a formula cell of its own.
+    writer = csv.writer(out, lineterminator="\r\n")
     if header:
         writer.writerow(HEADER)
     for row in page.rows:

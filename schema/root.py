@@ -23,6 +23,7 @@ from app.limits import DocumentLimits
 from app.request_log import QiandianSchema, RequestIdMaskErrors
 from app.validation import GuardedValidation
 from schema.account import Viewer
+from schema.datetime_scalar import SCALAR_OVERRIDES
 from schema.distribution_root import DistributionMutation, DistributionQuery
 from schema.pickup_points_root import PickupPointsMutation, PickupPointsQuery  # community-leader pickup points (#15 item 3)
 from schema.membership_root import MembershipMutation, MembershipQuery  # membership (issue #14)
@@ -322,4 +323,5 @@ def _build_schema(limits: DocumentLimits, max_tokens: int, introspection: bool) 
     # Fresh instances per request; their LRU caches live at module level and are shared.
     # GuardedValidation runs (and caches) validation itself, so it replaces ValidationCache.
     extensions += [lambda: ParserCache(maxsize=256), lambda: GuardedValidation(limits, hide_suggestions=not introspection)]
-    return QiandianSchema(query=Query, mutation=Mutation, subscription=Subscription, types=EXTRA_TYPES, extensions=extensions)
+    return QiandianSchema(query=Query, mutation=Mutation, subscription=Subscription, types=EXTRA_TYPES, extensions=extensions,
+                          scalar_overrides=SCALAR_OVERRIDES)  # DateTime refuses instants past the UTC calendar

@@ -26,10 +26,18 @@ def code(raw: str, field: str = "code") -> str:
     return value
 
 
+# Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: a name is one line
+# of text. A CR inside a store name split a CSV export's row in a spreadsheet (a formula cell
+# of its own), and a bidi override or a NEL makes a name render as something else.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def text(raw: str | None, field: str, max_len: int, *, required: bool = True) -> str:
     value = (raw or "").strip()
     if required and not value:
         raise DomainError(Codes.REQUIRED, f"{field} is required", field)
+    if _CONTROL.search(value):
+        raise DomainError(Codes.INVALID, f"{field} must be one line of text, without control characters", field)
     if len(value) > max_len:
         raise DomainError(Codes.INVALID, f"{field} is longer than {max_len} characters", field)
     return value

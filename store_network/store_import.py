@@ -17,11 +17,13 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Principal
@@ -57,9 +59,18 @@ class ImportResult:
         return not self.errors
 
 
+# Plain ASCII numbers only: int() and float() alone also take full-width and other Unicode
+# digits ("１２"), "1_000", "nan" and "inf", none of which a spreadsheet cell means as a number.
+_INT = re.compile(r"[+-]?[0-9]{1,9}")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]{1,4}(?:\.[0-9]{0,15})?|\.[0-9]{1,15})")
+
+
 def _number(raw: str, kind: type, field: str):
+    raw = raw.strip()
     try:
-        return kind(raw.strip())
+        if not (_INT if kind is int else _FLOAT).fullmatch(raw):
+            raise ValueError
+        return kind(raw)
     except ValueError:
         raise DomainError(Codes.INVALID, f"{field} must be {'a whole number' if kind is int else 'a number'}", field) from None
 
@@ -113,7 +124,13 @@ def parse_csv(text: str, default_tz: str) -> tuple[list[NewStore], list[RowError
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise DomainError(Codes.CSV_TOO_LARGE, f"at most {MAX_BYTES // (1024 * 1024)} MB per import; split the file", "csv")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # Excel writes a BOM
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:  # the header is the first line read: an unreadable one (a lone CR, a quote never closed) is the file's fault
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise DomainError(Codes.INVALID_CSV, f"line {reader.line_num}: {exc}", "csv") from None
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:  # DictReader would keep the last cell silently: which one did the author mean?
+        raise DomainError(Codes.INVALID_CSV, f"column {repeated[0]!r} appears more than once in the header", "csv")
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError(Codes.INVALID_CSV, f"the header lacks {', '.join(missing)} (columns: {', '.join(REQUIRED + OPTIONAL)})", "csv")
@@ -161,6 +178,18 @@ async def apply_import(session: AsyncSession, parent: NetworkNode, text: str) ->
         return ImportResult([], errors)
     if len(parent.path) + 21 > MAX_PATH:
         raise DomainError(Codes.INVALID, "the network is too deep here", "parentId")
+    try:
+        # A savepoint: an import (or storeCreate) committed since code_taken's SELECT may hold one of
+        # these codes (creates only share the tree lock); its UNIQUE violation is then this file's
+        # typed refusal, not a 500, and the caller's transaction rolls everything back.
+        async with session.begin_nested():
+            store_ids = await _insert_stores(session, parent, stores)
+    except IntegrityError:
+        raise DomainError(Codes.STORE_CODE_TAKEN, "a store code of this file was taken meanwhile; nothing was created", "csv") from None
+    return ImportResult(store_ids, [])
+
+
+async def _insert_stores(session: AsyncSession, parent: NetworkNode, stores: list[NewStore]) -> list[int]:
     # Placeholder paths (unique, never a real path: not digits) until the ids exist.
     tag = secrets.token_hex(4)
     node_rows = [
@@ -176,7 +205,7 @@ async def apply_import(session: AsyncSession, parent: NetworkNode, text: str) ->
     )
     store_rows = [{"tenant_id": parent.tenant_id, "node_id": node_id, **vars(s)} for node_id, s in zip(node_ids, stores)]
     store_ids = list(await session.scalars(insert(Store).returning(Store.id, sort_by_parameter_order=True), store_rows))
-    return ImportResult(store_ids, [])
+    return store_ids
 
 
 def _rows_of(text: str, codes: set[str]) -> dict[str, int]:

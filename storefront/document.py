@@ -40,6 +40,8 @@ def _http_url(value: str) -> str:
         raise ValueError("must be an http(s) URL")
     if any(c.isspace() for c in value):
         raise ValueError("must not contain spaces")
+    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain backslashes or control characters")
     return value
 
 
@@ -48,6 +50,10 @@ def _link(value: str) -> str:
     if value.startswith("/") and not value.startswith("//"):
         if any(c.isspace() for c in value):
             raise ValueError("must not contain spaces")
+        # Browsers read a backslash as "/" in a URL: /\evil.example is //evil.example, another
+        # site, in a link a client routes as in-app because it starts with "/".
+        if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("an in-app path must not contain backslashes or control characters")
         return value
     return _http_url(value)
 

@@ -11,6 +11,14 @@
     return v && /^https?:\/\//.test(v) ? v : "";
   }
 
+  /* Leaflet renders a string tooltip as HTML: a store or rider named "<img src=x onerror=...>"
+     would become markup. Every tooltip is given an element whose text is set, never parsed. */
+  function label(text) {
+    var span = document.createElement("span");
+    span.textContent = String(text);
+    return span;
+  }
+
   function StoreMap(el) {
     this.map = L.map(el, { zoomControl: true, attributionControl: false, preferCanvas: false });
     var tiles = tileUrl();
@@ -42,9 +50,9 @@
     var ll = [store.location.latitude, store.location.longitude];
     this.layers.zone.clearLayers(); this.layers.store.clearLayers();
     L.circle(ll, { radius: store.deliveryRadiusMeters, className: "qd-zone", color: "#2b7a4b", weight: 2, fillOpacity: 0.06 })
-      .bindTooltip(QD.i18n.t("zone") + " " + (store.deliveryRadiusMeters / 1000).toFixed(1) + " km").addTo(this.layers.zone);
+      .bindTooltip(label(QD.i18n.t("zone") + " " + (store.deliveryRadiusMeters / 1000).toFixed(1) + " km")).addTo(this.layers.zone);
     L.circleMarker(ll, { radius: 10, className: "qd-store", color: "#fff", weight: 3, fillColor: "#c0392b", fillOpacity: 1 })
-      .bindTooltip(store.name, { permanent: true, direction: "top", offset: [0, -10] }).addTo(this.layers.store);
+      .bindTooltip(label(store.name), { permanent: true, direction: "top", offset: [0, -10] }).addTo(this.layers.store);
     this.map.fitBounds(L.latLng(ll).toBounds(store.deliveryRadiusMeters * 2.1));
   };
 
@@ -54,7 +62,7 @@
     this.layers.riders.clearLayers(); this.layers.couriers.clearLayers(); this.layers.drops.clearLayers();
     drops.forEach(function (d) {
       L.circleMarker([d.lat, d.lon], { radius: 7, className: "qd-drop " + d.urgency, weight: 2, color: "#333", fillOpacity: 0.9 })
-        .bindTooltip(QD.i18n.t("dropoff") + " " + d.number).addTo(self.layers.drops);
+        .bindTooltip(label(QD.i18n.t("dropoff") + " " + d.number)).addTo(self.layers.drops);
     });
     var dropAt = {};
     drops.forEach(function (d) { dropAt[d.orderId] = [d.lat, d.lon]; });
@@ -67,7 +75,7 @@
       }
       L.circleMarker([r.lat, r.lon], { radius: 9, className: r.own ? "qd-rider" : "qd-courier", weight: 3, color: "#fff",
         fillColor: r.own ? "#1f6feb" : "#8e44ad", fillOpacity: 1 })
-        .bindTooltip((r.own ? "" : QD.i18n.t("courier") + " ") + r.name, { permanent: true, direction: left ? "left" : "right", offset: [left ? -10 : 10, 0] }).addTo(layer);
+        .bindTooltip(label((r.own ? "" : QD.i18n.t("courier") + " ") + r.name), { permanent: true, direction: left ? "left" : "right", offset: [left ? -10 : 10, 0] }).addTo(layer);
     });
   };
 
