@@ -131,8 +131,11 @@ class TopUp(Base):
     bonus_fen: Mapped[int] = mapped_column(BigInteger)
     provider: Mapped[str] = mapped_column(String(32))
     provider_ref: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING, SUCCEEDED, FAILED
+    # PENDING, SUCCEEDED, FAILED; REFUND_REQUIRED (paid the wrong amount) -> REFUNDED by the sweep
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
     idempotency_key: Mapped[str] = mapped_column(String(128))
+    captured_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # what the provider took
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     principal_refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
