@@ -254,7 +254,9 @@ async def spend(
         select(StoredValueCharge).where(StoredValueCharge.tenant_id == tenant_id, StoredValueCharge.idempotency_key == idempotency_key)
     )
     if existing is not None:
-        if (existing.member_id, existing.amount_fen, existing.order_id) != (member.id, amount_fen, order_id):
+        # The store too: a replay from another store (another till, same key) is another sale, and
+        # must not be answered with the first store's receipt.
+        if (existing.member_id, existing.amount_fen, existing.order_id, existing.store_id) != (member.id, amount_fen, order_id, store_id):
             raise DomainError(MembershipErrorCode.IDEMPOTENCY_CONFLICT, "this key was used for another payment", "idempotencyKey")
         return existing
     rule = (await program(session, tenant_id)).spend_order

@@ -106,3 +106,18 @@ async def test_import_is_all_or_nothing_and_idempotent(database, world):
     assert await points_of(world, wang.id) == (120, 120)
     assert await balances(world, alice.id) == (100, 0)
     assert await ledger_ok(world)
+
+
+async def test_a_counter_charge_replayed_from_another_store_is_refused(database, world):
+    member_id = await join(world)
+    await top_up(world, member_id, 5000, 0)
+    hq = await _principal(database, world, "hq")  # may take orders at every store
+    async with database.write() as session:
+        first = await counter.charge(session, hq, world.store_ids["a"], member_id, 1200, "till-7", utc_now())
+    async with database.write() as session:  # the same till retrying: the same charge
+        assert (await counter.charge(session, hq, world.store_ids["a"], member_id, 1200, "till-7", utc_now())).id == first.id
+    async with database.write() as session:
+        with pytest.raises(DomainError) as error:
+            await counter.charge(session, hq, world.store_ids["c"], member_id, 1200, "till-7", utc_now())
+        assert error.value.code.value == "IDEMPOTENCY_CONFLICT"
+    assert await balances(world, member_id) == (5000 - 1200, 0)
