@@ -220,6 +220,9 @@ class PointsAward(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     reference: Mapped[str] = mapped_column(String(128))  # "order:<id>" or "counter:<key>"
     order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), nullable=True)
+    # A counter sale's store: a replay of its key from another store is refused (None: online,
+    # or a counter award from before the store was recorded).
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(8))  # EARN, REDEEM
     points: Mapped[int] = mapped_column(BigInteger)
     fen: Mapped[int] = mapped_column(BigInteger, default=0)  # EARN: amount earned on; REDEEM: money off
