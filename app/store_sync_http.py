@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 
 from app.context import authenticate
 from app.services import Services
+from core.digits import ascii_int
 from core.errors import DomainError
 from core.money import MoneyError, parse_amount_to_fen
 from schema import ids
@@ -35,17 +36,17 @@ class _BadFile(Exception):
 
 
 def _version(raw) -> int | None:
+    """ASCII digits only (int() would read "１２" and "١٢"); anything else is -1, which the
+    batch reports on that row as INVALID."""
     if raw is None or raw == "":
         return None
-    text = str(raw).strip()
-    return int(text) if text.isdigit() and len(text) <= 19 else -1
+    value = ascii_int(raw)
+    return -1 if value is None else value
 
 
-def _int(raw, index: int) -> int:
-    try:
-        return int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise _BadFile(f"row {index}: quantity must be an integer") from None
+def _quantity(raw) -> int | None:
+    """ASCII digits with an optional sign; None (the row's INVALID) for anything else."""
+    return ascii_int(raw, signed=True, max_digits=12)
 
 
 def _records(request_body: bytes, content_type: str) -> list[dict]:
@@ -81,7 +82,7 @@ def _stock_rows(records: list[dict]) -> list[bulk.StockRow]:
         if mode not in bulk.Mode.__members__:
             raise _BadFile(f"row {i}: mode must be ABSOLUTE or DELTA")
         rows.append(bulk.StockRow(sku_code=str(r.get("sku") or "").strip() or None, mode=bulk.Mode(mode),
-                                  quantity=_int(r.get("quantity"), i), version=_version(r.get("version"))))
+                                  quantity=_quantity(r.get("quantity")), version=_version(r.get("version"))))
     return rows
 
 

@@ -21,6 +21,10 @@ class LoginCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # The requesting client's network (sms_budgets.client_key: the address, IPv6 per /64); None
+    # when unknown. The per-mobile hourly budget counts per network, so one outsider cannot
+    # spend a victim's sends (auth.service.request_login_code).
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class RefreshTokenFamily(Base):

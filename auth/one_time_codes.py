@@ -27,7 +27,10 @@ DEFAULT_TTL = timedelta(minutes=5)
 DEFAULT_MAX_ATTEMPTS = 5
 SEND_MIN_INTERVAL = timedelta(seconds=60)
 SEND_WINDOW = timedelta(hours=1)
-SEND_MAX_PER_WINDOW = 5
+SEND_MAX_PER_WINDOW = 5  # per requesting network (auth.service.request_login_code)
+# Texts to one phone per window from all networks together: bounds what outsiders with many
+# networks can send to (and spend of) one number.
+MOBILE_SENDS_CAP = 2 * SEND_MAX_PER_WINDOW
 # One answer for a wrong, used, expired or locked code, and for a mobile without a code.
 CODE_REFUSED = "wrong, used or expired code, or too many tries; check it or request a new code"
 

@@ -15,8 +15,8 @@ from auth.api_keys import parse_api_key, verify_api_key
 from auth.errors import AuthError, AuthErrorCode
 from auth.models import LoginCode, RefreshToken, RefreshTokenFamily
 from auth import sms_budgets
-from auth.one_time_codes import CODE_REFUSED, DEFAULT_MAX_ATTEMPTS, code_matches, may_send_code, new_code, normalize_mobile
-from auth.one_time_codes import SEND_MAX_PER_WINDOW, SEND_WINDOW, next_send_at
+from auth.one_time_codes import CODE_REFUSED, DEFAULT_MAX_ATTEMPTS, code_matches, new_code, normalize_mobile
+from auth.one_time_codes import MOBILE_SENDS_CAP, SEND_WINDOW, next_send_at
 from auth.passwords import hash_password, verify_password
 from auth.roles import Principal, RoleGrant
 from auth.sms_budgets import SmsBudgets
@@ -77,20 +77,29 @@ async def request_login_code(
     budgets (RATE_LIMITED with the seconds to wait, otherwise); the caller commits, then sends."""
     require_aware(now)
     mobile = normalize_mobile(raw_mobile)
+    network = sms_budgets.client_key(client_address)[:64] if client_address is not None else None
     # The mobile's own budget first: it queues concurrent requests for this mobile, so the
     # cooldown below sees every earlier send (and the locks are always taken in one order).
+    # Its cap is MOBILE_SENDS_CAP from all networks together; the hourly SEND_MAX_PER_WINDOW
+    # counts per requesting network, so an outsider spending a victim's budget from one network
+    # does not lock the victim (asking from their own) out. The one-per-minute cooldown holds
+    # across networks: a victim waits at most a minute after an outsider's send, whose code
+    # reached the victim's phone anyway.
     blocked = await sms_budgets.spend(
-        session, sms_budgets.mobile_key(tenant_id, mobile), SEND_MAX_PER_WINDOW, SEND_WINDOW, now, tenant_id
+        session, sms_budgets.mobile_key(tenant_id, mobile), MOBILE_SENDS_CAP, SEND_WINDOW, now, tenant_id
     )
     recent = (
-        await session.scalars(
-            select(LoginCode.created_at).where(
-                LoginCode.tenant_id == tenant_id, LoginCode.mobile == mobile, LoginCode.created_at >= now - timedelta(hours=1)
+        await session.execute(
+            select(LoginCode.created_at, LoginCode.client_key).where(
+                LoginCode.tenant_id == tenant_id, LoginCode.mobile == mobile, LoginCode.created_at >= now - SEND_WINDOW
             )
         )
     ).all()
-    if blocked is not None or not may_send_code(list(recent), now):
-        wait = sms_budgets.seconds_until(max(blocked or now, next_send_at(list(recent), now)), now)
+    every = [at for at, _ in recent]
+    from_here = every if network is None else [at for at, key in recent if key == network]
+    earliest = max(next_send_at(every, now, max_per_window=MOBILE_SENDS_CAP), next_send_at(from_here, now))
+    if blocked is not None or earliest > now:
+        wait = sms_budgets.seconds_until(max(blocked or now, earliest), now)
         raise DomainError(AccountErrorCode.RATE_LIMITED, f"too many codes requested for this number; try again in {wait} s", "mobile")
     if client_address is not None:
         blocked = await sms_budgets.spend(
@@ -114,6 +123,7 @@ async def request_login_code(
             expires_at=record.expires_at,
             attempts=0,
             created_at=now,
+            client_key=network,
         )
     )
     await session.flush()

@@ -148,7 +148,7 @@ async def earn(
         raise DomainError(MembershipErrorCode.INVALID, "1..200 lines of non-negative amounts", "lines")
     amount = await points.points_for_lines(session, member, store_id, lines, now)
     return await points.credit(session, member, amount, source=f"counter store {store_id}", reference=f"counter:{idempotency_key}",
-                               now=now, actor=_actor(principal), fen=sum(fen for _, fen in lines))
+                               now=now, actor=_actor(principal), fen=sum(fen for _, fen in lines), store_id=store_id)
 
 
 async def redeem(
@@ -164,4 +164,4 @@ async def redeem(
         raise DomainError(MembershipErrorCode.INVALID, "the sale amount must be positive", "saleAmount")
     cap = sale_fen * (await program(session, member.tenant_id)).redeem_max_percent // 100
     return await points.redeem(session, member, amount, reference=f"counter:{idempotency_key}", cap_fen=cap, now=now,
-                               actor=_actor(principal))
+                               actor=_actor(principal), store_id=store_id)

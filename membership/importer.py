@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.one_time_codes import normalize_mobile
 from commerce.models import Customer
+from core.digits import ascii_int
 from core.errors import DomainError
 from core.money import MAX_AMOUNT_FEN, parse_amount_to_fen
 from ledger import Leg, post
@@ -96,10 +97,8 @@ async def import_members(
             if level_id is None:
                 errors.append(RowError(number, "level", f"no level {level_code[:32]!r}"))
         try:
-            if points_raw and not (points_raw.isascii() and points_raw.isdigit()):
-                raise ValueError  # int() alone takes "１２", "1_000" and "+5"
-            pts = int(points_raw or "0")
-            if not 0 <= pts <= points.MAX_POINTS:
+            pts = ascii_int(points_raw or "0")  # not int(): it reads "１２" and "١٢" too
+            if pts is None or not 0 <= pts <= points.MAX_POINTS:
                 raise ValueError
         except ValueError:
             errors.append(RowError(number, "points", "a whole number of points, 0 or more"))

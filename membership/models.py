@@ -131,8 +131,11 @@ class TopUp(Base):
     bonus_fen: Mapped[int] = mapped_column(BigInteger)
     provider: Mapped[str] = mapped_column(String(32))
     provider_ref: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING, SUCCEEDED, FAILED
+    # PENDING, SUCCEEDED, FAILED; REFUND_REQUIRED (paid the wrong amount) -> REFUNDED by the sweep
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
     idempotency_key: Mapped[str] = mapped_column(String(128))
+    captured_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # what the provider took
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     principal_refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -217,6 +220,9 @@ class PointsAward(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     reference: Mapped[str] = mapped_column(String(128))  # "order:<id>" or "counter:<key>"
     order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), nullable=True)
+    # A counter sale's store: a replay of its key from another store is refused (None: online,
+    # or a counter award from before the store was recorded).
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(8))  # EARN, REDEEM
     points: Mapped[int] = mapped_column(BigInteger)
     fen: Mapped[int] = mapped_column(BigInteger, default=0)  # EARN: amount earned on; REDEEM: money off

@@ -40,9 +40,16 @@ async def _award(session: AsyncSession, tenant_id: int, reference: str, kind: st
     )
 
 
+def _same_sale(existing: PointsAward, member: Member, store_id: int | None) -> bool:
+    """A replayed reference is the same sale only for the same member at the same store (a
+    counter key reused at another till is another sale: refused, not answered with the first)."""
+    return existing.member_id == member.id and (existing.store_id is None or existing.store_id == store_id)
+
+
 async def credit(
     session: AsyncSession, member: Member, amount: int, *, source: str, reference: str, now: datetime,
     actor: Actor = ("system", None), order_id: int | None = None, fen: int = 0, expires_at: datetime | None = None,
+    store_id: int | None = None,
 ) -> PointsAward | None:
     """Credit points in a new lot, once per reference (EARN). None if nothing to credit."""
     if amount <= 0:
@@ -51,6 +58,8 @@ async def credit(
         raise DomainError(MembershipErrorCode.AMOUNT_OUT_OF_RANGE, "too many points", "points")
     existing = await _award(session, member.tenant_id, reference, "EARN")
     if existing is not None:
+        if not _same_sale(existing, member, store_id):
+            raise DomainError(MembershipErrorCode.IDEMPOTENCY_CONFLICT, "this key was used for another sale", "idempotencyKey")
         return existing
     prog = await program(session, member.tenant_id)
     session.add(PointsLot(
@@ -58,7 +67,7 @@ async def credit(
         expires_at=expires_at or now + timedelta(days=prog.points_expiry_days), source=source[:64], created_at=now,
     ))
     award = PointsAward(tenant_id=member.tenant_id, member_id=member.id, reference=reference, order_id=order_id, kind="EARN",
-                        points=amount, fen=fen, reversed_points=0, created_at=now)
+                        points=amount, fen=fen, reversed_points=0, store_id=store_id, created_at=now)
     session.add(award)
     await session.flush()
     issued = await accounts.brand(session, member.tenant_id, "points.issued", accounts.POINTS)
@@ -112,12 +121,12 @@ async def debit(
 
 async def redeem(
     session: AsyncSession, member: Member, amount: int, *, reference: str, cap_fen: int, now: datetime,
-    actor: Actor = ("system", None), order_id: int | None = None,
+    actor: Actor = ("system", None), order_id: int | None = None, store_id: int | None = None,
 ) -> PointsAward:
     """Spend points as money off (points x point value), at most `cap_fen`; once per reference."""
     existing = await _award(session, member.tenant_id, reference, "REDEEM")
     if existing is not None:
-        if existing.points != amount:
+        if existing.points != amount or not _same_sale(existing, member, store_id):
             raise DomainError(MembershipErrorCode.IDEMPOTENCY_CONFLICT, "points were already redeemed here", "points")
         return existing
     if not (0 < amount <= MAX_POINTS):
@@ -131,7 +140,7 @@ async def redeem(
         lots = await debit(session, member, amount, kind="points.redeem", to_account="points.redeemed", reference=reference,
                            now=now, actor=actor)
         award = PointsAward(tenant_id=member.tenant_id, member_id=member.id, reference=reference, order_id=order_id, kind="REDEEM",
-                            points=amount, fen=fen, reversed_points=0, lots=lots, created_at=now)
+                            points=amount, fen=fen, reversed_points=0, lots=lots, store_id=store_id, created_at=now)
         session.add(award)
         await session.flush()
     member.last_active_at = now

@@ -17,6 +17,7 @@ a savepoint.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -31,6 +32,7 @@ from membership.errors import MembershipErrorCode
 from membership.members import program
 from membership.models import Member, StoredValueCharge, TopUp, TopUpPlan
 
+log = logging.getLogger(__name__)
 _NO_SYNC = {"synchronize_session": False}
 SPEND_RETRIES = 50  # each retry follows another payment that committed: bounded by the concurrency
 Actor = tuple[str, int | None]
@@ -112,8 +114,11 @@ async def apply_top_up_callback(session: AsyncSession, provider_name: str, event
     if event.status != "SUCCEEDED":
         top_up.status = "FAILED"
         return "TOP_UP_FAILED"
+    top_up.captured_fen = event.amount_fen
     if event.amount_fen != top_up.pay_fen:
-        top_up.status = "REFUND_REQUIRED"  # not the plan's price: nothing is credited
+        # Not the plan's price: nothing is credited, and refund_mismatched_top_ups (the sweep)
+        # gives back exactly what the provider took.
+        top_up.status = "REFUND_REQUIRED"
         return "TOP_UP_AMOUNT_MISMATCH"
     await credit_top_up(session, top_up, now)
     return "TOP_UP_CREDITED"
@@ -181,6 +186,51 @@ async def refund_principal(
     await session.refresh(top_up)
 
 
+def top_up_refund_id(top_up: TopUp) -> str:
+    """One refund per mismatched top-up: its id names the refund at the provider, so a retry
+    after a lost commit is recognised there, not paid twice."""
+    return f"topup-refund-{top_up.id}"
+
+
+async def refund_mismatched_top_ups(database, providers, now: datetime, batch: int = 50) -> int:
+    """Money received is applied or refunded, never dropped: a top-up paid in the wrong amount
+    (REFUND_REQUIRED) is refunded through the provider that took it, in the amount it took,
+    then REFUNDED with refunded_at. Each top-up in its own transaction, locked (PostgreSQL:
+    rows another sweeper holds are skipped); a provider error leaves it for the next run.
+    Returns top-ups refunded. Run by payments.service.refund_late_payments (the sweep)."""
+    async with database.read() as session:
+        ids = list(await session.scalars(
+            select(TopUp.id).where(TopUp.status == "REFUND_REQUIRED", TopUp.provider.in_(providers.names))
+            .order_by(TopUp.id).limit(batch)))
+    refunded = 0
+    for top_up_id in ids:
+        try:
+            async with database.write() as session:
+                top_up = await session.scalar(
+                    select(TopUp).where(TopUp.id == top_up_id, TopUp.status == "REFUND_REQUIRED")
+                    .with_for_update(skip_locked=True))
+                if top_up is None:
+                    continue
+                provider = providers.get(top_up.provider)
+                amount = top_up.pay_fen if top_up.captured_fen is None else top_up.captured_fen
+                if amount <= 0:
+                    pass  # a zero-fen "success" took nothing: nothing to give back
+                elif getattr(provider, "remote", False):
+                    answer = await provider.refund(tenant_id=top_up.tenant_id, out_trade_no=top_up.provider_ref,
+                                                   out_refund_no=top_up_refund_id(top_up), amount_fen=amount,
+                                                   total_fen=amount, reason="top-up amount mismatch")
+                    if answer.status == "FAILED":
+                        raise RuntimeError("the provider did not refund")
+                else:
+                    provider.refund(provider_ref=top_up.provider_ref, amount_fen=amount, refund_id=top_up_refund_id(top_up))
+                top_up.status = "REFUNDED"
+                top_up.refunded_at = now
+                refunded += 1
+        except Exception:  # noqa: BLE001 - one provider failure must not stop the others
+            log.exception("refund of mismatched top-up %s failed; next run", top_up_id)
+    return refunded
+
+
 # ---- spending and refunds ----
 
 async def prepaid_fen(session: AsyncSession, order_id: int) -> int:
@@ -204,7 +254,9 @@ async def spend(
         select(StoredValueCharge).where(StoredValueCharge.tenant_id == tenant_id, StoredValueCharge.idempotency_key == idempotency_key)
     )
     if existing is not None:
-        if (existing.member_id, existing.amount_fen, existing.order_id) != (member.id, amount_fen, order_id):
+        # The store too: a replay from another store (another till, same key) is another sale, and
+        # must not be answered with the first store's receipt.
+        if (existing.member_id, existing.amount_fen, existing.order_id, existing.store_id) != (member.id, amount_fen, order_id, store_id):
             raise DomainError(MembershipErrorCode.IDEMPOTENCY_CONFLICT, "this key was used for another payment", "idempotencyKey")
         return existing
     rule = (await program(session, tenant_id)).spend_order

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.roles import Permission, Principal
 from commerce.models import Sku, StorePrice
 from core.clock import utc_now
+from core.digits import ascii_int
 from core.errors import DomainError
 from core.money import MoneyError, parse_amount_to_fen
 from network_pricing import audit
@@ -103,7 +104,7 @@ def _partner_pk(raw: str) -> int | None:
         kind, _, pk = base64.b64decode(raw, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return int(pk) if kind == "NetworkNode" and pk.isdigit() and len(pk) <= 18 else None
+    return ascii_int(pk, max_digits=18) if kind == "NetworkNode" else None  # not int(): it reads "١٢" too
 
 
 def _time(raw: str, line: int, name: str, errors: _Collector) -> datetime | None:

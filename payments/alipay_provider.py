@@ -14,7 +14,7 @@ from payments.alipay import AlipayMerchant, fen_to_yuan, sign_params, verify_not
 from payments.errors import CallbackMalformed, CallbackSignatureInvalid
 from payments.merchants import MerchantStore
 from payments.provider import CallbackEvent, PaymentIntent
-from payments.remote import MerchantNotConfigured, ProviderRefused, ProviderUnavailable, RefundState, TradeState
+from payments.remote import MerchantNotConfigured, check_merchant_url, ProviderRefused, ProviderUnavailable, RefundState, TradeState
 
 CHINA = timezone(timedelta(hours=8))
 CHANNELS = ("PRECREATE", "CREATE", "APP")
@@ -31,9 +31,10 @@ class AlipayProvider:
     ACK_OK = (200, "text/plain", "success")  # exactly these 7 characters, or Alipay retries
     ACK_FAIL = "text/plain", "fail"
 
-    def __init__(self, merchants: MerchantStore, *, timeout_s: float = 10.0):
+    def __init__(self, merchants: MerchantStore, *, timeout_s: float = 10.0, production: bool = False):
         self._merchants = merchants
         self._timeout_s = timeout_s
+        self._production = production  # the merchant URL rule at connect time (payments.remote.check_merchant_url)
 
     async def _merchant(self, tenant_id: int) -> AlipayMerchant:
         sealed = await self._merchants.for_tenant(self.name, tenant_id)
@@ -52,6 +53,7 @@ class AlipayProvider:
 
     async def _call(self, merchant: AlipayMerchant, method: str, biz: dict) -> dict:
         params = self._signed(merchant, method, biz)
+        await check_merchant_url("Alipay", merchant.gateway_url, self._production)
         try:
             async with httpx.AsyncClient(timeout=self._timeout_s) as http:
                 response = await http.post(merchant.gateway_url, content=urlencode(params).encode(),

@@ -71,11 +71,11 @@ def _remote_provider(name: str, merchants, settings: Settings) -> PaymentProvide
     if name == "WECHATPAY":
         from payments.wechatpay_provider import WeChatPayProvider
 
-        return WeChatPayProvider(merchants, timeout_s=settings.payment_http_timeout_s)
+        return WeChatPayProvider(merchants, timeout_s=settings.payment_http_timeout_s, production=settings.is_production)
     if name == "ALIPAY":
         from payments.alipay_provider import AlipayProvider
 
-        return AlipayProvider(merchants, timeout_s=settings.payment_http_timeout_s)
+        return AlipayProvider(merchants, timeout_s=settings.payment_http_timeout_s, production=settings.is_production)
     raise ValueError(f"QIANDIAN_PAYMENT_PROVIDERS: unknown provider {name!r} (WECHATPAY, ALIPAY)")
 
 

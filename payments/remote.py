@@ -27,6 +27,26 @@ class MerchantNotConfigured(ProviderRefused):
         super().__init__("MERCHANT_NOT_CONFIGURED", f"no {provider} merchant account for this brand")
 
 
+class MerchantUrlRefused(ProviderUnavailable):
+    """The merchant's saved base/gateway URL fails the URL rule now (DNS re-pointed inward
+    since it was saved, or a row saved under a laxer rule): nothing was sent. Unavailable, not
+    refused: a payment or refund stays as it is and is retried once the URL is fixed."""
+
+
+async def check_merchant_url(provider: str, url: str, production: bool) -> None:
+    """The rule merchant URLs are saved under (webhooks.urls.check_url: in production https and
+    public addresses only; development allows the loopback simulators), again before each
+    connection. It resolves the host, so a host pointed inward after it was saved is refused;
+    a re-point between this check and httpx's own resolution is not (httpx has no resolver hook)."""
+    from core.errors import DomainError
+    from webhooks.urls import check_url
+
+    try:
+        await check_url(url, production)
+    except DomainError as exc:
+        raise MerchantUrlRefused(f"{provider} merchant URL refused: {exc.message}") from None
+
+
 @dataclass(frozen=True)
 class TradeState:
     """PENDING (not paid yet), SUCCEEDED (paid; refunds may follow), CLOSED (never paid),

@@ -238,7 +238,10 @@ async def refund_late_payments(database: Database, providers: PaymentProviders, 
                 refunded += 1
         except Exception:  # noqa: BLE001 - one provider failure must not stop the others
             log.exception("refund of late payment %s failed; retried on the next run", payment_id)
-    return refunded
+    # Stored-value top-ups share the providers and the rule: money that could not be applied goes back.
+    from membership.stored_value import refund_mismatched_top_ups  # local: payments -> membership only here
+
+    return refunded + await refund_mismatched_top_ups(database, providers, now, batch)
 
 
 async def reconcile_payments(database: Database, providers: PaymentProviders, now: datetime,

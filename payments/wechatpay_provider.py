@@ -19,7 +19,7 @@ import httpx
 from payments.errors import CallbackMalformed, CallbackSignatureInvalid
 from payments.merchants import MerchantStore
 from payments.provider import CallbackEvent, PaymentIntent
-from payments.remote import MerchantNotConfigured, ProviderRefused, ProviderUnavailable, RefundState, TradeState
+from payments.remote import MerchantNotConfigured, check_merchant_url, ProviderRefused, ProviderUnavailable, RefundState, TradeState
 from payments.wechatpay import (
     TOLERANCE_S, WeChatMerchant, WeChatSignatureError, authorization, decrypt_resource, jsapi_pay_sign, verify_signed,
 )
@@ -37,10 +37,12 @@ class WeChatPayProvider:
     ACK_OK = (200, "application/json", json.dumps({"code": "SUCCESS", "message": "成功"}, ensure_ascii=False))
     ACK_FAIL = "application/json", json.dumps({"code": "FAIL", "message": "失败"}, ensure_ascii=False)
 
-    def __init__(self, merchants: MerchantStore, *, timeout_s: float = 10.0, tolerance_s: int = TOLERANCE_S):
+    def __init__(self, merchants: MerchantStore, *, timeout_s: float = 10.0, tolerance_s: int = TOLERANCE_S,
+                 production: bool = False):
         self._merchants = merchants
         self._timeout_s = timeout_s
         self._tolerance_s = tolerance_s
+        self._production = production  # the merchant URL rule at connect time (payments.remote.check_merchant_url)
 
     async def _merchant(self, tenant_id: int) -> WeChatMerchant:
         sealed = await self._merchants.for_tenant(self.name, tenant_id)
@@ -56,6 +58,7 @@ class WeChatPayProvider:
             "Content-Type": "application/json",
             "Wechatpay-Serial": merchant.platform_key_id,
         }
+        await check_merchant_url("WeChat Pay", merchant.base_url, self._production)
         try:
             async with httpx.AsyncClient(base_url=merchant.base_url, timeout=self._timeout_s) as http:
                 response = await http.request(method, path, content=raw.encode() if raw else None, headers=headers)

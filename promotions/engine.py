@@ -274,3 +274,9 @@ FACT_CONDITIONS = frozenset({"first_order", "new_customer"})
 def needs_customer_facts(promotions: Sequence[PromotionSpec]) -> bool:
     """Whether any of these promotions reads the customer's history (else skip loading it)."""
     return any(c["code"] in FACT_CONDITIONS for p in promotions for c in p.conditions)
+
+
+def needs_order_history(promotions: Sequence[PromotionSpec]) -> bool:
+    """Whether any of these promotions counts the customer's earlier orders (a race between
+    two checkouts of one customer could give both the first-order reward)."""
+    return any(c["code"] == "first_order" for p in promotions for c in p.conditions)

@@ -82,6 +82,18 @@ async def customer_facts(db, customer_id: int | None, now: datetime, exclude_ord
     return CustomerFacts(first_order=earlier == 0, account_age_days=age)
 
 
+async def lock_order_history(session: AsyncSession, customer_id: int | None) -> None:
+    """Serialise a customer's checkouts that read "is this the first order": the customer row
+    is locked (PostgreSQL) before earlier orders are counted, so a second checkout at the same
+    instant waits for the first to commit and then counts its order. SQLite has one writer
+    (the order INSERT before this already serialised them). Only when a first-order condition
+    is in play: other checkouts of one customer stay parallel."""
+    if customer_id is not None and session.get_bind().dialect.name == "postgresql":
+        # FOR NO KEY UPDATE: this checkout's order INSERT already holds KEY SHARE on the row (its
+        # foreign key); FOR UPDATE would wait for the other checkout's KEY SHARE and deadlock.
+        await session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update(key_share=True))
+
+
 def line_input(product: Product, sku_id: int, quantity: int, unit_price_fen: int, line_total: int, per: int) -> LineInput:
     return LineInput(sku_id, product.id, product.category_id, quantity, unit_price_fen, line_total, by_unit=product.sold_by == "UNIT" and per == 1)
 
@@ -120,6 +132,9 @@ async def adjust_order_at_checkout(session: AsyncSession, order, path: str, line
     if not automatic and not chosen:
         return 0
     everything = automatic + chosen
+    if engine.needs_order_history(everything):
+        # Locked after slot and flash-sale quota rows, before stock: the checkout's lock order.
+        await lock_order_history(session, order.customer_id)
     result = engine.price_order(
         inputs, automatic, chosen,
         facts=await customer_facts(session, order.customer_id, now, exclude_order_id=order.id) if engine.needs_customer_facts(everything) else CustomerFacts(),

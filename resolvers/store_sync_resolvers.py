@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
+from core.digits import ascii_int
 from core.errors import DomainError
 from core.money import MoneyError, parse_amount_to_fen
 from resolvers.mutation_support import guarded
@@ -14,10 +15,12 @@ from store_sync.errors import SyncErrorCode as Codes
 
 
 def parse_version(raw: str | None) -> int | None:
-    """Digits to int; anything else becomes -1, which the batch reports on that row as INVALID."""
+    """ASCII digits to int (int() alone would read "１２" and "١٢"); anything else becomes -1,
+    which the batch reports on that row as INVALID."""
     if raw is None:
         return None
-    return int(raw) if raw.isdigit() and len(raw) <= 19 else -1
+    value = ascii_int(raw)
+    return -1 if value is None else value
 
 
 def parse_price(raw: str | None) -> int | None:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.roles import Principal
+from core.digits import ascii_decimal, ascii_int
 from core.errors import DomainError
 from store_network import store_fields
 from store_network.admin import MAX_PATH, NewStore, parent_node, code_taken, initial_status, lock_tree
@@ -59,20 +60,12 @@ class ImportResult:
         return not self.errors
 
 
-# Plain ASCII numbers only: int() and float() alone also take full-width and other Unicode
-# digits ("１２"), "1_000", "nan" and "inf", none of which a spreadsheet cell means as a number.
-_INT = re.compile(r"[+-]?[0-9]{1,9}")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]{1,4}(?:\.[0-9]{0,15})?|\.[0-9]{1,15})")
-
-
 def _number(raw: str, kind: type, field: str):
-    raw = raw.strip()
-    try:
-        if not (_INT if kind is int else _FLOAT).fullmatch(raw):
-            raise ValueError
-        return kind(raw)
-    except ValueError:
-        raise DomainError(Codes.INVALID, f"{field} must be {'a whole number' if kind is int else 'a number'}", field) from None
+    # ASCII only: int()/float() would also read "１２", "١٢", "1_0", "nan" and "inf".
+    value = ascii_int(raw, signed=True, max_digits=12) if kind is int else ascii_decimal(raw)
+    if value is None:
+        raise DomainError(Codes.INVALID, f"{field} must be {'a whole number' if kind is int else 'a number'}", field)
+    return value
 
 
 def _row_store(row: dict[str, str], default_tz: str, errors: list[RowError], number: int) -> NewStore | None:
@@ -237,7 +230,9 @@ async def find_parent(session: AsyncSession, tenant_slug: str, ref: str) -> Netw
     if ref.upper() == "HQ":
         found = list(await session.scalars(in_tenant.where(NetworkNode.kind == "HQ")))
     else:
-        node_id = int(ref) if ref.isdigit() else _global_node_id(ref)
+        node_id = ascii_int(ref, max_digits=18)  # ASCII digits: int() would read "١٢" as 12
+        if node_id is None:
+            node_id = _global_node_id(ref)
         if node_id is not None:
             found = list(await session.scalars(in_tenant.where(NetworkNode.id == node_id)))
         else:
@@ -254,4 +249,4 @@ def _global_node_id(ref: str) -> int | None:
         kind, _, pk = base64.b64decode(ref, validate=True).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
-    return int(pk) if kind == "NetworkNode" and pk.isdigit() else None
+    return ascii_int(pk, max_digits=18) if kind == "NetworkNode" else None

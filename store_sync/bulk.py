@@ -63,7 +63,7 @@ class StockRow:
     sku_code: str | None = None
     sku_id: int | None = None
     mode: Mode = Mode.ABSOLUTE
-    quantity: int = 0
+    quantity: int | None = 0  # None: not a whole number in ASCII digits (the row is INVALID)
     version: int | None = None  # required for ABSOLUTE
 
 
@@ -186,6 +186,8 @@ async def sync_stock(session: AsyncSession, principal: Principal, store_id: int,
         row, result = rows[index], results[index]
         if not may_edit:
             _reject(result, Codes.STOCK_LOCKED_BY_HQ, "this store's stock is set centrally (strong stock control)")
+        elif row.quantity is None:
+            _reject(result, Codes.INVALID, "quantity must be a whole number in ASCII digits")
         elif abs(row.quantity) > MAX_STOCK or (row.mode is Mode.ABSOLUTE and row.quantity < 0):
             _reject(result, Codes.OUT_OF_RANGE, "stock quantity is out of range")
         elif row.quantity % sku.quantity_step:

@@ -106,3 +106,36 @@ async def test_import_is_all_or_nothing_and_idempotent(database, world):
     assert await points_of(world, wang.id) == (120, 120)
     assert await balances(world, alice.id) == (100, 0)
     assert await ledger_ok(world)
+
+
+async def test_a_counter_charge_replayed_from_another_store_is_refused(database, world):
+    member_id = await join(world)
+    await top_up(world, member_id, 5000, 0)
+    hq = await _principal(database, world, "hq")  # may take orders at every store
+    async with database.write() as session:
+        first = await counter.charge(session, hq, world.store_ids["a"], member_id, 1200, "till-7", utc_now())
+    async with database.write() as session:  # the same till retrying: the same charge
+        assert (await counter.charge(session, hq, world.store_ids["a"], member_id, 1200, "till-7", utc_now())).id == first.id
+    async with database.write() as session:
+        with pytest.raises(DomainError) as error:
+            await counter.charge(session, hq, world.store_ids["c"], member_id, 1200, "till-7", utc_now())
+        assert error.value.code.value == "IDEMPOTENCY_CONFLICT"
+    assert await balances(world, member_id) == (5000 - 1200, 0)
+
+
+async def test_counter_points_replayed_from_another_store_are_refused(database, world):
+    member_id = await join(world)
+    hq = await _principal(database, world, "hq")
+    a, c = world.store_ids["a"], world.store_ids["c"]
+    async with database.write() as session:
+        earned = await counter.earn(session, hq, a, member_id, [(world.category_id, 5000)], "till-8", utc_now())
+        assert (await counter.earn(session, hq, a, member_id, [(world.category_id, 5000)], "till-8", utc_now())).id == earned.id
+        redeemed = await counter.redeem(session, hq, a, member_id, 10, 5000, "till-9", utc_now())
+        assert (await counter.redeem(session, hq, a, member_id, 10, 5000, "till-9", utc_now())).id == redeemed.id
+    for call in (lambda s: counter.earn(s, hq, c, member_id, [(world.category_id, 5000)], "till-8", utc_now()),
+                 lambda s: counter.redeem(s, hq, c, member_id, 10, 5000, "till-9", utc_now())):
+        async with database.write() as session:
+            with pytest.raises(DomainError) as error:
+                await call(session)
+            assert error.value.code.value == "IDEMPOTENCY_CONFLICT"
+    assert await points_of(world, member_id) == (40, 40)
