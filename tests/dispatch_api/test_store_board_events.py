@@ -155,3 +155,18 @@ async def test_listen_holds_at_most_its_limit_and_leaves_the_broker_on_overflow(
         for i in range(10):
             await hub.publish("qiandian:1:store:2:board", {"n": i})
             assert (await asyncio.wait_for(messages.__anext__(), 5))["n"] == i
+
+
+async def test_one_connection_runs_at_most_ws_max_operations_subscriptions(client, world, test_settings, monkeypatch):
+    import asgi
+
+    monkeypatch.setattr(asgi, "WS_MAX_OPERATIONS", 2)
+    with live_app(test_settings, redis_url="redis://127.0.0.1:1/0", **QUIET) as (tc, _):
+        with subscribed(tc, world, world.store("a"), world.staff_token("hq")) as ws:
+            assert _next(ws)["kind"] == "SNAPSHOT"
+            for op, store in (("2", "b"), ("3", "c")):
+                ws.send_json({"id": op, "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"s": world.store(store)}}})
+            answers = {m["id"]: m for m in (ws.receive_json(), ws.receive_json())}  # in either order
+            assert answers["2"]["payload"]["data"]["storeBoardEvents"]["storeId"] == world.store("b")
+            refused = answers["3"]
+            assert refused["type"] == "error" and "limit" in refused["payload"][0]["message"], refused
