@@ -170,3 +170,18 @@ async def test_one_connection_runs_at_most_ws_max_operations_subscriptions(clien
             assert answers["2"]["payload"]["data"]["storeBoardEvents"]["storeId"] == world.store("b")
             refused = answers["3"]
             assert refused["type"] == "error" and "limit" in refused["payload"][0]["message"], refused
+
+
+async def test_a_courier_partners_state_change_reaches_the_store_channel(client, world):
+    from core.clock import utc_now
+    from delivery.couriers.service import CourierPartners, cancel
+    from tests.couriers.kit import FakeTransport
+    from tests.couriers.test_gaps import _book_real_order
+    from tests.dispatch_api.helpers import pk
+
+    order, booking = await _book_real_order(client, world, "sf")  # booked for store "a"
+    partners = CourierPartners(world.services.secret_box, transport=FakeTransport({"cancelorder": {"error_code": 0, "result": {}}}))
+    async with store_feed.listen(world.services.tracking, store_feed.store_channel(world.tenant_id, world.store_ids["a"])) as messages:
+        await cancel(world.services.database, partners, booking.delivery_id, world.tenant_id, "no rider", utc_now())
+        message = await asyncio.wait_for(messages.__anext__(), 10)
+    assert (message["kind"], message["orderId"], message["courier"], message["courierState"]) == ("COURIER_CHANGED", pk(order), "sf", "CANCELLED")
