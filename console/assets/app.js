@@ -14,7 +14,7 @@
   var gql = QD.gql;
   // A page may lower or raise the fallback (the browser tests switch it off to prove the stream).
   var BOARD_POLL_MS = typeof window.QD_BOARD_POLL_MS === "number" ? window.QD_BOARD_POLL_MS : 15000;
-  var RESUBSCRIBE_MS = 2000; // after the server ended the stream (SLOW_CONSUMER, a refusal)
+  var RESUBSCRIBE_MS = 2000; // first wait after the server ended the stream (SLOW_CONSUMER, a refusal)
   var MAX_TRACKED = 25; // subscriptions per page; the board's most urgent orders
 
   var Q = {
@@ -197,11 +197,15 @@
       subs.current = new gql.Subscriptions();
       // The store's stream: its SNAPSHOT (first, and again after every reconnect) and each
       // event re-read the board. If the server ends it, subscribe again shortly.
-      var stop = null, retry = null, closed = false;
+      var stop = null, retry = null, closed = false, delay = RESUBSCRIBE_MS;
       function follow() {
         stop = subs.current.subscribe(Q.storeEvents, { s: storeId }, function (payload) {
-          if (payload.data && payload.data.storeBoardEvents) load();
-        }, function () { if (!closed) retry = setTimeout(function () { load(); follow(); }, RESUBSCRIBE_MS); });
+          if (payload.data && payload.data.storeBoardEvents) { delay = RESUBSCRIBE_MS; load(); }
+        }, function () { // ended by the server: again, later each time it keeps ending (a refusal)
+          if (closed) return;
+          retry = setTimeout(function () { load(); follow(); }, delay);
+          delay = Math.min(delay * 2, 60000);
+        });
       }
       follow();
       return function () {
