@@ -98,6 +98,9 @@ class QiandianGraphQL(GraphQL):
 
 
 MAX_JSON_DEPTH = 64  # GeoJSON polygons in variables need 6
+# Operations one websocket may run at once (strawberry answers "Subscription limit reached" past
+# it): the staff console runs storeBoardEvents plus up to 25 orderTracking streams.
+WS_MAX_OPERATIONS = 64
 
 
 def json_depth_within(value: object, limit: int) -> bool:
@@ -142,7 +145,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     schema = build_schema(settings)
     graphql_app = QiandianGraphQL(
-        schema, services, graphql_ide="graphiql" if settings.graphiql else None, allow_queries_via_get=False
+        schema, services, graphql_ide="graphiql" if settings.graphiql else None, allow_queries_via_get=False,
+        max_subscriptions_per_connection=WS_MAX_OPERATIONS,
     )
 
     async def healthz(_request: Request) -> Response:

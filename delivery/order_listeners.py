@@ -4,7 +4,8 @@ Commerce emits the events and knows nothing of what follows; all of it runs in t
 transaction of the order change:
   * the slot hold is BOOKED on payment (with the pickup code) and RELEASED on cancel/refund;
   * a terminal order (completed, cancelled, refunded) ends its active delivery task and frees the rider;
-  * every transition is published to the order's live-tracking channel once it commits.
+  * every transition is published to the order's live-tracking channel once it commits, and
+    to its store's board channel (delivery.store_feed).
 Checkout's slot reservation is a port (commerce.ports), set here too.
 """
 from __future__ import annotations
@@ -54,3 +55,6 @@ def register_listeners() -> None:
     register(OrderTransitioned, update_slot_hold)
     register(OrderTransitioned, end_delivery_task)
     register(OrderTransitioned, publish_status)  # last: it reports the task state the others left
+    from delivery import store_feed
+
+    store_feed.register_listeners()  # store-wide board events (storeBoardEvents), after the above

@@ -10,6 +10,9 @@ one Redis from seeing each other's events. Messages are small JSON objects:
     {"type": "POSITION", "orderId": 7, "riderId": 3, "lon": 120.1, "lat": 30.2, "at": "...Z"}   (WGS-84)
     {"type": "STATUS", "orderId": 7, "orderStatus": "DELIVERING", "taskState": "PICKED_UP", "at": "..."}
 
+Store-wide board events (`storeBoardEvents`) travel through the same hub on a channel per store
+(delivery.store_feed.store_channel), queued under the same after-commit TOPIC.
+
 Pub/sub is fire-and-forget: a subscriber sees what is published while it listens. The
 subscription therefore starts with a snapshot from the database (status, last position).
 

@@ -36,6 +36,7 @@ class Loaders:
         self.cart_lines = DataLoader(self._cart_lines)
         self.product_image = DataLoader(self._product_image)
         self.product_images = DataLoader(self._product_images)
+        self.store_zones = DataLoader(self._store_zones)
 
     async def _by_id(self, model, ids: list[int]) -> list:
         if self._tenant_id is None:
@@ -69,6 +70,23 @@ class Loaders:
 
     async def _product_image(self, ids: list[int]):
         return await self._by_id(ProductImage, ids)
+
+    async def _store_zones(self, store_ids: list[int]):
+        """Each store's network node path (for the caller's permission check) and delivery zones,
+        innermost tier first: two queries for a page of stores; None for a store of another tenant."""
+        from geo.models import DeliveryZoneRow
+        from store_network.models import NetworkNode
+
+        if self._tenant_id is None:
+            return [None] * len(store_ids)
+        paths = dict((await self._reader.execute(
+            select(Store.id, NetworkNode.path).join(NetworkNode, NetworkNode.id == Store.node_id)
+            .where(Store.id.in_(set(store_ids)), Store.tenant_id == self._tenant_id))).all())
+        rows = await self._reader.scalars(
+            select(DeliveryZoneRow).where(DeliveryZoneRow.store_id.in_(list(paths) or [-1]), DeliveryZoneRow.tenant_id == self._tenant_id)
+            .order_by(DeliveryZoneRow.store_id, DeliveryZoneRow.tier, DeliveryZoneRow.id))
+        zones = _group(rows, store_ids, lambda zone: zone.store_id)
+        return [(paths[s], found) if s in paths else None for s, found in zip(store_ids, zones)]
 
     async def _product_images(self, product_ids: list[int]):
         """Each product's gallery in order: one query for a whole page of products."""

@@ -104,7 +104,7 @@ async def delivery_zones(info: Info, node_ids: Iterable[str]) -> list:
     from resolvers.zone_mutations import zone_type
 
     return await _resolve(info, node_ids, DeliveryZoneRow, lambda row: False, zone_type,
-                          store_of=lambda row: row.store_id, permissions=(Permission.MANAGE_DELIVERY,))
+                          store_of=lambda row: row.store_id, permissions=(Permission.MANAGE_DELIVERY, Permission.DISPATCH_ORDERS))  # as Store.deliveryZones
 
 
 async def delivery_tasks(info: Info, node_ids: Iterable[str]) -> list:

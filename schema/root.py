@@ -59,6 +59,8 @@ from schema.store_systems_root import StoreSystemsMutation, StoreSystemsQuery
 from schema.store import NetworkNode, ProductFilterInput, ProductSortingInput, Store
 from schema import delivery as delivery_types
 from schema import dispatch as dispatch_types
+from schema import store_board as store_board_types
+from resolvers import store_board
 from schema import riders as rider_types
 from schema.coordinates import CoordinateSystem
 from geo.coordinates import CoordinateSystem as DomainCoordinateSystem
@@ -291,6 +293,11 @@ class Subscription:
         self, info: Info, order_id: strawberry.ID, system: CoordinateSystem = DomainCoordinateSystem.GCJ02
     ) -> AsyncGenerator[dispatch_types.TrackingEvent, None]:
         async for event in dispatch_queries.order_tracking(info, order_id, system):
+            yield event
+
+    @strawberry.subscription(description="The store's live board events (graphql-transport-ws on /graphql) for staff who may dispatch the store (as dispatchBoard): a SNAPSHOT, then orders placed and changing status, rider task and courier changes, each after its commit. Refused with a typed error (extensions.code NOT_FOUND, UNAUTHENTICATED, PERMISSION_DENIED); a client more than 100 events behind is cut off with SLOW_CONSUMER.")
+    async def store_board_events(self, info: Info, store_id: strawberry.ID) -> AsyncGenerator[store_board_types.StoreBoardEvent, None]:
+        async for event in store_board.store_board_events(info, store_id):
             yield event
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -21,6 +22,9 @@ from schema.enums import (
     StoreStatus,
 )
 from store_network import models
+
+if TYPE_CHECKING:
+    from schema.geo import DeliveryZone
 
 
 @strawberry.type(description="A point in the coordinate system named by `system`.")
@@ -115,6 +119,15 @@ class Store(relay.Node):
         from resolvers.catalog_queries import product_connection
 
         return await product_connection(info, self.id, first, after, filter, sort_by)
+
+    @strawberry.field(description="The store's delivery zones, innermost tier first, with their fee rules and shapes "
+                      "(`polygon(system:)`, null for a radius zone): for staff who may dispatch or manage the store's delivery; "
+                      "null for anyone else (customers ask deliveryOptions for a point). Empty: the store delivers within "
+                      "deliveryRadiusMeters.")
+    async def delivery_zones(self, info: Info) -> list[Annotated["DeliveryZone", strawberry.lazy("schema.geo")]] | None:
+        from resolvers.store_zones import store_zones
+
+        return await store_zones(info, self.id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):

@@ -1,8 +1,9 @@
 /* The staff console page: sign-in, store switch, dispatch board with a live map, per-order
    actions, pickup verification and today's rider roster. Everything goes through the public
-   GraphQL API (QD.gql); live changes come from orderTracking subscriptions, and the board is
-   re-read every BOARD_POLL_MS because the API has no store-wide subscription (a new order has
-   no stream to announce it). */
+   GraphQL API (QD.gql). Live changes come from subscriptions: storeBoardEvents (every order,
+   task and courier change of the store) re-reads the board, orderTracking moves riders on the
+   map. The board is also re-read every BOARD_POLL_MS as a slow fallback (a missed event, a
+   dead socket between reconnects). */
 (function () {
   "use strict";
   var h = preact.h, render = preact.render;
@@ -11,14 +12,17 @@
   var html = htm.bind(h);
   var t = function (k) { return QD.i18n.t(k); };
   var gql = QD.gql;
-  var BOARD_POLL_MS = 1000;
+  // A page may lower or raise the fallback (the browser tests switch it off to prove the stream).
+  var BOARD_POLL_MS = typeof window.QD_BOARD_POLL_MS === "number" ? window.QD_BOARD_POLL_MS : 15000;
+  var RESUBSCRIBE_MS = 2000; // first wait after the server ended the stream (SLOW_CONSUMER, a refusal)
   var MAX_TRACKED = 25; // subscriptions per page; the board's most urgent orders
 
   var Q = {
     login: "mutation($u: String!, $p: String!) { staffLogin(input: {username: $u, password: $p}) { tokens { accessToken refreshToken } viewer { kind staffId roles { role nodeId } } errors { field code message } } }",
     viewer: "query { viewer { kind staffId tenant roles { role nodeId } } stores(first: 100) { edges { node { id code name district } } } }",
     nodeNames: "query($ids: [ID!]!) { nodes(ids: $ids) { ... on NetworkNode { id kind name } } }",
-    store: "query($s: ID!) { store(id: $s) { id code name address deliveryRadiusMeters location(system: WGS84) { longitude latitude } } }",
+    store: "query($s: ID!) { store(id: $s) { id code name address deliveryRadiusMeters location(system: WGS84) { longitude latitude }\n" +
+      " deliveryZones { id tier name kind radiusMeters polygon(system: WGS84) } } }",
     board: "query($s: ID!) { dispatchBoard(storeId: $s) { generatedAt\n" +
       " orders { orderId number orderStatus dispatchState promisedBy secondsLeft suggestedRiderId suggestedPickupAt suggestedDeliveryAt\n" +
       "  task { id state riderId pinned assignedBy reason }\n" +
@@ -39,6 +43,7 @@
     verify: "mutation($i: PickupCodeVerifyInput!) { pickupCodeVerify(input: $i) { order { id number status } errors { field code message } } }",
     roster: "query($s: ID!, $from: DateTime!) { riders(storeId: $s, first: 100) { edges { node { id name mobile status capacity vehicle } } }\n" +
       " riderShifts(storeId: $s, from: $from, days: 1) { id riderId startsAt endsAt } }",
+    storeEvents: "subscription($s: ID!) { storeBoardEvents(storeId: $s) { kind orderId orderNumber orderStatus taskState at } }",
     track: "subscription($o: ID!) { orderTracking(orderId: $o, system: WGS84) { kind orderId orderStatus taskState riderId at position { longitude latitude } } }",
   };
 
@@ -164,26 +169,54 @@
     var subs = useRef(null), tracked = useRef({});
     var mapEl = useRef(null), mapObj = useRef(null);
 
+    var loading = useRef(null), again = useRef(false);
+
+    // One board read at a time: events come in bursts (placed, paid, assigned), and a read
+    // asked for meanwhile runs once more after the current one, so the last event is reflected.
     var load = useCallback(async function () {
-      var body = await gql.request(Q.board, { s: storeId });
-      if (body.errors) { setErrors(body.errors.map(function (e) { return { code: (e.extensions && e.extensions.code) || "ERROR", message: e.message }; })); return; }
-      if (!body.data.dispatchBoard) { setErrors([{ code: "PERMISSION_DENIED", message: t("noAccess") }]); return; }
-      fetchedAt.current = Date.now();
-      setErrors([]);
-      setBoard(body.data.dispatchBoard);
+      if (loading.current) { again.current = true; return loading.current; }
+      loading.current = (async function () {
+        do {
+          again.current = false;
+          var body = await gql.request(Q.board, { s: storeId });
+          if (body.errors) { setErrors(body.errors.map(function (e) { return { code: (e.extensions && e.extensions.code) || "ERROR", message: e.message }; })); continue; }
+          if (!body.data.dispatchBoard) { setErrors([{ code: "PERMISSION_DENIED", message: t("noAccess") }]); continue; }
+          fetchedAt.current = Date.now();
+          setErrors([]);
+          setBoard(body.data.dispatchBoard);
+        } while (again.current);
+      })().finally(function () { loading.current = null; });
+      return loading.current;
     }, [storeId]);
 
     useEffect(function () {
       gql.request(Q.store, { s: storeId }).then(function (body) { if (body.data) setStore(body.data.store); });
       load();
-      var poll = setInterval(load, BOARD_POLL_MS);
+      var poll = BOARD_POLL_MS > 0 ? setInterval(load, BOARD_POLL_MS) : null;
       var tick = setInterval(function () { setNow(Date.now()); }, 1000);
       subs.current = new gql.Subscriptions();
-      return function () { clearInterval(poll); clearInterval(tick); subs.current.close(); tracked.current = {}; };
+      // The store's stream: its SNAPSHOT (first, and again after every reconnect) and each
+      // event re-read the board. If the server ends it, subscribe again shortly.
+      var stop = null, retry = null, closed = false, delay = RESUBSCRIBE_MS;
+      function follow() {
+        stop = subs.current.subscribe(Q.storeEvents, { s: storeId }, function (payload) {
+          if (payload.data && payload.data.storeBoardEvents) { delay = RESUBSCRIBE_MS; load(); }
+        }, function () { // ended by the server: again, later each time it keeps ending (a refusal)
+          if (closed) return;
+          retry = setTimeout(function () { load(); follow(); }, delay);
+          delay = Math.min(delay * 2, 60000);
+        });
+      }
+      follow();
+      return function () {
+        closed = true; clearTimeout(retry); if (stop) stop();
+        if (poll) clearInterval(poll);
+        clearInterval(tick); subs.current.close(); tracked.current = {};
+      };
     }, [storeId]);
 
     // One orderTracking stream per order on the board: rider and courier positions move the
-    // map at once, and a STATUS event re-reads the board without waiting for the next poll.
+    // map at once (status changes reach the board through storeBoardEvents).
     useEffect(function () {
       if (!board) return;
       var want = {};
@@ -199,7 +232,6 @@
             if (ev.riderId) live.current.riders[ev.riderId] = p; else live.current.couriers[ev.orderId] = p;
             setLiveTick(function (n) { return n + 1; });
           }
-          if (ev.kind === "STATUS") load();
         }, function () { delete tracked.current[id]; });
       });
     }, [board]);

@@ -1,4 +1,4 @@
-/* The store map: vector layers only (store, its delivery radius, riders, drop-offs), so it
+/* The store map: vector layers only (store, its delivery zones or radius, riders, drop-offs), so it
    works with no internet. A tile layer is added only when the server sets a tile URL
    (QIANDIAN_CONSOLE_TILE_URL, passed in a <meta> tag). All points are WGS-84 as the API
    gives them with system: WGS84; Leaflet draws them in its own (Web Mercator) projection. */
@@ -42,18 +42,43 @@
     legend.addTo(this.map);
   }
 
+  /* One colour per tier, innermost first; tiers past the palette reuse its last colour. */
+  var TIER_COLOURS = ["#2b7a4b", "#d68910", "#7d3c98", "#1f618d", "#a04000"];
+
+  function tierColour(tier) { return TIER_COLOURS[Math.min(tier, TIER_COLOURS.length) - 1]; }
+
+  /* A GeoJSON Polygon (WGS-84 [lon, lat] rings, outer first, then holes) as Leaflet latlngs. */
+  function rings(polygon) {
+    return (polygon.coordinates || []).map(function (ring) { return ring.map(function (p) { return [p[1], p[0]]; }); });
+  }
+
+  /* store: {id, name, location, deliveryRadiusMeters, deliveryZones: [{id, tier, name, kind, radiusMeters, polygon}] | null}.
+     Zones are drawn outermost first so the inner tiers stay on top; a store without zones
+     delivers within its radius, drawn as one circle. */
   StoreMap.prototype.setStore = function (store) {
     if (!store || !store.location) return;
-    var key = store.id + ":" + store.deliveryRadiusMeters;
+    var zones = (store.deliveryZones || []).slice().sort(function (a, b) { return b.tier - a.tier; });
+    var key = store.id + ":" + store.deliveryRadiusMeters + ":" + zones.map(function (z) { return z.id; }).join(",");
     if (key === this.storeKey) return;
     this.storeKey = key;
-    var ll = [store.location.latitude, store.location.longitude];
+    var self = this, ll = [store.location.latitude, store.location.longitude];
     this.layers.zone.clearLayers(); this.layers.store.clearLayers();
-    L.circle(ll, { radius: store.deliveryRadiusMeters, className: "qd-zone", color: "#2b7a4b", weight: 2, fillOpacity: 0.06 })
-      .bindTooltip(label(QD.i18n.t("zone") + " " + (store.deliveryRadiusMeters / 1000).toFixed(1) + " km")).addTo(this.layers.zone);
+    var bounds = L.latLng(ll).toBounds(store.deliveryRadiusMeters * 2.1);
+    if (zones.length) {
+      bounds = L.latLngBounds([ll, ll]);
+      zones.forEach(function (z) {
+        var style = { className: "qd-zone qd-zone-tier-" + z.tier, color: tierColour(z.tier), weight: 2, fillOpacity: 0.08 };
+        var shape = z.kind === "POLYGON" && z.polygon ? L.polygon(rings(z.polygon), style) : L.circle(ll, Object.assign({ radius: z.radiusMeters }, style));
+        shape.bindTooltip(label(QD.i18n.t("zone") + " " + z.tier + " · " + z.name)).addTo(self.layers.zone);
+        bounds.extend(z.kind === "POLYGON" && z.polygon ? shape.getBounds() : L.latLng(ll).toBounds(z.radiusMeters * 2));
+      });
+    } else {
+      L.circle(ll, { radius: store.deliveryRadiusMeters, className: "qd-zone qd-zone-radius", color: "#2b7a4b", weight: 2, fillOpacity: 0.06 })
+        .bindTooltip(label(QD.i18n.t("zone") + " " + (store.deliveryRadiusMeters / 1000).toFixed(1) + " km")).addTo(this.layers.zone);
+    }
     L.circleMarker(ll, { radius: 10, className: "qd-store", color: "#fff", weight: 3, fillColor: "#c0392b", fillOpacity: 1 })
       .bindTooltip(label(store.name), { permanent: true, direction: "top", offset: [0, -10] }).addTo(this.layers.store);
-    this.map.fitBounds(L.latLng(ll).toBounds(store.deliveryRadiusMeters * 2.1));
+    this.map.fitBounds(bounds.pad(0.05));
   };
 
   /* riders: [{id, name, lat, lon, own, route: [orderId]}], drops: [{orderId, number, lat, lon, urgency}] */

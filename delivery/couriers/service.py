@@ -220,6 +220,10 @@ async def _publish_status(session, row: CourierDelivery, state: DeliveryState, e
         "riderId": None, "courier": row.provider, "courierState": state.value,
         "final": state in TERMINAL and state is not DeliveryState.CREATE_FAILED and not event.keeps_tracking,
         "at": (event.occurred_at or now).isoformat()})
+    from delivery import store_feed
+
+    await store_feed.publish_courier_state(session, row.tenant_id, row.store_id, row.order_id, row.provider, state.value,
+                                           event.occurred_at or now)
 
 
 async def _post_fees(session, row: CourierDelivery, values: dict, now: datetime) -> None:

@@ -926,7 +926,8 @@ NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
 def _b_ids(pair: Pair) -> list[str]:
     b = pair.b
     return [b.store("a"), b.gid("Product", b.product_ids["milk"]), b.sku("milk"), b.gid("Category", b.category_id),
-            b.gid("NetworkNode", b.partner_ids["west"]), pair.unpaid[b.slug], pair.images[b.slug][0]]
+            b.gid("NetworkNode", b.partner_ids["west"]), pair.unpaid[b.slug], pair.images[b.slug][0],
+            pair.zones[b.slug]]  # a delivery zone (Store.deliveryZones shows the same rows)
 
 
 async def test_global_ids_of_another_tenant_read_as_null(client, database, services):
@@ -940,6 +941,9 @@ async def test_global_ids_of_another_tenant_read_as_null(client, database, servi
         assert await post(client, NODES, {"ids": ids}, token=token, tenant=tenant) == {"data": {"nodes": [None] * len(ids)}}
         body = await post(client, "query($s: ID!) { store(id: $s) { name } }", {"s": b.store("a")}, token=token, tenant=tenant)
         assert body == {"data": {"store": None}}
+        body = await post(client, "query { stores(first: 50) { nodes { id deliveryZones { id } } } }", {}, token=token, tenant=tenant)
+        zones = [z["id"] for n in body["data"]["stores"]["nodes"] for z in (n["deliveryZones"] or [])]
+        assert pair.zones[b.slug] not in zones and b.store("a") not in [n["id"] for n in body["data"]["stores"]["nodes"]]
         for product, store in ((b.gid("Product", b.product_ids["milk"]), None), (a.gid("Product", a.product_ids["milk"]), b.store("a"))):
             body = await post(client, "query($p: ID!, $s: ID) { product(id: $p, storeId: $s) { name } }",
                               {"p": product, "s": store}, token=token, tenant=tenant)

@@ -105,6 +105,35 @@ class Demo:
             assert started["riderShiftStart"]["errors"] == [], started
         return len(riders)
 
+    def add_zones(self) -> list[str]:
+        """Two polygon tiers around the demo store, drawn through deliveryZoneCreate as its manager
+        (MANAGE_DELIVERY): the map shows them instead of the radius circle. Tier 1 covers every
+        drop-off demo/traffic.py picks (within 2.2 km) and allows express, so orders place and
+        promise as before."""
+        import math
+
+        store = self.gql(f'query {{ stores(first: 50, search: "黄龙") {{ edges {{ node {{ id location(system: WGS84) {{ longitude latitude }} }} }} }} }}')
+        node = store["stores"]["edges"][0]["node"]
+        lon0, lat0 = node["location"]["longitude"], node["location"]["latitude"]
+
+        def ring(radius_m: float, sides: int, turn: float) -> list[list[float]]:
+            points = []
+            for i in range(sides):
+                angle = turn + 2 * math.pi * i / sides
+                points.append([round(lon0 + radius_m * math.sin(angle) / (111_320 * math.cos(math.radians(lat0))), 6),
+                               round(lat0 + radius_m * math.cos(angle) / 111_320, 6)])
+            return points + [points[0]]
+
+        made = []
+        for tier, name, radius, sides, fee in ((1, "近场 2.5 km", 2500, 8, "4.00"), (2, "外圈 3.4 km", 3400, 10, "7.00")):
+            data = self.gql("mutation($i: DeliveryZoneCreateInput!) { deliveryZoneCreate(input: $i) { zone { id } errors { code message } } }",
+                            {"i": {"storeId": node["id"], "tier": tier, "name": name, "system": "WGS84", "expressAllowed": True,
+                                   "polygon": {"type": "Polygon", "coordinates": [ring(radius, sides, math.pi / sides)]},
+                                   "feeRule": {"bands": [{"fee": fee}]}}}, token=self.staff_token())
+            assert data["deliveryZoneCreate"]["errors"] == [], data
+            made.append(data["deliveryZoneCreate"]["zone"]["id"])
+        return made
+
     def place_order(self, pickup: bool = False) -> tuple[dict, str]:
         """A paid order at the demo store placed like an app would (demo/traffic.py's Shopper)."""
         from demo.traffic import Shopper
@@ -163,6 +192,7 @@ def demo(tmp_path_factory):
         _wait(lambda: "demo brand wired" in sim_log.read_text(errors="replace"), 60, "the courier simulator wiring the demo", sim_log)
         running = Demo(api, log, env["DATABASE_URL"])
         assert running.start_rider_shifts() >= 1
+        running.zones = running.add_zones()
         yield running
     finally:
         for proc in procs:

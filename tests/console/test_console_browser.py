@@ -74,6 +74,10 @@ def test_dispatch_now_and_manual_assign_change_the_server(page, demo):
 
 def test_board_renders_seeded_orders_and_a_new_order_appears_without_reload(page, demo):
     seeded = [demo.place_order()[0] for _ in range(2)]
+    # No fallback re-read in this test: a new order can only reach the page through storeBoardEvents.
+    page.add_init_script("window.QD_BOARD_POLL_MS = 0")
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload if isinstance(payload, str) else payload.decode())))
     sign_in(page, demo)
     for order in seeded:
         card(page, order["number"]).wait_for(timeout=8000)
@@ -84,8 +88,12 @@ def test_board_renders_seeded_orders_and_a_new_order_appears_without_reload(page
     # the token lives in sessionStorage, never in a cookie
     assert page.evaluate("JSON.parse(sessionStorage.getItem('qd.console.session')).access")
     assert page.context.cookies() == []
-    # the map draws the store, its zone and the drop-offs without any tile server
-    assert page.locator(".qd-store").count() == 1 and page.locator(".qd-zone").count() == 1
+    # the map draws the store, its two zone polygons (a colour per tier, from Store.deliveryZones)
+    # and the drop-offs without any tile server; the radius circle only stands in for a store without zones
+    page.locator("path.qd-zone-tier-2").wait_for(timeout=5000)
+    assert page.locator(".qd-store").count() == 1 and page.locator("path.qd-zone-tier-1").count() == 1
+    assert page.locator(".qd-zone-radius").count() == 0
+    assert page.locator("path.qd-zone-tier-1").get_attribute("stroke") != page.locator("path.qd-zone-tier-2").get_attribute("stroke")
     assert page.locator(".qd-drop").count() >= 2
     assert page.locator(".leaflet-tile").count() == 0
 
@@ -102,6 +110,8 @@ def test_board_renders_seeded_orders_and_a_new_order_appears_without_reload(page
     card(page, fresh["number"]).wait_for(timeout=2000)
     assert time.monotonic() - placed_at <= 2.0
     assert reloads == []
+    # ...and it came from the store's stream: the event naming the new order arrived on the socket
+    assert any('"storeBoardEvents"' in f and fresh["number"] in f for f in frames), frames[-5:]
 
 
 def test_courier_call_with_quotes_side_by_side_then_cancel(page, demo):
