@@ -49,19 +49,18 @@ class FrontDoor:
             elif key in SELECTING_HEADER_BYTES:
                 selecting += 1
         request_id = incoming if incoming and INCOMING_REQUEST_ID.match(incoming) else new_request_id()
+        # Only a request with two or more tenant/credential headers can be ambiguous.
+        problem = scope_ambiguity(headers) if selecting > 1 else None
         token = request_id_var.set(request_id)
         try:
             if kind == "websocket":
-                problem = scope_ambiguity(headers) if selecting > 1 else None
                 await self._websocket(scope, receive, send, problem, request_id)
             else:
-                problem = scope_ambiguity(headers) if selecting > 1 else None
                 await self._http(scope, receive, send, problem, request_id, declared)
         finally:
             request_id_var.reset(token)
 
-    # `problem`: why the tenant/credential headers are ambiguous, or None. Only a request with
-    # two or more of them is checked: one alone (the usual X-Tenant) can never be ambiguous.
+    # `problem`: why the tenant/credential headers are ambiguous, or None.
     async def _websocket(self, scope, receive, send, problem, request_id):
         if problem is not None:
             # Closing before accept makes the server answer the handshake with 403.

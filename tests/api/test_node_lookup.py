@@ -82,7 +82,8 @@ async def test_rider_shift_and_zone_for_the_staff_who_manage_them(client, world,
     clerk = world.staff_token("clerk_a")  # dispatches (sees riders), does not manage delivery
     assert (await _node(client, world, rider, clerk))["__typename"] == "Rider"
     assert await _node(client, world, shift, clerk) is None
-    assert await _node(client, world, zone_gid, clerk) is None
+    # Dispatching staff see the zones they dispatch into (Store.deliveryZones, the console's map).
+    assert await _node(client, world, zone_gid, clerk) == {"__typename": "DeliveryZone", "id": zone_gid}
     assert await _node(client, world, rider, rider_token(world, rider_id)) == {"__typename": "Rider", "id": rider}
     assert await _node(client, world, shift, rider_token(world, rider_id)) is not None
     for token in (world.customer_token("alice"), None):
