@@ -31,6 +31,7 @@ from membership import accounts
 from membership.errors import MembershipErrorCode
 from membership.members import program
 from membership.models import Member, StoredValueCharge, TopUp, TopUpPlan
+from payments.provider import request_refund
 
 log = logging.getLogger(__name__)
 _NO_SYNC = {"synchronize_session": False}
@@ -213,16 +214,12 @@ async def refund_mismatched_top_ups(database, providers, now: datetime, batch: i
                     continue
                 provider = providers.get(top_up.provider)
                 amount = top_up.pay_fen if top_up.captured_fen is None else top_up.captured_fen
-                if amount <= 0:
-                    pass  # a zero-fen "success" took nothing: nothing to give back
-                elif getattr(provider, "remote", False):
-                    answer = await provider.refund(tenant_id=top_up.tenant_id, out_trade_no=top_up.provider_ref,
-                                                   out_refund_no=top_up_refund_id(top_up), amount_fen=amount,
-                                                   total_fen=amount, reason="top-up amount mismatch")
-                    if answer.status == "FAILED":
+                if amount > 0:  # a zero-fen "success" took nothing: nothing to give back
+                    status = await request_refund(provider, tenant_id=top_up.tenant_id, provider_ref=top_up.provider_ref,
+                                                  refund_id=top_up_refund_id(top_up), amount_fen=amount, total_fen=amount,
+                                                  reason="top-up amount mismatch")
+                    if status == "FAILED":
                         raise RuntimeError("the provider did not refund")
-                else:
-                    provider.refund(provider_ref=top_up.provider_ref, amount_fen=amount, refund_id=top_up_refund_id(top_up))
                 top_up.status = "REFUNDED"
                 top_up.refunded_at = now
                 refunded += 1

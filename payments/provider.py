@@ -7,6 +7,7 @@ Providers are registered by name in payments/registry.py.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import secrets
 from collections.abc import Mapping
@@ -110,3 +111,20 @@ def parse_callback_body(body: bytes) -> CallbackEvent:
     if not (isinstance(amount, int) and not isinstance(amount, bool) and 0 <= amount <= 10**12):
         raise ValueError("amountFen")
     return CallbackEvent(event_id, ref, status, amount)
+
+
+async def request_refund(provider, *, tenant_id: int, provider_ref: str, refund_id: str, amount_fen: int,
+                         total_fen: int, reason: str) -> str:
+    """Ask `provider` to give `amount_fen` of the payment `provider_ref` back, named `refund_id`
+    (the provider recognises a retry by it). Remote providers (WeChat Pay, Alipay) answer
+    SUCCEEDED, PENDING or FAILED and may raise ProviderUnavailable / ProviderRefused; a
+    provider in this process (the sandbox) refunds at once: SUCCEEDED. The one place that
+    knows the two calling conventions (every refund path goes through it)."""
+    if getattr(provider, "remote", False):
+        answer = await provider.refund(tenant_id=tenant_id, out_trade_no=provider_ref, out_refund_no=refund_id,
+                                       amount_fen=amount_fen, total_fen=total_fen, reason=reason)
+        return answer.status
+    done = provider.refund(provider_ref=provider_ref, amount_fen=amount_fen, refund_id=refund_id)
+    if inspect.isawaitable(done):
+        await done
+    return "SUCCEEDED"

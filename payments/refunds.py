@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from events import emit
 from events.types import RefundSucceeded
 from payments.errors import PaymentErrorCode
 from payments.models import Payment, PaymentRefund
+from payments.provider import request_refund
 from payments.registry import PaymentProviders
 from payments.remote import ProviderRefused, ProviderUnavailable
 
@@ -147,10 +147,6 @@ def _replay(existing: PaymentRefund, amount_fen: int) -> PaymentRefund:
     return existing
 
 
-async def _maybe(value):
-    return await value if inspect.isawaitable(value) else value
-
-
 async def send_refund(database: Database, providers: PaymentProviders, refund_id: int, now: datetime) -> str:
     """Ask the provider for a reserved refund; returns the refund's status afterwards."""
     async with database.read() as session:
@@ -162,15 +158,9 @@ async def send_refund(database: Database, providers: PaymentProviders, refund_id
     if provider is None:
         return "PENDING"  # a process that runs this provider sends it
     try:
-        if getattr(provider, "remote", False):
-            answer = await provider.refund(tenant_id=payment.tenant_id, out_trade_no=payment.provider_ref,
-                                           out_refund_no=refund.out_refund_no, amount_fen=refund.amount_fen,
-                                           total_fen=payment.captured_fen, reason=refund.reason)
-            status = answer.status
-        else:
-            await _maybe(provider.refund(provider_ref=payment.provider_ref, amount_fen=refund.amount_fen,
-                                         refund_id=refund.out_refund_no))
-            status = "SUCCEEDED"
+        status = await request_refund(provider, tenant_id=payment.tenant_id, provider_ref=payment.provider_ref,
+                                      refund_id=refund.out_refund_no, amount_fen=refund.amount_fen,
+                                      total_fen=payment.captured_fen, reason=refund.reason)
     except ProviderUnavailable as exc:
         log.warning("refund %s: outcome unknown (%s); the sweep queries it", refund.id, exc)
         status = "PENDING"

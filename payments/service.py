@@ -22,7 +22,7 @@ from core.errors import DomainError
 from db.session import Database
 from payments.errors import PaymentErrorCode
 from payments.models import Payment, PaymentCallbackEvent
-from payments.provider import CallbackEvent, PaymentIntent, PaymentProvider
+from payments.provider import CallbackEvent, PaymentIntent, PaymentProvider, request_refund
 from payments.refunds import settle_refund
 from payments.remote import ProviderRefused, ProviderUnavailable
 from payments.registry import PaymentProviders
@@ -223,16 +223,12 @@ async def refund_late_payments(database: Database, providers: PaymentProviders, 
                     continue  # refunded meanwhile, or being refunded by another process
                 provider = providers.get(payment.provider)
                 amount = refund_amount(payment)
-                if amount <= 0:
-                    pass
-                elif getattr(provider, "remote", False):
-                    answer = await provider.refund(tenant_id=payment.tenant_id, out_trade_no=payment.provider_ref,
-                                                   out_refund_no=refund_id_of(payment), amount_fen=amount,
-                                                   total_fen=payment.captured_fen or payment.amount_fen, reason="refund")
-                    if answer.status == "FAILED":
+                if amount > 0:
+                    status = await request_refund(provider, tenant_id=payment.tenant_id, provider_ref=payment.provider_ref,
+                                                  refund_id=refund_id_of(payment), amount_fen=amount,
+                                                  total_fen=payment.captured_fen or payment.amount_fen, reason="refund")
+                    if status == "FAILED":
                         raise ProviderRefused("REFUND_FAILED", "the provider did not refund")
-                else:
-                    provider.refund(provider_ref=payment.provider_ref, amount_fen=amount, refund_id=refund_id_of(payment))
                 payment.status = "REFUNDED"
                 payment.updated_at = now
                 refunded += 1
