@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import importlib.util
 import io
 import os
 import pstats
@@ -42,13 +43,15 @@ import httpx  # noqa: E402
 from db.migrate import upgrade_async  # noqa: E402
 from db.session import Database  # noqa: E402
 from geo.coordinates import LonLat  # noqa: E402
-from geo.distance import destination_point  # noqa: E402
 from tests.geo_api.city import build_city  # noqa: E402
 
-SHANGHAI_BOX = (121.15, 121.75, 30.95, 31.45)
-ADMIN_URL = os.environ.get("QIANDIAN_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-QUERY = """query($l: LocationInput!) { deliveryOptions(location: $l, first: 10) {
-  store { id } serviceable tier fee { amount } etaMinutes expressPossible reasons } }"""
+# The city, its zones, the query and the helpers are bench/geo.py's own (loaded by path: the
+# module's name would clash with the `geo` package), so both benchmarks measure the same thing.
+_spec = importlib.util.spec_from_file_location("bench_geo", ROOT / "bench" / "geo.py")
+bench_geo = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_geo)
+SHANGHAI_BOX, ADMIN_URL, QUERY = bench_geo.SHANGHAI_BOX, bench_geo.ADMIN_URL, bench_geo.QUERY
+pct, polygons, admin = bench_geo.pct, bench_geo.polygons, bench_geo.admin
 
 # (label, substring of "file:line(function)" in pstats) -> the layers of one request.
 LAYERS = (
@@ -80,33 +83,6 @@ LAYERS = (
     ("encode_json", "strawberry/http/base.py", "(encode_json)", None),
     ("mask_errors", "mask_errors.py", "(on_operation)", None),
 )
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def polygons(rng: random.Random):
-    def make(index: int, loc: LonLat) -> list[dict]:
-        out = []
-        for tier, (r0, r1) in ((1, (2500, 3500)), (2, (4000, 5500))):
-            ring = [destination_point(loc, b + rng.uniform(0, 15), rng.uniform(r0, r1)) for b in range(0, 360, 30)]
-            coords = [[round(p.lon, 7), round(p.lat, 7)] for p in ring]
-            out.append({"tier": tier, "kind": "POLYGON", "polygon": coords + [coords[0]], "express_allowed": tier == 1})
-        return out
-
-    return make
-
-
-async def admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def layer_table(stats: pstats.Stats, requests: int) -> list[str]:
