@@ -90,7 +90,7 @@ async def main(args) -> None:
     import asyncpg
 
     load = os.getloadavg()
-    print(f"nproc={os.cpu_count()} loadavg_1m={load[0]:.2f} loadavg_5m={load[1]:.2f} (shared machine: other engineers' tests run concurrently)")
+    print(f"nproc={os.cpu_count()} loadavg_1m={load[0]:.2f} loadavg_5m={load[1]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         await _run(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", "sqlite", args.stores, args.skus)
     name = f"qiandian_bench_{uuid.uuid4().hex[:8]}"

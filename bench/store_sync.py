@@ -129,7 +129,7 @@ async def main(args) -> None:
     from core.clock import utc_now
 
     load = os.getloadavg()
-    print(f"machine_loadavg_1m={load[0]:.2f} cpus={os.cpu_count()} (shared machine: other engineers' tests run concurrently)")
+    print(f"machine_loadavg_1m={load[0]:.2f} cpus={os.cpu_count()}")
     name, url = await _create_db(args.pg_url)
     receiver = None
     try:
